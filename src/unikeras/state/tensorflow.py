@@ -1,0 +1,27 @@
+"""TensorFlow shim for unikeras.state: variables are tf.Variable objects updated with
+``.assign`` (GradientTape watches them). Layers take part in tf.nest through the
+``__tf_flatten__`` / ``__tf_unflatten__`` protocol defined on the class itself."""
+
+import tensorflow as tf
+
+
+def make_variable(value, variable):
+    if isinstance(value, tf.Variable):
+        return value
+    name = variable.name.replace("/", "_")
+    return tf.Variable(value, trainable=variable.trainable, name=name)
+
+
+def storage_dtype(dtype):
+    return dtype
+
+
+def raw_array(native):
+    return native
+
+
+def assign(native, value, variable):
+    if isinstance(native, tf.Variable):
+        native.assign(tf.cast(value, native.dtype))
+        return native
+    return tf.cast(value, native.dtype)

@@ -1,0 +1,47 @@
+"""PyTorch shim for unikeras.state: variables are torch.nn.Parameter objects updated in
+place, and layers are registered with torch.utils._pytree."""
+
+import torch
+import torch.utils._pytree as pytree
+
+from . import tree as _tree
+
+
+def make_variable(value, variable):
+    if isinstance(value, torch.nn.Parameter):
+        return value
+    grad = variable.trainable and value.dtype.is_floating_point
+    return torch.nn.Parameter(value, requires_grad=grad)
+
+
+def storage_dtype(dtype):
+    return dtype
+
+
+def raw_array(native):
+    return native
+
+
+def assign(native, value, variable):
+    if not isinstance(value, torch.Tensor):
+        value = torch.as_tensor(value)
+    if isinstance(native, torch.nn.Parameter):
+        if tuple(value.shape) != tuple(native.shape):
+            raise ValueError(f"Variable {variable.path!r}: assigned value has shape {tuple(value.shape)}, expected {tuple(native.shape)}")
+        with torch.no_grad():
+            native.copy_(value)
+        return native
+    # a rebuilt copy inside torch.func transforms holds plain (wrapped) tensors
+    return value.to(native.dtype)
+
+
+def _register(cls):
+    pytree.register_pytree_node(
+        cls,
+        _tree.flatten,
+        _tree.unflatten,
+        serialized_type_name=f"{cls.__module__}.{cls.__qualname__}",
+    )
+
+
+_tree.on_register(_register)

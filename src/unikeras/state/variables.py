@@ -1,0 +1,243 @@
+"""Variables and stateless scopes.
+
+A ``Variable`` is a small box around one array of the framework the model currently
+runs on, stored as that framework's own kind of state:
+
+* numpy / jax / array-api libraries: an immutable array; ``assign`` rebinds it;
+* torch: a ``torch.nn.Parameter`` (``requires_grad`` for trainable float variables),
+  updated in place, so ``model.parameters()`` feeds ``torch.optim``;
+* tensorflow: a ``tf.Variable``, updated with ``.assign``, so GradientTape watches it.
+
+New variables hold NumPy values (initializers run on the host, so one seed gives the
+same weights on every framework) and move to a framework the first time the layer that
+owns them is called with that framework's arrays.
+
+Inside a ``StatelessScope`` an assignment never mutates: it rebinds the box to the new
+array and is recorded, so ``stateless_call`` is a pure function of its inputs.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import numpy as np
+
+from ..xp import framework_of, shim, standardize_dtype, to_framework, to_numpy
+
+_local = threading.local()
+
+
+def _scopes():
+    try:
+        return _local.scopes
+    except AttributeError:
+        _local.scopes = []
+        return _local.scopes
+
+
+class StatelessScope:
+    """Within this scope, ``Variable.assign`` rebinds the variable to the new value
+    (never mutating framework state) and records which variables were assigned."""
+
+    def __init__(self):
+        self.assigned: dict[int, Variable] = {}
+
+    def __enter__(self):
+        _scopes().append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _scopes().pop()
+        return False
+
+
+def in_stateless_scope() -> StatelessScope | None:
+    s = _scopes()
+    return s[-1] if s else None
+
+
+_naming: dict[str, int] = {}
+
+
+def unique_name(base: str) -> str:
+    n = _naming.get(base, 0)
+    _naming[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+class Variable:
+    """Keras 3's ``Variable``: ``Variable(initializer, shape=None, dtype=None,
+    trainable=True, name=None)``. ``initializer`` is an array-like value or a callable
+    ``initializer(shape, dtype)`` returning host data."""
+
+    __array_priority__ = 100
+
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None, constraint=None,
+                 regularizer=None):
+        self.name = name or unique_name("variable")
+        self.path = self.name
+        self.trainable = bool(trainable)
+        self.autocast = autocast
+        self.aggregation = aggregation
+        self.constraint = constraint
+        self.regularizer = regularizer
+        if callable(initializer) and not hasattr(initializer, "shape"):
+            if shape is None:
+                raise ValueError(f"Variable {self.name!r}: a callable initializer needs a shape")
+            self.dtype = standardize_dtype(dtype)
+            value = initializer(tuple(shape), self.dtype)
+        else:
+            value = initializer
+            if dtype is None:
+                src = getattr(value, "dtype", None)
+                dtype = src if src is not None else None
+            self.dtype = standardize_dtype(dtype)
+        fw = framework_of(value)
+        if fw is None or fw == "numpy":
+            value = np.asarray(value)
+            if value.dtype.name != self.dtype:
+                value = value.astype(shim("numpy", "xp").dtype(self.dtype))
+            fw = "numpy"
+        elif standardize_dtype(value.dtype) != self.dtype:
+            from ..xp import namespace
+
+            ns = namespace(value)
+            value = ns.astype(value, getattr(ns, self.dtype))
+        if shape is not None and tuple(value.shape) != tuple(shape):
+            raise ValueError(
+                f"Variable {self.name!r}: initial value has shape {tuple(value.shape)}, "
+                f"expected {tuple(shape)}"
+            )
+        self.shape = tuple(int(d) for d in value.shape)
+        self._framework = fw
+        self._value = self._native(value, fw)
+
+    # -- framework placement ---------------------------------------------------------
+    def _native(self, value, fw):
+        mod = shim(fw, "state")
+        if mod is None:
+            return value
+        return mod.make_variable(value, self)
+
+    @property
+    def framework(self) -> str:
+        return self._framework
+
+    def _move_to(self, framework: str) -> None:
+        """Re-home this variable on ``framework`` (zero-copy where DLPack allows)."""
+        if framework == self._framework:
+            return
+        raw = self._raw_array()
+        mod = shim(framework, "state")
+        dt = mod.storage_dtype(self.dtype) if mod is not None else self.dtype
+        if dt != self.dtype:  # e.g. int64 on jax without x64
+            raw = to_numpy(raw).astype(dt)
+            self.dtype = dt
+        self._value = self._native(to_framework(raw, framework), framework)
+        self._framework = framework
+
+    def _raw_array(self):
+        mod = shim(self._framework, "state")
+        return mod.raw_array(self._value) if mod is not None else self._value
+
+    # -- reading ---------------------------------------------------------------------
+    @property
+    def value(self):
+        """The framework array (torch Parameter, tf.Variable, jax/numpy array)."""
+        return self._value
+
+    def numpy(self) -> np.ndarray:
+        return to_numpy(self._raw_array())
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __repr__(self):
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
+                f"trainable={self.trainable}, framework={self._framework}>")
+
+    # -- writing ---------------------------------------------------------------------
+    def assign(self, value):
+        """Set the value. Mutates framework state in place (torch, tf), rebinds
+        (jax, numpy), and inside a StatelessScope only rebinds and records."""
+        fw = framework_of(value)
+        if fw != self._framework:
+            value = to_framework(value if fw is not None else np.asarray(value), self._framework)
+        scope = in_stateless_scope()
+        if scope is not None:
+            self._value = self._coerce(value)
+            scope.assigned[id(self)] = self
+            return self._value
+        mod = shim(self._framework, "state")
+        if mod is None:
+            self._value = self._coerce(value)
+        else:
+            self._value = mod.assign(self._value, value, self)
+        return self._value
+
+    def _coerce(self, value):
+        if standardize_dtype(value.dtype) != self.dtype:
+            from ..xp import namespace
+
+            ns = namespace(value)
+            value = ns.astype(value, getattr(ns, self.dtype))
+        if tuple(value.shape) != self.shape:
+            raise ValueError(
+                f"Variable {self.path!r}: assigned value has shape {tuple(value.shape)}, "
+                f"expected {self.shape}"
+            )
+        return value
+
+    def assign_add(self, delta):
+        return self.assign(self._raw_array() + delta)
+
+    def assign_sub(self, delta):
+        return self.assign(self._raw_array() - delta)
+
+    def _with_value(self, value) -> "Variable":
+        """A new box with this variable's metadata holding ``value`` (used when a
+        pytree is rebuilt from leaves inside a framework transform)."""
+        new = object.__new__(Variable)
+        new.__dict__.update(self.__dict__)
+        new._value = value
+        fw = framework_of(value)
+        new._framework = fw if fw is not None else self._framework
+        return new
+
+    # -- arithmetic, so a Variable outside `call` can be used like its value ----------
+    def _v(self):
+        return self._raw_array()
+
+    def __add__(self, o): return self._v() + o
+    def __radd__(self, o): return o + self._v()
+    def __sub__(self, o): return self._v() - o
+    def __rsub__(self, o): return o - self._v()
+    def __mul__(self, o): return self._v() * o
+    def __rmul__(self, o): return o * self._v()
+    def __truediv__(self, o): return self._v() / o
+    def __rtruediv__(self, o): return o / self._v()
+    def __matmul__(self, o): return self._v() @ o
+    def __rmatmul__(self, o): return o @ self._v()
+    def __pow__(self, o): return self._v() ** o
+    def __neg__(self): return -self._v()
+    def __getitem__(self, idx): return self._v()[idx]
+
+
+def warn_lost_assignment(variable: Variable) -> None:
+    warnings.warn(
+        f"Variable {variable.path!r} was assigned inside a raw framework transform "
+        "(jax.jit/grad, torch.func, ...) on a rebuilt copy of the model: the new value "
+        "is lost when the transform returns. Use model.stateless_call(...) and thread "
+        "the returned non-trainable state yourself.",
+        stacklevel=3,
+    )

@@ -1,0 +1,89 @@
+"""JAX shim for unikeras.xp."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+name = "jax"
+
+
+def namespace():
+    return jnp  # jax.numpy implements the Array API standard itself
+
+
+def dtype(name: str):
+    return jnp.dtype(name)
+
+
+def to_numpy(x):
+    return np.asarray(x)
+
+
+def asarray(value, dtype_name=None):
+    return jnp.asarray(value, dtype=None if dtype_name is None else jnp.dtype(dtype_name))
+
+
+def convert_from(x, src):
+    if src == "tensorflow":
+        import tensorflow as tf
+
+        return jnp.from_dlpack(tf.experimental.dlpack.to_dlpack(x))
+    if src == "torch":
+        return jnp.from_dlpack(x.detach() if x.requires_grad else x)
+    try:
+        return jnp.from_dlpack(x)
+    except Exception:
+        from . import to_numpy as _to_numpy
+
+        return jnp.asarray(_to_numpy(x))
+
+
+def device_of(x):
+    try:
+        d = next(iter(x.devices()))
+    except Exception:
+        return "cpu"
+    return f"{d.platform}:{d.id}".replace("gpu", "cuda")
+
+
+def to_device(x, device):
+    platform, _, idx = str(device).replace("cuda", "gpu").partition(":")
+    return jax.device_put(x, jax.devices(platform)[int(idx or 0)])
+
+
+# ---- seeded random numbers (stateless: the key is built from the seed pair) -----
+
+
+def _key(seed):
+    if isinstance(seed, (tuple, list)):
+        s0, s1 = seed
+    else:
+        s0, s1 = seed[0], seed[1]
+    return jax.random.fold_in(jax.random.key(s0), s1)
+
+
+def random_normal(shape, dtype_name, seed):
+    return jax.random.normal(_key(seed), tuple(shape), dtype=jnp.dtype(dtype_name))
+
+
+def random_uniform(shape, dtype_name, seed):
+    return jax.random.uniform(_key(seed), tuple(shape), dtype=jnp.dtype(dtype_name))
+
+
+def random_truncated_normal(shape, dtype_name, seed):
+    return jax.random.truncated_normal(_key(seed), -2.0, 2.0, tuple(shape), dtype=jnp.dtype(dtype_name))
+
+
+def random_randint(shape, minval, maxval, dtype_name, seed):
+    return jax.random.randint(_key(seed), tuple(shape), minval, maxval, dtype=jnp.dtype(dtype_name))
+
+
+def random_categorical(logits, num_samples, dtype_name, seed):
+    out = jax.random.categorical(_key(seed), logits, axis=-1, shape=(num_samples, logits.shape[0]))
+    return out.T.astype(jnp.dtype(dtype_name))
+
+
+def random_permutation(n, seed):
+    return jax.random.permutation(_key(seed), n)

@@ -1,0 +1,156 @@
+"""Seeded random numbers on every framework (Keras' ``keras.random``).
+
+Every function is stateless given a seed: the same seed gives the same numbers every
+run on one framework. ``seed`` may be an int, a ``SeedGenerator`` (whose state advances
+on each draw, recorded like any variable assignment) or a framework int array of shape
+(2,). ``seed=None`` draws a fresh seed from NumPy's global generator (eager use only).
+
+The framework is the seed generator's, else ``framework=``, else the default one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import default_framework, framework_of, shim
+from .dtypes import floatx, standardize_dtype
+
+__all__ = [
+    "normal",
+    "uniform",
+    "truncated_normal",
+    "randint",
+    "bernoulli",
+    "dropout",
+    "categorical",
+    "shuffle",
+    "draw_seed",
+]
+
+
+def draw_seed(seed, framework: str):
+    """Turn ``seed`` into the (2,) seed-pair a framework's stateless RNG takes."""
+    if seed is None:
+        return tuple(int(v) for v in np.random.randint(0, 2**31 - 1, size=2))
+    if isinstance(seed, (int, np.integer)):
+        return (int(seed), 0)
+    nxt = getattr(seed, "next", None)
+    if nxt is not None:
+        return nxt(framework)
+    if isinstance(seed, (tuple, list)) and len(seed) == 2:
+        return tuple(int(v) for v in seed)
+    fw = framework_of(seed)
+    if fw is not None:
+        return seed
+    raise ValueError(
+        f"seed must be an int, a SeedGenerator, None or a (2,) int array; received {seed!r}"
+    )
+
+
+def _resolve(seed, framework):
+    if framework is None:
+        framework = getattr(seed, "framework", None) or default_framework()
+    return framework, shim(framework, "xp")
+
+
+def _generic(mod_name, framework, *args):
+    mod = shim(framework, "xp")
+    if mod is not None:
+        return getattr(mod, mod_name)(*args)
+    from . import asarray, shim as _shim
+
+    np_mod = _shim("numpy", "xp")
+    seed = args[-1]
+    args = args[:-1] + (np.asarray(seed) if framework_of(seed) is not None else seed,)
+    return asarray(getattr(np_mod, mod_name)(*args), framework=framework)
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, framework=None):
+    framework, _ = _resolve(seed, framework)
+    dt = standardize_dtype(dtype or floatx())
+    out = _generic("random_normal", framework, tuple(shape), dt, draw_seed(seed, framework))
+    if stddev != 1.0:
+        out = out * stddev
+    if mean != 0.0:
+        out = out + mean
+    return out
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None, framework=None):
+    framework, _ = _resolve(seed, framework)
+    dt = standardize_dtype(dtype or floatx())
+    if dt not in ("bfloat16", "float16", "float32", "float64"):
+        raise ValueError(f"uniform: dtype must be a float dtype; received {dt!r} (use randint)")
+    out = _generic("random_uniform", framework, tuple(shape), dt, draw_seed(seed, framework))
+    if (minval, maxval) != (0.0, 1.0):
+        out = out * (maxval - minval) + minval
+    return out
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None, framework=None):
+    """Normal values redrawn beyond two standard deviations (Keras semantics)."""
+    framework, _ = _resolve(seed, framework)
+    dt = standardize_dtype(dtype or floatx())
+    out = _generic("random_truncated_normal", framework, tuple(shape), dt, draw_seed(seed, framework))
+    if stddev != 1.0:
+        out = out * stddev
+    if mean != 0.0:
+        out = out + mean
+    return out
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None, framework=None):
+    framework, _ = _resolve(seed, framework)
+    dt = standardize_dtype(dtype)
+    return _generic("random_randint", framework, tuple(shape), int(minval), int(maxval), dt,
+                    draw_seed(seed, framework))
+
+
+def bernoulli(shape, p=0.5, dtype="bool", seed=None, framework=None):
+    """Samples that are True (1) with probability ``p``."""
+    framework, _ = _resolve(seed, framework)
+    u = uniform(shape, seed=seed, framework=framework)
+    keep = u < p
+    if standardize_dtype(dtype) == "bool":
+        return keep
+    from . import namespace
+
+    xp = namespace(keep)
+    return xp.astype(keep, getattr(xp, standardize_dtype(dtype)))
+
+
+def dropout(x, rate, noise_shape=None, seed=None):
+    """Keras' ``random.dropout``: zero entries with probability ``rate`` and scale the
+    rest by 1/(1-rate)."""
+    from . import namespace
+
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout: rate must be in [0, 1); received {rate!r}")
+    if rate == 0.0:
+        return x
+    xp = namespace(x)
+    fw = framework_of(x)
+    shape = tuple(x.shape) if noise_shape is None else tuple(
+        d if d is not None else s for d, s in zip(noise_shape, x.shape)
+    )
+    keep = uniform(shape, dtype=standardize_dtype(x.dtype), seed=seed, framework=fw) >= rate
+    return xp.where(keep, x / (1.0 - rate), xp.zeros_like(x))
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    """Draw ``num_samples`` class indices per row of 2D ``logits``."""
+    fw = framework_of(logits)
+    if len(logits.shape) != 2:
+        raise ValueError(f"categorical: logits must be 2D (batch, classes); received shape {tuple(logits.shape)}")
+    return _generic("random_categorical", fw, logits, int(num_samples), standardize_dtype(dtype),
+                    draw_seed(seed, fw))
+
+
+def shuffle(x, axis=0, seed=None):
+    """``x`` with its entries along ``axis`` permuted."""
+    from . import namespace
+
+    fw = framework_of(x)
+    xp = namespace(x)
+    perm = _generic("random_permutation", fw, int(x.shape[axis]), draw_seed(seed, fw))
+    return xp.take(x, perm, axis=axis)

@@ -1,0 +1,87 @@
+"""TensorFlow shim for unikeras.xp. The Array API namespace itself is
+``unikeras.xp.tensorflow.array_api`` (TensorFlow ships none)."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+name = "tensorflow"
+
+
+def namespace():
+    from . import array_api
+
+    return array_api
+
+
+def dtype(name: str):
+    return tf.dtypes.as_dtype(name)
+
+
+def to_numpy(x):
+    return x.numpy()
+
+
+def asarray(value, dtype_name=None):
+    dt = None if dtype_name is None else tf.dtypes.as_dtype(dtype_name)
+    if isinstance(value, (tf.Tensor, tf.Variable)):
+        return value if dt is None or value.dtype == dt else tf.cast(value, dt)
+    return tf.convert_to_tensor(value, dtype=dt)
+
+
+def convert_from(x, src):
+    if src == "torch":
+        x = x.detach()
+    try:
+        return tf.experimental.dlpack.from_dlpack(x.__dlpack__())
+    except Exception:
+        from .. import to_numpy as _to_numpy
+
+        return tf.convert_to_tensor(_to_numpy(x))
+
+
+def device_of(x):
+    spec = tf.DeviceSpec.from_string(x.device) if x.device else None
+    if spec is None or spec.device_type in (None, "CPU"):
+        return "cpu"
+    return f"cuda:{spec.device_index or 0}"
+
+
+def to_device(x, device):
+    kind, _, idx = str(device).partition(":")
+    with tf.device(f"/{'GPU' if kind in ('cuda', 'gpu') else 'CPU'}:{idx or 0}"):
+        return tf.identity(x)
+
+
+# ---- seeded random numbers (tf.random.stateless_*: traceable, deterministic) ------
+
+
+def _seed(seed):
+    return tf.cast(tf.convert_to_tensor(seed), tf.int64)
+
+
+def random_normal(shape, dtype_name, seed):
+    return tf.random.stateless_normal(shape, _seed(seed), dtype=dtype_name)
+
+
+def random_uniform(shape, dtype_name, seed):
+    return tf.random.stateless_uniform(shape, _seed(seed), dtype=dtype_name)
+
+
+def random_truncated_normal(shape, dtype_name, seed):
+    return tf.random.stateless_truncated_normal(shape, _seed(seed), dtype=dtype_name)
+
+
+def random_randint(shape, minval, maxval, dtype_name, seed):
+    out = tf.random.stateless_uniform(shape, _seed(seed), minval=minval, maxval=maxval, dtype=tf.int64)
+    return tf.cast(out, dtype_name)
+
+
+def random_categorical(logits, num_samples, dtype_name, seed):
+    return tf.random.stateless_categorical(logits, num_samples, _seed(seed), dtype=dtype_name)
+
+
+def random_permutation(n, seed):
+    keys = tf.random.stateless_uniform((n,), _seed(seed))
+    return tf.argsort(keys)

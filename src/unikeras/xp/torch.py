@@ -1,0 +1,132 @@
+"""PyTorch shim for unikeras.xp."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import array_api_compat.torch as _ns
+
+name = "torch"
+
+_DTYPES = {
+    "bool": torch.bool,
+    "uint8": torch.uint8,
+    "uint16": torch.uint16,
+    "uint32": torch.uint32,
+    "uint64": torch.uint64,
+    "int8": torch.int8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "bfloat16": torch.bfloat16,
+    "float16": torch.float16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "complex64": torch.complex64,
+    "complex128": torch.complex128,
+}
+
+
+def namespace():
+    return _ns
+
+
+def dtype(name: str):
+    return _DTYPES[name]
+
+
+def to_numpy(x):
+    x = x.detach()
+    if x.device.type != "cpu":
+        x = x.cpu()
+    if x.dtype == torch.bfloat16:
+        import ml_dtypes
+
+        return x.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+    return x.numpy()
+
+
+def asarray(value, dtype_name=None):
+    dt = None if dtype_name is None else _DTYPES[dtype_name]
+    if isinstance(value, torch.Tensor):
+        return value if dt is None else value.to(dt)
+    if isinstance(value, np.ndarray):
+        if value.dtype.name == "bfloat16":
+            t = torch.from_numpy(value.view(np.int16)).view(torch.bfloat16)
+        elif value.flags.writeable and value.dtype.byteorder in "=|":
+            t = torch.from_numpy(value)
+        else:
+            t = torch.from_numpy(np.array(value))
+        return t if dt is None else t.to(dt)
+    return torch.as_tensor(value, dtype=dt)
+
+
+def convert_from(x, src):
+    if src == "tensorflow":
+        import tensorflow as tf
+
+        return torch.from_dlpack(tf.experimental.dlpack.to_dlpack(x))
+    try:
+        return torch.from_dlpack(x)
+    except Exception:
+        from . import to_numpy as _to_numpy
+
+        return asarray(_to_numpy(x))
+
+
+def device_of(x):
+    return str(x.device)
+
+
+def to_device(x, device):
+    return x.to(device)
+
+
+# ---- seeded random numbers -------------------------------------------------------
+# torch's generators take a Python int: the seed pair is mixed on the host. Seed states
+# of SeedGenerator live on the CPU, so reading them never synchronises an accelerator.
+
+_MASK64 = (1 << 64) - 1
+
+
+def _mix(seed) -> int:
+    if isinstance(seed, torch.Tensor):
+        s0, s1 = (int(v) for v in seed.tolist())
+    else:
+        s0, s1 = (int(v) for v in seed)
+    z = (s0 * 0x9E3779B97F4A7C15 + s1 + 0x632BE59BD9B4E019) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return (z ^ (z >> 31)) & ((1 << 63) - 1)
+
+
+def _gen(seed, device="cpu"):
+    return torch.Generator(device=device).manual_seed(_mix(seed))
+
+
+def random_normal(shape, dtype_name, seed, device="cpu"):
+    return torch.randn(tuple(shape), generator=_gen(seed, device), dtype=_DTYPES[dtype_name], device=device)
+
+
+def random_uniform(shape, dtype_name, seed, device="cpu"):
+    return torch.rand(tuple(shape), generator=_gen(seed, device), dtype=_DTYPES[dtype_name], device=device)
+
+
+def random_truncated_normal(shape, dtype_name, seed, device="cpu"):
+    out = torch.empty(tuple(shape), dtype=_DTYPES[dtype_name], device=device)
+    return torch.nn.init.trunc_normal_(out, 0.0, 1.0, -2.0, 2.0, generator=_gen(seed, device))
+
+
+def random_randint(shape, minval, maxval, dtype_name, seed, device="cpu"):
+    return torch.randint(int(minval), int(maxval), tuple(shape), generator=_gen(seed, device),
+                         dtype=_DTYPES[dtype_name], device=device)
+
+
+def random_categorical(logits, num_samples, dtype_name, seed, device="cpu"):
+    probs = torch.softmax(logits.to(torch.float64), dim=-1)
+    out = torch.multinomial(probs, num_samples, replacement=True, generator=_gen(seed, logits.device.type))
+    return out.to(_DTYPES[dtype_name])
+
+
+def random_permutation(n, seed, device="cpu"):
+    return torch.randperm(n, generator=_gen(seed, device), device=device)
