@@ -1,0 +1,282 @@
+"""Keras 3 initializers. They run on the host (NumPy) and return NumPy arrays, so a seed
+gives the same initial weights on every framework; Variables move them to a framework on
+first use."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .utils.serialization import register, deserialize_simple, serialize_simple
+from .xp.dtypes import floatx, standardize_dtype
+
+_global_rng = [np.random.default_rng()]
+
+
+def _reseed(seed):
+    _global_rng[0] = np.random.default_rng(seed)
+
+
+def _rng(seed):
+    if seed is None:
+        return _global_rng[0]
+    return np.random.default_rng(int(seed))
+
+
+def _np_dtype(dtype):
+    name = standardize_dtype(dtype or floatx())
+    if name == "bfloat16":
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(name)
+
+
+def compute_fans(shape):
+    shape = tuple(shape)
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = int(np.prod(shape[:-2]))
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    """Base class: ``__call__(shape, dtype=None)`` returns a NumPy array."""
+
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def clone(self):
+        return self.__class__.from_config(self.get_config())
+
+
+@register
+class Zeros(Initializer):
+    def __call__(self, shape, dtype=None):
+        return np.zeros(shape, dtype=_np_dtype(dtype))
+
+
+@register
+class Ones(Initializer):
+    def __call__(self, shape, dtype=None):
+        return np.ones(shape, dtype=_np_dtype(dtype))
+
+
+@register
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return np.broadcast_to(np.asarray(self.value), shape).astype(_np_dtype(dtype))
+
+    def get_config(self):
+        v = self.value
+        return {"value": v.tolist() if isinstance(v, np.ndarray) else v}
+
+
+class _Seeded(Initializer):
+    def __init__(self, seed=None):
+        if seed is not None and not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"{type(self).__name__}: seed must be an int or None; received {seed!r}")
+        self.seed = seed
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+@register
+class RandomNormal(_Seeded):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape, dtype=None):
+        out = _rng(self.seed).normal(self.mean, self.stddev, size=shape)
+        return out.astype(_np_dtype(dtype))
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+@register
+class RandomUniform(_Seeded):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval, self.maxval = minval, maxval
+
+    def __call__(self, shape, dtype=None):
+        out = _rng(self.seed).uniform(self.minval, self.maxval, size=shape)
+        return out.astype(_np_dtype(dtype))
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+def _truncated(rng, shape, stddev):
+    out = rng.standard_normal(size=shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.standard_normal(size=int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return out * stddev
+
+
+@register
+class TruncatedNormal(_Seeded):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape, dtype=None):
+        return (_truncated(_rng(self.seed), shape, self.stddev) + self.mean).astype(_np_dtype(dtype))
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+@register
+class VarianceScaling(_Seeded):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        super().__init__(seed)
+        if scale <= 0:
+            raise ValueError(f"VarianceScaling: scale must be positive; received {scale}")
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"VarianceScaling: mode must be fan_in, fan_out or fan_avg; received {mode!r}")
+        distribution = distribution.lower()
+        if distribution == "normal":
+            distribution = "truncated_normal"
+        if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
+            raise ValueError(
+                "VarianceScaling: distribution must be truncated_normal, untruncated_normal "
+                f"or uniform; received {distribution!r}")
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+
+    def __call__(self, shape, dtype=None):
+        fan_in, fan_out = compute_fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        scale = self.scale / max(1.0, n)
+        rng = _rng(self.seed)
+        if self.distribution == "truncated_normal":
+            out = _truncated(rng, shape, math.sqrt(scale) / 0.87962566103423978)
+        elif self.distribution == "untruncated_normal":
+            out = rng.normal(0.0, math.sqrt(scale), size=shape)
+        else:
+            limit = math.sqrt(3.0 * scale)
+            out = rng.uniform(-limit, limit, size=shape)
+        return np.asarray(out).astype(_np_dtype(dtype))
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "seed": self.seed}
+
+
+def _fixed(name, scale, mode, distribution):
+    class _Init(VarianceScaling):
+        def __init__(self, seed=None):
+            super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed)
+
+        def get_config(self):
+            return {"seed": self.seed}
+
+    _Init.__name__ = _Init.__qualname__ = name
+    return register(_Init)
+
+
+GlorotUniform = _fixed("GlorotUniform", 1.0, "fan_avg", "uniform")
+GlorotNormal = _fixed("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
+HeUniform = _fixed("HeUniform", 2.0, "fan_in", "uniform")
+HeNormal = _fixed("HeNormal", 2.0, "fan_in", "truncated_normal")
+LecunUniform = _fixed("LecunUniform", 1.0, "fan_in", "uniform")
+LecunNormal = _fixed("LecunNormal", 1.0, "fan_in", "truncated_normal")
+
+
+@register
+class Orthogonal(_Seeded):
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal: shape must have rank >= 2; received {tuple(shape)}")
+        rows = int(np.prod(shape[:-1]))
+        cols = shape[-1]
+        a = _rng(self.seed).standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q[:rows, :cols]).reshape(shape).astype(_np_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+@register
+class Identity(Initializer):
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) != 2:
+            raise ValueError(f"Identity: shape must be 2D; received {tuple(shape)}")
+        return (self.gain * np.eye(*shape)).astype(_np_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+IdentityInitializer = Identity
+
+_ALIASES = {
+    "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
+    "random_normal": RandomNormal, "random_uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal, "orthogonal": Orthogonal, "identity": Identity,
+}
+
+
+def get(identifier):
+    """An initializer from a name ("glorot_uniform"), a config dict, an instance or a
+    callable ``f(shape, dtype)``."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Initializer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _ALIASES.get(identifier) or _ALIASES.get(identifier.lower())
+        if cls is None:
+            from .utils.serialization import lookup
+
+            cls = lookup(identifier)
+        if cls is None:
+            raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize_simple(identifier, _ALIASES)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+
+
+def serialize(initializer):
+    return serialize_simple(initializer)
+
+
+def deserialize(config):
+    return get(config)

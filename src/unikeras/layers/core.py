@@ -1,0 +1,165 @@
+"""Core layers: Dense, Activation, Identity, Lambda, InputLayer re-export."""
+
+from __future__ import annotations
+
+from .. import activations, constraints, initializers, regularizers
+from ..utils.serialization import register, serialize_simple
+from ..xp import namespace
+from .input_spec import InputSpec
+from .layer import Layer
+
+
+def _ser(obj):
+    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
+
+
+@register
+class Dense(Layer):
+    """``Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+    bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+    activity_regularizer=None, kernel_constraint=None, bias_constraint=None)``:
+    ``activation(inputs @ kernel + bias)``, kernel of shape (input_dim, units)."""
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if not isinstance(units, int) or units <= 0:
+            raise ValueError(f"Dense: units must be a positive int; received units={units!r}")
+        if lora_rank is not None:
+            raise ValueError("Dense: lora_rank is not supported by unikeras yet; received "
+                             f"lora_rank={lora_rank!r}")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f'Dense layer "{self.name}": the last dimension of the inputs '
+                             f"must be known; received input_shape={input_shape}")
+        self.kernel = self.add_weight(shape=(input_dim, self.units), name="kernel",
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(self.units,), name="bias",
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        self.built = True
+
+    def call(self, inputs, training=None):
+        x = inputs @ self.kernel
+        if self.bias is not None:
+            x = x + self.bias
+        return self.activation(x) if self.activation is not activations.linear else x
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": _ser(self.kernel_initializer),
+            "bias_initializer": _ser(self.bias_initializer),
+            "kernel_regularizer": _ser(self.kernel_regularizer),
+            "bias_regularizer": _ser(self.bias_regularizer),
+            "activity_regularizer": _ser(self.activity_regularizer),
+            "kernel_constraint": _ser(self.kernel_constraint),
+            "bias_constraint": _ser(self.bias_constraint),
+        })
+        return config
+
+
+@register
+class Activation(Layer):
+    """``Activation(activation)``: apply an activation function."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config
+
+
+@register
+class Identity(Layer):
+    """``Identity()``: returns its input."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@register
+class Lambda(Layer):
+    """``Lambda(function, output_shape=None, mask=None, arguments=None)``: wraps a
+    function of the inputs. Not serializable to a config that runs code on load: a
+    Lambda config names the function, and loading it needs ``custom_objects``."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise ValueError(f"Lambda: function must be callable; received {function!r}")
+        self.function = function
+        self._output_shape = output_shape
+        self.mask = mask
+        self.arguments = arguments or {}
+
+    def call(self, inputs, mask=None, training=None):
+        return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"function": getattr(self.function, "__name__", repr(self.function)),
+                       "output_shape": self._output_shape, "arguments": self.arguments})
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        name = config.get("function")
+        fn = (custom_objects or {}).get(name)
+        if fn is None:
+            raise ValueError(
+                f"Lambda: cannot rebuild function {name!r} from a config (loading never runs "
+                "code from a file); pass it in custom_objects={'" + str(name) + "': fn}")
+        config["function"] = fn
+        return cls(**config)

@@ -1,0 +1,583 @@
+"""The Layer base class, Keras 3-compatible and written once.
+
+How layer code sees its variables: inside ``call`` (any depth of ``Layer.__call__``),
+``self.kernel`` is the raw framework array, so ``x @ self.kernel`` is a native op with
+no wrapper cost; outside a call it is the ``Variable`` (``layer.kernel.assign(...)``).
+Inside ``call``, ``self.moving_mean = new_value`` assigns the variable (recorded, not
+applied, in a stateless scope); ``self.assign(variable_or_name, value)`` does the same.
+
+A layer's variables move to the framework of the arrays it is called with (see
+``unikeras.state.variables``). NumPy data, lists and scalars run on the default
+framework.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .. import dtype_policies
+from ..state import SeedGenerator, Variable, swap_values
+from ..state.tree import Trackable, bump_structure_version
+from ..state.variables import unique_name
+from ..xp import asarray, default_framework, framework_of, namespace, standardize_dtype
+from ..xp.dtypes import FLOATS
+from . import _context
+from .input_spec import InputSpec, check_input
+
+_call_params_cache: dict[type, tuple] = {}
+_INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights",
+                "activity_regularizer", "autocast"}
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, c in enumerate(name):
+        if c.isupper() and i and (not name[i - 1].isupper() or
+                                  (i + 1 < len(name) and name[i + 1].islower())):
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+def _call_params(cls):
+    try:
+        return _call_params_cache[cls]
+    except KeyError:
+        params = inspect.signature(cls.call).parameters
+        res = ("training" in params, "mask" in params)
+        _call_params_cache[cls] = res
+        return res
+
+
+def _first_array(obj):
+    """The first array leaf of a (nested) call argument, or None."""
+    if isinstance(obj, (list, tuple)):
+        for o in obj:
+            a = _first_array(o)
+            if a is not None:
+                return a
+        return None
+    if isinstance(obj, dict):
+        for o in obj.values():
+            a = _first_array(o)
+            if a is not None:
+                return a
+        return None
+    return obj if framework_of(obj) is not None else None
+
+
+def _map_arrays(fn, obj):
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_map_arrays(fn, o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _map_arrays(fn, v) for k, v in obj.items()}
+    return fn(obj)
+
+
+def _shape_of(obj):
+    if isinstance(obj, (list, tuple)) and not _looks_like_shape(obj):
+        return type(obj)(_shape_of(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _shape_of(v) for k, v in obj.items()}
+    shape = getattr(obj, "shape", None)
+    if shape is None:
+        return None
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _looks_like_shape(obj):
+    return all(d is None or isinstance(d, (int, np.integer)) for d in obj)
+
+
+class Layer(Trackable):
+    """Keras 3's ``Layer``. Subclasses define ``build(input_shape)`` and ``call(...)``."""
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None,
+                 autocast=True, name=None, **kwargs):
+        unknown = set(kwargs) - _INIT_KWARGS
+        if unknown:
+            raise TypeError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                f"{sorted(unknown)}")
+        d = self.__dict__
+        d["_vars_by_attr"] = {}
+        d["_trainable_vars"] = []
+        d["_non_trainable_vars"] = []
+        d["_layers"] = []
+        d["_seed_generators"] = []
+        d["_call_losses"] = []
+        d["_framework"] = None
+        self.name = name or unique_name(_snake(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype_policy = dtype_policies.get(dtype)
+        self.autocast = autocast
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        from .. import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        input_shape = kwargs.get("input_shape")
+        if input_shape is None and kwargs.get("input_dim") is not None:
+            input_shape = (kwargs["input_dim"],)
+        batch_input_shape = kwargs.get("batch_input_shape")
+        if batch_input_shape is None and input_shape is not None:
+            batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
+        self._batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
+        self._initial_weights = kwargs.get("weights")
+
+    # ------------------------------------------------------------------ attributes
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        if isinstance(value, Variable):
+            d.pop(name, None)
+            d["_vars_by_attr"][name] = value
+            self._track_variable(value)
+            return
+        by_attr = d.get("_vars_by_attr")
+        if by_attr and name in by_attr:
+            if _context.current().depth and framework_of(value) is not None:
+                by_attr[name].assign(value)
+                return
+            del by_attr[name]
+        if isinstance(value, Layer):
+            if value is not self and value not in d["_layers"]:
+                d["_layers"].append(value)
+                bump_structure_version()
+        elif isinstance(value, SeedGenerator):
+            if value not in d["_seed_generators"]:
+                d["_seed_generators"].append(value)
+                bump_structure_version()
+        elif isinstance(value, (list, tuple, dict)) and name not in ("_layers", "_seed_generators"):
+            self._track_container(value)
+        object.__setattr__(self, name, value)
+
+    def _track_container(self, value):
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            if isinstance(item, Layer) and item is not self and item not in self._layers:
+                self._layers.append(item)
+                bump_structure_version()
+            elif isinstance(item, Variable):
+                self._track_variable(item)
+            elif isinstance(item, (list, tuple, dict)):
+                self._track_container(item)
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails: variables live in _vars_by_attr.
+        try:
+            v = self.__dict__["_vars_by_attr"][name]
+        except KeyError:
+            raise AttributeError(
+                f"'{type(self).__name__}' object has no attribute '{name}'") from None
+        if _context.current().depth:
+            return self._read(v)
+        return v
+
+    def _read(self, v: Variable):
+        value = v._value
+        if self.autocast and v.autocast and v.dtype != self.compute_dtype and v.dtype in FLOATS:
+            xp = namespace(value)
+            value = xp.astype(value, getattr(xp, self.compute_dtype))
+        return value
+
+    def __delattr__(self, name):
+        by_attr = self.__dict__.get("_vars_by_attr")
+        if by_attr and name in by_attr:
+            del by_attr[name]
+            return
+        object.__delattr__(self, name)
+
+    def _track_variable(self, v: Variable):
+        for lst in (self._trainable_vars, self._non_trainable_vars):
+            if any(w is v for w in lst):
+                return
+        (self._trainable_vars if v.trainable else self._non_trainable_vars).append(v)
+        fw = self.__dict__.get("_framework")
+        if fw is not None and v.framework != fw:
+            v._move_to(fw)
+        bump_structure_version()
+
+    # ------------------------------------------------------------------ dtypes
+    @property
+    def dtype(self):
+        """The variable dtype of the layer's policy."""
+        return self.dtype_policy.variable_dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self.dtype_policy.compute_dtype
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
+                   name=None):
+        """Create and track a variable (Keras 3 signature)."""
+        from .. import constraints, initializers, regularizers
+
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dtype = standardize_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype in FLOATS else "zeros"
+        init = initializers.get(initializer)
+        name = name or unique_name("variable")
+        v = Variable(init, shape=shape, dtype=dtype, trainable=trainable, autocast=autocast,
+                     aggregation=aggregation, name=name,
+                     constraint=constraints.get(constraint),
+                     regularizer=regularizers.get(regularizer))
+        v.path = f"{self.name}/{name}"
+        self._track_variable(v)
+        return v
+
+    def _own_variables(self):
+        return self._trainable_vars + self._non_trainable_vars + [
+            sg.state for sg in self._seed_generators]
+
+    def _children(self):
+        return self._layers
+
+    def _own_weights(self):
+        return self._trainable_vars + self._non_trainable_vars
+
+    @property
+    def variables(self):
+        """All state: weights and seed-generator states, sublayers included."""
+        return list(self._tree_variables())
+
+    @property
+    def weights(self):
+        out, seen = [], set()
+        self._collect_weights(out, seen)
+        return out
+
+    def _collect_weights(self, out, seen):
+        for v in self._own_weights():
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._layers:
+            layer._collect_weights(out, seen)
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    @property
+    def trainable_variables(self):
+        if not self.trainable:
+            return []
+        return [v for v in self.variables if v.trainable]
+
+    @property
+    def non_trainable_variables(self):
+        if not self.trainable:
+            return self.variables
+        return [v for v in self.variables if not v.trainable]
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for v in self._trainable_vars:
+            v.trainable = value
+            mod = _state_shim(v.framework)
+            if mod is not None and hasattr(mod, "set_trainable"):
+                mod.set_trainable(v._value, value)
+        for layer in self._layers:
+            layer.trainable = value
+
+    def get_weights(self):
+        """The weights as NumPy arrays, in Keras order."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from a list of arrays in Keras order (``get_weights()``)."""
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError(
+                f'Layer "{self.name}" expected {len(params)} weights, but received '
+                f"{len(weights)} weights ({[tuple(np.shape(w)) for w in weights]}).")
+        for v, w in zip(params, weights):
+            w = np.asarray(w)
+            if tuple(w.shape) != tuple(v.shape):
+                raise ValueError(
+                    f'Layer "{self.name}" weight shape mismatch for {v.path}: expected '
+                    f"{v.shape}, received {tuple(w.shape)}")
+            v.assign(w)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f'Layer "{self.name}" is not built yet: call it or build it '
+                             "before count_params().")
+        return int(sum(int(np.prod(v.shape)) for v in self.weights))
+
+    # ------------------------------------------------------------------ building
+    def build(self, input_shape=None):
+        self.built = True
+
+    def _maybe_build(self, args):
+        if self.built:
+            return
+        shape = _shape_of(args[0]) if args else None
+        self.build(shape)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    # ------------------------------------------------------------------ calling
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
+
+    def __call__(self, *args, **kwargs):
+        from .symbolic import any_symbolic, symbolic_call
+
+        if args and any_symbolic(args[0]) or any_symbolic(args[1:]) or any_symbolic(kwargs):
+            return symbolic_call(self, args, kwargs)
+        ctx = _context.current()
+        outermost = ctx.depth == 0
+        first = _first_array(args[0]) if args else _first_array(kwargs)
+        fw = framework_of(first) if first is not None else None
+        if fw is None or (fw == "numpy" and outermost):
+            fw = self._framework if (self._framework not in (None, "numpy")) else default_framework()
+            if fw != "numpy" or first is None:
+                args = _map_arrays(lambda a: _to_fw(a, fw), args)
+        if not self.built:
+            self._maybe_build(args)
+        if self._framework != fw:
+            self._move_to(fw)
+        if self.input_spec is not None:
+            self._check_inputs(args[0] if args else None)
+        has_training, _ = _call_params(type(self))
+        saved_training = ctx.training
+        if has_training:
+            training = kwargs.get("training")
+            if training is None:
+                if ctx.training is not None:
+                    kwargs["training"] = ctx.training
+            else:
+                ctx.training = training
+        elif "training" in kwargs:
+            ctx.training = kwargs.pop("training")
+        if self.autocast and args:
+            args = (self._autocast_inputs(args[0]),) + tuple(args[1:])
+        if outermost:
+            self._clear_call_losses()
+        ctx.depth += 1
+        try:
+            out = self.call(*args, **kwargs)
+        finally:
+            ctx.depth -= 1
+            ctx.training = saved_training
+        if self.activity_regularizer is not None:
+            for o in _flat_arrays(out):
+                self._call_losses.append(self.activity_regularizer(o) / o.shape[0])
+        return out
+
+    def _autocast_inputs(self, x):
+        cd = self.compute_dtype
+        if isinstance(x, (list, tuple, dict)):
+            return _map_arrays(lambda a: _cast_float(a, cd), x)
+        return _cast_float(x, cd)
+
+    def _check_inputs(self, x):
+        specs = self.input_spec
+        if isinstance(specs, InputSpec):
+            if isinstance(x, (list, tuple)) and len(x) and hasattr(x[0], "shape") and specs.ndim is not None and not hasattr(x, "shape"):
+                return
+            check_input(self, specs, x)
+        elif isinstance(specs, (list, tuple)) and isinstance(x, (list, tuple)):
+            for i, (s, xi) in enumerate(zip(specs, x)):
+                check_input(self, s, xi, i)
+
+    def _move_to(self, framework: str) -> None:
+        """Move every variable this layer reaches to ``framework``."""
+        for v in self._tree_variables():
+            v._move_to(framework)
+        for layer in self._iter_layers():
+            layer.__dict__["_framework"] = framework
+
+    def _iter_layers(self):
+        seen, stack = set(), [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            yield layer
+            stack.extend(layer._layers)
+
+    @property
+    def framework(self):
+        """The framework this layer's variables live on now (None until first use)."""
+        return self._framework
+
+    def assign(self, variable, value):
+        """Assign ``value`` to ``variable`` (a Variable or an attribute name)."""
+        if isinstance(variable, str):
+            variable = self.__dict__["_vars_by_attr"][variable]
+        return variable.assign(value)
+
+    def get_variable(self, name):
+        """The Variable stored under attribute ``name`` (also inside call)."""
+        return self.__dict__["_vars_by_attr"][name]
+
+    # ------------------------------------------------------------------ losses
+    def add_loss(self, loss):
+        self._call_losses.append(loss)
+
+    def _clear_call_losses(self):
+        for layer in self._iter_layers():
+            layer._call_losses.clear()
+
+    @property
+    def losses(self):
+        """Losses added during the last call (activity regularization, ``add_loss``) and
+        the weight-regularization penalties, sublayers included."""
+        out = []
+        for layer in self._iter_layers():
+            out.extend(layer._call_losses)
+            for v in layer._own_weights():
+                if v.regularizer is not None and v.trainable:
+                    out.append(v.regularizer(v._raw_array()))
+        return out
+
+    # ------------------------------------------------------------------ shapes
+    def compute_output_shape(self, *args, **kwargs):
+        from .symbolic import KerasTensor, spec_from_shapes
+
+        spec = self.compute_output_spec(*spec_from_shapes(args), **kwargs)
+        return _map_arrays(lambda t: t.shape if isinstance(t, KerasTensor) else t, spec)
+
+    def compute_output_spec(self, *args, **kwargs):
+        from .symbolic import run_for_spec
+
+        return run_for_spec(self, args, kwargs)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return previous_mask if self.supports_masking else None
+
+    # ------------------------------------------------------------------ stateless
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args,
+                       return_losses=False, **kwargs):
+        """Keras 3's pure call: returns ``(outputs, non_trainable_variables)`` (and the
+        losses with ``return_losses=True``); the layer's own variables are untouched."""
+        if not self.built:
+            raise ValueError(f'Layer "{self.name}" must be built before stateless_call: '
+                             "call it once or call build(input_shape).")
+        tv, ntv = self.trainable_variables, self.non_trainable_variables
+        if len(trainable_variables) != len(tv) or len(non_trainable_variables) != len(ntv):
+            raise ValueError(
+                f'Layer "{self.name}".stateless_call expected {len(tv)} trainable and '
+                f"{len(ntv)} non-trainable values; received {len(trainable_variables)} and "
+                f"{len(non_trainable_variables)}")
+        probe = _first_array(list(trainable_variables) + list(non_trainable_variables))
+        fw = framework_of(probe) if probe is not None else None
+        if fw is not None and fw != self._framework:
+            self._move_to(fw)
+        with swap_values(tv + ntv, list(trainable_variables) + list(non_trainable_variables)):
+            out = self(*args, **kwargs)
+            new_ntv = [v._value for v in ntv]
+            losses = self.losses if return_losses else None
+        if return_losses:
+            return out, new_ntv, losses
+        return out, new_ntv
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": self.dtype_policy.name}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(**config)
+
+    def get_build_config(self):
+        return {"input_shape": getattr(self, "_build_shape", None)}
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    # torch-style conveniences (the model is usable where torch wants a Module)
+    def parameters(self, recurse=True):
+        """torch-style: the trainable weights as torch Parameters (moves the layer to
+        torch if it is elsewhere)."""
+        if self._framework != "torch":
+            self._move_to("torch")
+        return iter([v.value for v in self.trainable_weights])
+
+    def named_parameters(self, prefix="", recurse=True):
+        if self._framework != "torch":
+            self._move_to("torch")
+        return iter([(prefix + v.path, v.value) for v in self.trainable_weights])
+
+    def zero_grad(self, set_to_none=True):
+        for v in self.trainable_weights:
+            p = v.value
+            if getattr(p, "grad", None) is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.zero_()
+
+
+def _state_shim(fw):
+    from ..xp import shim
+
+    return shim(fw, "state") if fw else None
+
+
+def _to_fw(a, fw):
+    if framework_of(a) is None and not isinstance(a, (int, float, bool, complex, np.ndarray, list)):
+        return a
+    if isinstance(a, (bool, int, float, complex)) or a is None:
+        return a
+    if hasattr(a, "to_numpy") and not hasattr(a, "__array_namespace__"):  # pandas
+        a = a.to_numpy()
+    arr = np.asarray(a)
+    if arr.dtype == np.float64:
+        from ..xp import floatx
+
+        arr = arr.astype(floatx())
+    return asarray(arr, framework=fw)
+
+
+def _cast_float(a, dtype):
+    dt = getattr(a, "dtype", None)
+    if dt is None or framework_of(a) is None:
+        return a
+    name = standardize_dtype(dt)
+    if name == dtype or name not in FLOATS:
+        return a
+    xp = namespace(a)
+    return xp.astype(a, getattr(xp, dtype))
+
+
+def _flat_arrays(out):
+    if isinstance(out, (list, tuple)):
+        return [a for o in out for a in _flat_arrays(o)]
+    if isinstance(out, dict):
+        return [a for o in out.values() for a in _flat_arrays(o)]
+    return [out] if framework_of(out) is not None else []

@@ -1,0 +1,226 @@
+"""Symbolic tensors (``KerasTensor``), ``Input`` / ``InputLayer``, and shape inference.
+
+Calling a layer on KerasTensors records a ``Node`` (layer, arguments, outputs) and
+returns new KerasTensors; ``Model(inputs, outputs)`` walks these nodes back from the
+outputs. Output specs come from ``compute_output_shape`` when a layer defines it, else
+from running ``call`` once on zeros (NumPy, or the layer's current framework), with
+unknown dimensions found by running twice with different sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..state import swap_values
+from ..xp import asarray, floatx, framework_of, standardize_dtype
+from .layer import Layer
+
+
+class KerasTensor:
+    """A symbolic tensor: shape (None for unknown dims), dtype and the node that made it."""
+
+    def __init__(self, shape, dtype=None, sparse=False, name=None, record_history=True):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = standardize_dtype(dtype or floatx())
+        self.sparse = sparse
+        self.name = name
+        self._history = None  # (node, index)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __len__(self):
+        raise TypeError("A symbolic KerasTensor has no len(); use .shape")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a Python bool")
+
+
+class Node:
+    """One call of a layer on symbolic inputs."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.outputs = outputs  # flat list of KerasTensors
+        self.inputs = [t for t in _flat(args) + _flat(kwargs) if isinstance(t, KerasTensor)]
+
+    @property
+    def parents(self):
+        return [t._history[0] for t in self.inputs if t._history is not None]
+
+
+def _flat(obj):
+    if isinstance(obj, (list, tuple)):
+        return [a for o in obj for a in _flat(o)]
+    if isinstance(obj, dict):
+        return [a for o in obj.values() for a in _flat(o)]
+    return [obj]
+
+
+def _map(fn, obj):
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_map(fn, o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _map(fn, v) for k, v in obj.items()}
+    return fn(obj)
+
+
+def any_symbolic(obj) -> bool:
+    if isinstance(obj, KerasTensor):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return any(any_symbolic(o) for o in obj)
+    if isinstance(obj, dict):
+        return any(any_symbolic(o) for o in obj.values())
+    return False
+
+
+def spec_from_shapes(args):
+    """Turn shape tuples (or nests of them) into KerasTensors."""
+    def conv(s):
+        if isinstance(s, KerasTensor):
+            return s
+        if isinstance(s, (list, tuple)) and all(d is None or isinstance(d, (int, np.integer)) for d in s):
+            return KerasTensor(s)
+        if isinstance(s, (list, tuple)):
+            return type(s)(conv(o) for o in s)
+        if isinstance(s, dict):
+            return {k: conv(v) for k, v in s.items()}
+        return s
+    return tuple(conv(a) for a in args)
+
+
+def symbolic_call(layer: Layer, args, kwargs):
+    """Layer.__call__ on KerasTensors: build from the shapes, infer the output spec,
+    record the node."""
+    if not layer.built:
+        shape = _map(lambda t: t.shape if isinstance(t, KerasTensor) else t, args[0]) if args else None
+        layer.build(shape)
+        layer.built = True
+    if layer.input_spec is not None and args:
+        layer._check_inputs(args[0])
+    out = layer.compute_output_spec(*args, **kwargs)
+    outs = [t for t in _flat(out) if isinstance(t, KerasTensor)]
+    fresh = []
+
+    def renew(t):
+        if isinstance(t, KerasTensor):
+            n = KerasTensor(t.shape, t.dtype, name=t.name)
+            fresh.append(n)
+            return n
+        return t
+
+    out = _map(renew, out)
+    node = Node(layer, args, kwargs, fresh)
+    for i, t in enumerate(fresh):
+        t._history = (node, i)
+    return out
+
+
+def run_for_spec(layer: Layer, args, kwargs):
+    """Infer a layer's output spec by running ``call`` on zeros."""
+    has_none = any(isinstance(t, KerasTensor) and None in t.shape for t in _flat(args) + _flat(kwargs))
+    fw = layer.framework if layer.framework is not None else "numpy"
+    outs = [_run_once(layer, args, kwargs, fw, fill) for fill in ((2, 3) if has_none else (2,))]
+
+    def to_spec(*arrs):
+        a = arrs[0]
+        if a is None or framework_of(a) is None:
+            return a
+        shape = list(a.shape)
+        for other in arrs[1:]:
+            shape = [d if d == o else None for d, o in zip(shape, other.shape)]
+        return KerasTensor(shape, dtype=standardize_dtype(a.dtype))
+
+    if len(outs) == 1:
+        return _map(to_spec, outs[0])
+    return _zip_map(to_spec, outs[0], outs[1])
+
+
+def _zip_map(fn, a, b):
+    if isinstance(a, (list, tuple)):
+        return type(a)(_zip_map(fn, x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return {k: _zip_map(fn, a[k], b[k]) for k in a}
+    return fn(a, b)
+
+
+def _run_once(layer, args, kwargs, fw, fill):
+    from . import _context
+
+    def concrete(t):
+        if isinstance(t, KerasTensor):
+            shape = tuple(fill if d is None else d for d in t.shape)
+            return asarray(np.zeros(shape, dtype=t.dtype), framework=fw)
+        return t
+
+    cargs = _map(concrete, args)
+    ckwargs = _map(concrete, kwargs)
+    variables = list(layer._tree_variables())
+    ctx = _context.current()
+    # Nested depth: NumPy inputs stay NumPy (no move to the default framework), and
+    # swap_values discards any assignment (e.g. BatchNorm statistics).
+    with swap_values(variables, [v._value for v in variables]):
+        ctx.depth += 1
+        try:
+            return layer(*cargs, **ckwargs)
+        finally:
+            ctx.depth -= 1
+
+
+class InputLayer(Layer):
+    """Keras' ``InputLayer(shape=None, batch_size=None, dtype=None, sparse=None,
+    batch_shape=None, input_tensor=None, name=None)``."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, **kwargs)
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("InputLayer needs `shape` or `batch_shape`; received neither")
+            if isinstance(shape, int):
+                shape = (shape,)
+            batch_shape = (batch_size,) + tuple(shape)
+        self.batch_shape = tuple(batch_shape)
+        self._dtype_name = standardize_dtype(dtype or floatx())
+        self.sparse = bool(sparse)
+        self.optional = optional
+        self.built = True
+        if input_tensor is not None:
+            if not isinstance(input_tensor, KerasTensor):
+                raise ValueError(f"InputLayer: input_tensor must be a KerasTensor; received {input_tensor!r}")
+            self.output = input_tensor
+        else:
+            self.output = KerasTensor(self.batch_shape, self._dtype_name, name=self.name)
+            node = Node(self, (), {}, [self.output])
+            self.output._history = (node, 0)
+
+    @property
+    def dtype(self):
+        return self._dtype_name
+
+    def call(self, x):
+        return x
+
+    def get_config(self):
+        return {"batch_shape": self.batch_shape, "dtype": self._dtype_name,
+                "sparse": self.sparse, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
+    """Keras' ``Input(...)``: a symbolic tensor to start a Functional model from."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name, input_tensor=tensor,
+                       optional=optional)
+    return layer.output
