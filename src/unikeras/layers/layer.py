@@ -415,6 +415,9 @@ class Layer(Trackable):
         for layer in self._iter_layers():
             layer.__dict__["_framework"] = framework
 
+    def _tree_framework(self):
+        return self._framework
+
     def _iter_layers(self):
         seen, stack = set(), [self]
         while stack:

@@ -32,8 +32,12 @@ def assign(native, value, variable):
     return value
 
 
+def _flatten(obj):
+    return _tree.flatten(obj, "jax")
+
+
 def _register(cls):
-    jax.tree_util.register_pytree_node(cls, _tree.flatten, _tree.unflatten)
+    jax.tree_util.register_pytree_node(cls, _flatten, _tree.unflatten)
 
 
 _tree.on_register(_register)

@@ -35,11 +35,23 @@ def assign(native, value, variable):
     return value.to(native.dtype)
 
 
+def _flatten(obj):
+    if obj._tree_framework() != "torch":
+        # Moving creates fresh tensors; they must not be made inside a torch.func level.
+        with torch._C._DisableFuncTorch():
+            obj._move_to("torch")
+    return _tree.flatten(obj)
+
+
+def _unflatten(values, context):
+    return _tree.unflatten(context, values)
+
+
 def _register(cls):
     pytree.register_pytree_node(
         cls,
-        _tree.flatten,
-        _tree.unflatten,
+        _flatten,
+        _unflatten,
         serialized_type_name=f"{cls.__module__}.{cls.__qualname__}",
     )
 

@@ -64,7 +64,11 @@ class TreeDef:
         return f"TreeDef({type(self.obj).__name__}, {len(self.variables)} variables)"
 
 
-def flatten(obj):
+def flatten(obj, framework=None):
+    """Leaves and aux data. With ``framework``, the object is first moved there (a
+    jax transform sees jax arrays, a torch one torch tensors)."""
+    if framework is not None and obj._tree_framework() != framework:
+        obj._move_to(framework)
     variables = obj._tree_variables()
     return [v._value for v in variables], TreeDef(obj, variables)
 
@@ -132,6 +136,14 @@ class Trackable:
         super().__init_subclass__(**kwargs)
         register_class(cls)
 
+    def _tree_framework(self):
+        vs = self._tree_variables()
+        return vs[0].framework if vs else None
+
+    def _move_to(self, framework):
+        for v in self._tree_variables():
+            v._move_to(framework)
+
     # Subclasses override these two.
     def _own_variables(self):
         return []
@@ -174,7 +186,7 @@ class Trackable:
 
     # tf.nest protocol (works without importing tensorflow here)
     def __tf_flatten__(self):
-        leaves, treedef = flatten(self)
+        leaves, treedef = flatten(self, "tensorflow")
         return treedef, tuple(leaves)
 
     @classmethod
