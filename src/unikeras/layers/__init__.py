@@ -4,3 +4,31 @@ from .input_spec import InputSpec
 from .layer import Layer
 from .symbolic import Input, InputLayer, KerasTensor
 from .core import Activation, Dense, Identity, Lambda
+
+
+def serialize(layer):
+    """Keras' layer serialization: ``{"module", "class_name", "config", ...}``."""
+    from ..utils.serialization import serialize_simple
+
+    out = serialize_simple(layer)
+    if layer.built and hasattr(layer, "_build_shape"):
+        out["build_config"] = {"input_shape": layer._build_shape}
+    return out
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild a layer from ``serialize``'s output. Only classes that are registered
+    (every Layer subclass defined in this process, or passed in ``custom_objects``) can
+    be rebuilt: a config never runs code."""
+    from ..utils.serialization import lookup
+
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or lookup(name)
+    if cls is None:
+        raise ValueError(f"Unknown layer class {name!r}: define or register it, or pass it "
+                         "in custom_objects")
+    cfg = config.get("config", {})
+    try:
+        return cls.from_config(cfg, custom_objects=custom_objects)
+    except TypeError:
+        return cls.from_config(cfg)

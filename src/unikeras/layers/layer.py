@@ -418,6 +418,15 @@ class Layer(Trackable):
     def _tree_framework(self):
         return self._framework
 
+    def _accepts_mask(self):
+        return _call_params(type(self))[1]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        from ..utils.serialization import _registry
+
+        _registry.setdefault(cls.__name__, cls)
+
     def _iter_layers(self):
         seen, stack = set(), [self]
         while stack:

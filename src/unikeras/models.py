@@ -1,0 +1,3 @@
+"""Keras' ``keras.models``."""
+
+from .training import Functional, Model, Sequential  # noqa: F401

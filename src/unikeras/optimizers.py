@@ -1,0 +1,4 @@
+"""Keras' ``keras.optimizers``."""
+
+from .training.optimizers import *  # noqa: F401,F403
+from .training.optimizers import get

@@ -1,0 +1,167 @@
+"""Callback, CallbackList, History and ProgbarLogger.
+
+Logs handed to callbacks during an epoch hold framework scalars (no host sync per
+step); ``logs_to_floats`` converts them when a callback needs numbers. Epoch-end logs
+are already floats.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from ...xp import framework_of, to_numpy
+
+
+def logs_to_floats(logs):
+    if not logs:
+        return {}
+    out = {}
+    for k, v in logs.items():
+        if framework_of(v) is not None:
+            v = to_numpy(v)
+            v = float(v) if np.ndim(v) == 0 else v
+        out[k] = v
+    return out
+
+
+class Callback:
+    """Keras' ``Callback`` base: override any ``on_*`` hook."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): pass
+    def on_train_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
+
+
+class CallbackList(Callback):
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        super().__init__()
+        self.callbacks = list(callbacks or [])
+        if add_history and not any(isinstance(c, History) for c in self.callbacks):
+            self.callbacks.append(History())
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+            self.callbacks.insert(0, ProgbarLogger())
+        if model is not None:
+            self.set_model(model)
+        self.set_params(params)
+
+    def set_model(self, model):
+        super().set_model(model)
+        for c in self.callbacks:
+            c.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        for c in self.callbacks:
+            c.set_params(params)
+
+    def _call(self, name, *args):
+        for c in self.callbacks:
+            getattr(c, name)(*args)
+
+    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
+    def on_train_end(self, logs=None): self._call("on_train_end", logs)
+    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
+    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
+    def on_train_batch_begin(self, batch, logs=None): self._call("on_train_batch_begin", batch, logs)
+    def on_train_batch_end(self, batch, logs=None): self._call("on_train_batch_end", batch, logs)
+    def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
+    def on_test_end(self, logs=None): self._call("on_test_end", logs)
+    def on_test_batch_begin(self, batch, logs=None): self._call("on_test_batch_begin", batch, logs)
+    def on_test_batch_end(self, batch, logs=None): self._call("on_test_batch_end", batch, logs)
+    def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)
+    def on_predict_end(self, logs=None): self._call("on_predict_end", logs)
+    def on_predict_batch_begin(self, batch, logs=None): self._call("on_predict_batch_begin", batch, logs)
+    def on_predict_batch_end(self, batch, logs=None): self._call("on_predict_batch_end", batch, logs)
+
+
+class History(Callback):
+    """Records epoch-end logs in ``history`` (``model.fit`` returns it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in logs_to_floats(logs).items():
+            self.history.setdefault(k, []).append(v)
+        if self.model is not None:
+            self.model.history = self
+
+
+class ProgbarLogger(Callback):
+    """A progress bar (tqdm) with ETA and metrics. verbose=1: a bar per epoch;
+    verbose=2: one line per epoch. Metric values on the bar are refreshed at most every
+    0.25 s, so the host reads device scalars at that pace, not every step."""
+
+    def __init__(self, count_mode="steps", refresh_seconds=0.25):
+        super().__init__()
+        self.refresh_seconds = refresh_seconds
+        self._bar = None
+
+    def _verbose(self):
+        return self.params.get("verbose", 1)
+
+    def on_train_begin(self, logs=None):
+        self.epochs = self.params.get("epochs", 1)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._t0 = time.perf_counter()
+        self._last = 0.0
+        if self._verbose() == 1:
+            from tqdm.auto import tqdm
+
+            print(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)}", file=sys.stdout)
+            self._bar = tqdm(total=self.params.get("steps"), unit="step", file=sys.stdout,
+                             dynamic_ncols=True, leave=True, mininterval=self.refresh_seconds)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._bar is None:
+            return
+        self._bar.update(1)
+        now = time.perf_counter()
+        if now - self._last >= self.refresh_seconds:
+            self._last = now
+            self._bar.set_postfix({k: f"{v:.4f}" for k, v in logs_to_floats(logs).items()
+                                   if isinstance(v, float)}, refresh=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        floats = logs_to_floats(logs)
+        text = " - ".join(f"{k}: {v:.4f}" for k, v in floats.items() if isinstance(v, float))
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=True)
+            self._bar.close()
+            self._bar = None
+        elif self._verbose() == 2:
+            dt = time.perf_counter() - self._t0
+            print(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)} - {dt:.1f}s - {text}",
+                  file=sys.stdout, flush=True)

@@ -1,0 +1,162 @@
+"""What ``compile`` builds: the loss of (possibly several) outputs and their metrics."""
+
+from __future__ import annotations
+
+from .. import xp as _xp
+from . import losses as losses_mod
+from . import metrics as metrics_mod
+from .metrics.accuracy import BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
+
+
+def _flatten_struct(obj, names=None):
+    """Flatten y / y_pred nests to a list in output order."""
+    if isinstance(obj, dict):
+        if names is not None:
+            missing = [n for n in names if n not in obj]
+            if missing:
+                raise ValueError(f"Expected a dict with keys {names}; missing {missing}")
+            return [obj[n] for n in names]
+        return list(obj.values())
+    if isinstance(obj, (list, tuple)):
+        return list(obj)
+    return [obj]
+
+
+class CompileLoss:
+    def __init__(self, loss, loss_weights=None, output_names=None):
+        self._spec = loss
+        self.loss_weights = loss_weights
+        self.output_names = output_names
+        self._built = False
+
+    def build(self, y_true, y_pred):
+        n = len(_flatten_struct(y_pred))
+        spec = self._spec
+        names = self.output_names or [f"output_{i}" for i in range(n)]
+        if isinstance(spec, dict):
+            self.losses = [losses_mod.get(spec.get(nm)) for nm in names]
+        elif isinstance(spec, (list, tuple)):
+            if len(spec) != n:
+                raise ValueError(f"compile(loss=...) got {len(spec)} losses for a model with "
+                                 f"{n} outputs")
+            self.losses = [losses_mod.get(s) for s in spec]
+        else:
+            self.losses = [losses_mod.get(spec)] * n
+        w = self.loss_weights
+        if isinstance(w, dict):
+            self.weights = [w.get(nm, 1.0) for nm in names]
+        elif isinstance(w, (list, tuple)):
+            self.weights = list(w)
+        else:
+            self.weights = [1.0 if w is None else float(w)] * n
+        self._names = names
+        self._built = True
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if not self._built:
+            self.build(y_true, y_pred)
+        names = self._names if isinstance(y_true, dict) else None
+        ys = _flatten_struct(y_true, names)
+        ps = _flatten_struct(y_pred)
+        if len(ys) != len(ps):
+            raise ValueError(f"The model has {len(ps)} outputs but y holds {len(ys)} targets")
+        sws = _flatten_struct(sample_weight) if isinstance(sample_weight, (list, tuple, dict)) else [sample_weight] * len(ps)
+        total = None
+        for loss, w, yt, yp, sw in zip(self.losses, self.weights, ys, ps, sws):
+            if loss is None or yt is None:
+                continue
+            if isinstance(loss, losses_mod.Loss):
+                value = loss(yt, yp, sample_weight=sw)
+            else:
+                value = losses_mod.reduce_weighted_values(loss(yt, yp), sw)
+            value = value * w if w != 1.0 else value
+            total = value if total is None else total + value
+        return total
+
+
+_ACC_NAMES = ("accuracy", "acc")
+
+
+class CompileMetrics:
+    """compile(metrics=..., weighted_metrics=...): per-output metric objects. The
+    strings "accuracy"/"acc" resolve to binary, categorical or sparse categorical
+    accuracy from the loss and shapes, as Keras does."""
+
+    def __init__(self, metrics, weighted_metrics, output_names=None, loss=None):
+        self._metrics_spec = metrics
+        self._weighted_spec = weighted_metrics
+        self.output_names = output_names
+        self._loss_spec = loss
+        self.built = False
+        self.metrics = []       # list (per output) of lists of Metric
+        self.weighted = []
+
+    def _resolve(self, m, y_true, y_pred, loss):
+        if isinstance(m, str) and m in _ACC_NAMES + ("crossentropy", "ce"):
+            lname = getattr(loss, "__name__", None) or getattr(loss, "name", None) or str(loss)
+            if m in _ACC_NAMES:
+                if "binary" in str(lname) or (y_pred.shape[-1] == 1 if len(y_pred.shape) else True):
+                    return BinaryAccuracy(name="accuracy" if m == "accuracy" else "acc")
+                if "sparse" in str(lname) or len(getattr(y_true, "shape", ())) < len(y_pred.shape) or (
+                        len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1):
+                    return SparseCategoricalAccuracy(name=m)
+                return CategoricalAccuracy(name=m)
+        return metrics_mod.get(m)
+
+    def _per_output(self, spec, n, names):
+        if spec is None:
+            return [[] for _ in range(n)]
+        if isinstance(spec, dict):
+            return [list(_as_list(spec.get(nm))) for nm in names]
+        spec = list(spec) if isinstance(spec, (list, tuple)) else [spec]
+        if n > 1 and len(spec) == n and all(isinstance(s, (list, tuple)) or s is None for s in spec):
+            return [list(_as_list(s)) for s in spec]
+        return [list(spec) for _ in range(n)]
+
+    def build(self, y_true, y_pred, losses):
+        ps = _flatten_struct(y_pred)
+        n = len(ps)
+        names = self.output_names or [f"output_{i}" for i in range(n)]
+        ys = _flatten_struct(y_true, names if isinstance(y_true, dict) else None)
+        specs = self._per_output(self._metrics_spec, n, names)
+        wspecs = self._per_output(self._weighted_spec, n, names)
+        self.metrics = [[self._resolve(m, yt, yp, l) for m in ms]
+                        for ms, yt, yp, l in zip(specs, ys, ps, losses)]
+        self.weighted = [[self._resolve(m, yt, yp, l) for m in ms]
+                         for ms, yt, yp, l in zip(wspecs, ys, ps, losses)]
+        if n > 1:
+            for nm, ms in zip(names, self.metrics):
+                for m in ms:
+                    m.name = f"{nm}_{m.name}"
+            for nm, ms in zip(names, self.weighted):
+                for m in ms:
+                    m.name = f"{nm}_weighted_{m.name}" if not m.name.startswith(nm) else m.name
+        else:
+            for ms in self.weighted:
+                for m in ms:
+                    if any(m.name == o.name for o in self.metrics[0]):
+                        m.name = f"weighted_{m.name}"
+        self._names = names
+        self.built = True
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        names = self._names if isinstance(y_true, dict) else None
+        ys = _flatten_struct(y_true, names)
+        ps = _flatten_struct(y_pred)
+        sws = _flatten_struct(sample_weight) if isinstance(sample_weight, (list, tuple, dict)) else [sample_weight] * len(ps)
+        for ms, ws, yt, yp, sw in zip(self.metrics, self.weighted, ys, ps, sws):
+            for m in ms:
+                m.update_state(yt, yp)
+            for m in ws:
+                m.update_state(yt, yp, sample_weight=sw)
+
+    def all(self):
+        return [m for ms in self.metrics for m in ms] + [m for ms in self.weighted for m in ms]
+
+
+def _as_list(x):
+    if x is None:
+        return []
+    if isinstance(x, (list, tuple)):
+        return x
+    return [x]

@@ -1,0 +1,233 @@
+"""Data adapters: turn what ``fit``/``evaluate``/``predict`` receive into batches.
+
+Each adapter yields batches ``(x, y, sample_weight)`` (nests of arrays) and knows the
+framework its arrays belong to: framework arrays passed directly keep their framework
+(the computation runs there); NumPy arrays, pandas frames, lists, and containers
+(tf.data, torch DataLoader, generators, PyDataset) run on the default framework, their
+batches converted on the way (zero-copy where the frameworks allow).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..xp import asarray, default_framework, floatx, framework_of, namespace, to_numpy
+
+_FLOAT64 = np.dtype("float64")
+
+
+def unpack_x_y_sample_weight(data):
+    """Keras' ``keras.utils.unpack_x_y_sample_weight``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError("Data is expected to be (x,), (x, y) or (x, y, sample_weight); "
+                     f"received a tuple of length {len(data)}")
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def _map(fn, obj):
+    if obj is None:
+        return None
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_map(fn, o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _map(fn, v) for k, v in obj.items()}
+    return fn(obj)
+
+
+def _leaves(obj):
+    if obj is None:
+        return []
+    if isinstance(obj, (list, tuple)):
+        return [a for o in obj for a in _leaves(o)]
+    if isinstance(obj, dict):
+        return [a for o in obj.values() for a in _leaves(o)]
+    return [obj]
+
+
+def _host(a):
+    """pandas / lists / scalars to NumPy; framework arrays stay as they are."""
+    if a is None:
+        return None
+    fw = framework_of(a)
+    if fw is not None and fw != "numpy":
+        return a
+    if hasattr(a, "to_numpy"):
+        a = a.to_numpy()
+    a = np.asarray(a)
+    if a.dtype == _FLOAT64:
+        a = a.astype(floatx())
+    return a
+
+
+def to_framework_batch(batch, framework):
+    """Convert a batch's leaves to ``framework`` arrays (float64 host data to floatx)."""
+    def conv(a):
+        if a is None:
+            return None
+        fw = framework_of(a)
+        if fw == framework:
+            return a
+        if fw is None or fw == "numpy":
+            a = _host(a)
+        return asarray(a, framework=framework) if fw in (None, "numpy") else _convert(a, framework)
+    return _map(conv, batch)
+
+
+def _convert(a, framework):
+    from ..xp import to_framework
+
+    return to_framework(a, framework)
+
+
+class DataAdapter:
+    framework: str | None = None  # the framework its arrays are in, None for host data
+
+    def num_batches(self):
+        return None
+
+    def epoch(self):
+        raise NotImplementedError
+
+    @property
+    def target_framework(self):
+        return self.framework or default_framework()
+
+
+class ArrayAdapter(DataAdapter):
+    """NumPy / pandas / framework arrays, with batching, shuffling, sample weights and
+    class weights."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
+                 class_weight=None, steps=None):
+        x, y, sample_weight = _map(_host, x), _map(_host, y), _map(_host, sample_weight)
+        leaves = _leaves(x) + _leaves(y) + _leaves(sample_weight)
+        if not leaves:
+            raise ValueError("Expected data (x) to be arrays; received nothing")
+        fws = {framework_of(a) for a in leaves} - {None}
+        fws.discard("numpy")
+        if len(fws) > 1:
+            raise TypeError(f"x, y and sample_weight hold arrays of several frameworks: "
+                            f"{sorted(fws)}. Convert them to one framework first.")
+        self.framework = fws.pop() if fws else None
+        sizes = {int(a.shape[0]) for a in leaves}
+        if len(sizes) != 1:
+            raise ValueError(
+                "Data cardinality is ambiguous: make sure all arrays contain the same number "
+                f"of samples. Received sizes: x={[int(a.shape[0]) for a in _leaves(x)]}, "
+                f"y={[int(a.shape[0]) for a in _leaves(y)]}, "
+                f"sample_weight={[int(a.shape[0]) for a in _leaves(sample_weight)]}")
+        self.size = sizes.pop()
+        if self.size == 0:
+            raise ValueError("Expected non-empty data: received arrays with 0 samples")
+        if class_weight is not None:
+            if y is None or len(_leaves(y)) != 1:
+                raise ValueError("class_weight needs a single y array")
+            yv = to_numpy(_leaves(y)[0])
+            cls = yv.argmax(-1) if yv.ndim > 1 and yv.shape[-1] > 1 else yv.reshape(yv.shape[0], -1)[:, 0].astype(int)
+            cw = np.asarray([class_weight.get(int(c), 1.0) for c in cls], dtype=floatx())
+            if sample_weight is not None:
+                sample_weight = to_numpy(sample_weight) * cw
+            else:
+                sample_weight = cw
+            if self.framework is not None:
+                sample_weight = asarray(sample_weight, framework=self.framework)
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.batch_size = int(batch_size or 32)
+        self.shuffle = shuffle
+        self.steps = steps
+        # Its own generator, seeded once from NumPy's global one (set_random_seed), so
+        # the order of batches does not depend on who else draws numbers meanwhile.
+        self._rng = np.random.default_rng(np.random.randint(0, 2**31 - 1)) if shuffle else None
+
+    def num_batches(self):
+        n = math.ceil(self.size / self.batch_size)
+        return min(n, self.steps) if self.steps else n
+
+    def epoch(self):
+        n = self.num_batches()
+        order = None
+        if self.shuffle:
+            order = self._rng.permutation(self.size)
+            if self.shuffle == "batch":
+                nb = math.ceil(self.size / self.batch_size)
+                blocks = self._rng.permutation(nb)
+                order = np.concatenate([np.arange(b * self.batch_size, min((b + 1) * self.batch_size, self.size)) for b in blocks])
+        if order is not None and self.framework is not None:
+            idx_fw = asarray(order.astype("int64") if self.framework != "jax" else order.astype("int32"),
+                             framework=self.framework)
+        for b in range(n):
+            lo, hi = b * self.batch_size, min((b + 1) * self.batch_size, self.size)
+            if order is None:
+                sl = _map(lambda a: a[lo:hi], (self.x, self.y, self.sample_weight))
+            elif self.framework is None:
+                idx = order[lo:hi]
+                sl = _map(lambda a: a[idx], (self.x, self.y, self.sample_weight))
+            else:
+                idx = idx_fw[lo:hi]
+                sl = _map(lambda a: _take(a, idx), (self.x, self.y, self.sample_weight))
+            yield sl
+
+
+def _take(a, idx):
+    if framework_of(a) in (None, "numpy"):
+        return a[to_numpy(idx)]
+    return namespace(a).take(a, idx, axis=0)
+
+
+def split_validation(x, y, sample_weight, validation_split):
+    """Keras' validation_split: the last fraction of the arrays (before shuffling)."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"validation_split must be in (0, 1); received {validation_split}")
+    leaves = _leaves(x)
+    if not leaves or not all(hasattr(a, "shape") or hasattr(a, "__len__") for a in leaves):
+        raise ValueError("validation_split is only supported for array data (NumPy arrays, "
+                         "pandas frames or framework tensors); pass validation_data instead")
+    n = len(_host(leaves[0]))
+    cut = int(math.floor(n * (1.0 - validation_split)))
+    if cut == 0 or cut == n:
+        raise ValueError(f"validation_split={validation_split} leaves an empty split for "
+                         f"{n} samples")
+    first = lambda a: _host(a)[:cut]  # noqa: E731
+    second = lambda a: _host(a)[cut:]  # noqa: E731
+    return ((_map(first, x), _map(first, y), _map(first, sample_weight)),
+            (_map(second, x), _map(second, y), _map(second, sample_weight)))
+
+
+_ADAPTERS = []
+
+
+def register_adapter(predicate, factory):
+    """Extension point: ``predicate(x)`` → use ``factory(x, y, sample_weight, batch_size,
+    shuffle, class_weight, steps)``."""
+    _ADAPTERS.append((predicate, factory))
+
+
+def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
+                class_weight=None, steps=None):
+    if isinstance(x, DataAdapter):
+        return x
+    for predicate, factory in _ADAPTERS:
+        if predicate(x):
+            return factory(x, y, sample_weight, batch_size, shuffle, class_weight, steps)
+    if x is None:
+        raise ValueError("Expected input data x; received None")
+    return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                        class_weight=class_weight, steps=steps)

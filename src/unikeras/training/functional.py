@@ -1,0 +1,278 @@
+"""Functional models: a graph of layer calls recorded on KerasTensors.
+
+The graph is stored as a list of nodes in topological order, each naming its layer by
+index into ``self._layers`` (never by object), so a rebuilt pytree copy of the model
+runs its own copied layers. Shared layers and nested models are layers like any other.
+"""
+
+from __future__ import annotations
+
+from ..layers.symbolic import InputLayer, KerasTensor, Node, _flat, _map
+from ..utils.serialization import lookup, register
+from .model import Model
+
+
+def _walk(outputs):
+    """Nodes reachable from ``outputs``, in topological order."""
+    order, seen, visiting = [], set(), set()
+
+    def visit(node):
+        if id(node) in seen:
+            return
+        if id(node) in visiting:
+            raise ValueError("The layer graph has a cycle")
+        visiting.add(id(node))
+        for t in node.inputs:
+            if t._history is None:
+                raise ValueError(f"{t} is not the output of an Input or a layer call")
+            visit(t._history[0])
+        visiting.discard(id(node))
+        seen.add(id(node))
+        order.append(node)
+
+    for t in outputs:
+        if not isinstance(t, KerasTensor) or t._history is None:
+            raise ValueError("Model outputs must be KerasTensors produced by layers called on "
+                             f"Input(); received {t!r}")
+        visit(t._history[0])
+    return order
+
+
+@register
+class Functional(Model):
+    """``Model(inputs, outputs, name=None)``."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        Model.__init__(self, name=name, trainable=trainable, **kwargs)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        flat_in = [t for t in _flat(inputs)]
+        flat_out = [t for t in _flat(outputs)]
+        for t in flat_in:
+            if not isinstance(t, KerasTensor) or t._history is None or not isinstance(
+                    t._history[0].layer, InputLayer):
+                raise ValueError("Model inputs must come from keras.Input(); received "
+                                 f"{t!r}")
+        nodes = _walk(flat_out)
+        in_ids = {id(t) for t in flat_in}
+        for node in nodes:
+            if isinstance(node.layer, InputLayer) and id(node.outputs[0]) not in in_ids:
+                raise ValueError(
+                    f'Graph disconnected: the output depends on Input "{node.layer.name}", '
+                    "which is not among the model's inputs")
+        layers = []
+        for node in nodes:
+            if node.layer not in layers:
+                layers.append(node.layer)
+        for layer in layers:
+            if layer not in self._layers:
+                self._layers.append(layer)
+        from ..state.tree import bump_structure_version
+
+        bump_structure_version()
+        index = {id(layer): i for i, layer in enumerate(self._layers)}
+        self._nodes = [(index[id(n.layer)], n.args, n.kwargs, n.outputs, n)
+                       for n in nodes if not isinstance(n.layer, InputLayer)]
+        self._flat_inputs = flat_in
+        self._flat_outputs = flat_out
+        self.input_names = [t._history[0].layer.name for t in flat_in]
+        self.output_names = [t._history[0].layer.name for t in flat_out]
+        if len(set(self.output_names)) != len(self.output_names):
+            self.output_names = [f"{n}_{i}" if self.output_names.count(n) > 1 else n
+                                 for i, n in enumerate(self.output_names)]
+        self._layer_nodes = {}
+        for _, _, _, _, n in self._nodes:
+            self._layer_nodes.setdefault(id(n.layer), []).append(n)
+        self.built = True
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    @property
+    def inputs(self):
+        return list(self._flat_inputs)
+
+    @property
+    def outputs(self):
+        return list(self._flat_outputs)
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or index (Keras' ``get_layer``)."""
+        if index is not None:
+            if not -len(self._layers) <= index < len(self._layers):
+                raise ValueError(f"get_layer: index {index} out of range for a model with "
+                                 f"{len(self._layers)} layers")
+            return self._layers[index]
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in self._layers]}")
+
+    def _bind_inputs(self, inputs):
+        values = {}
+        flat = self._flat_inputs
+        if isinstance(inputs, dict):
+            if isinstance(self._inputs_struct, dict):
+                for key, t in self._inputs_struct.items():
+                    if key not in inputs:
+                        raise ValueError(f'Model "{self.name}" expects input {key!r}; received '
+                                         f"keys {sorted(inputs)}")
+                    values[id(t)] = inputs[key]
+            else:
+                for t, name in zip(flat, self.input_names):
+                    if name not in inputs:
+                        raise ValueError(f'Model "{self.name}" expects input {name!r}; received '
+                                         f"keys {sorted(inputs)}")
+                    values[id(t)] = inputs[name]
+            return values
+        given = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(given) != len(flat):
+            raise ValueError(f'Model "{self.name}" expects {len(flat)} input(s), but it '
+                             f"received {len(given)} input tensors")
+        for t, v in zip(flat, given):
+            if v is not None and hasattr(v, "shape") and len(v.shape) != len(t.shape):
+                raise ValueError(
+                    f'Input of model "{self.name}" is incompatible: expected shape={t.shape}, '
+                    f"found shape={tuple(v.shape)}")
+            values[id(t)] = v
+        return values
+
+    def call(self, inputs, training=None, mask=None):
+        values = self._bind_inputs(inputs)
+        masks = {}
+        if mask is not None:
+            for t, m in zip(self._flat_inputs, mask if isinstance(mask, (list, tuple)) else [mask]):
+                masks[id(t)] = m
+        layers = self._layers
+        for layer_index, args, kwargs, outputs, _ in self._nodes:
+            layer = layers[layer_index]
+            cargs = _map(lambda a: values[id(a)] if isinstance(a, KerasTensor) else a, args)
+            ckwargs = _map(lambda a: values[id(a)] if isinstance(a, KerasTensor) else a, kwargs)
+            in_masks = [masks.get(id(a)) for a in _flat(args) if isinstance(a, KerasTensor)]
+            if any(m is not None for m in in_masks) and "mask" not in ckwargs and layer._accepts_mask():
+                ckwargs["mask"] = in_masks[0] if len(in_masks) == 1 else in_masks
+            out = layer(*cargs, **ckwargs)
+            flat_out = [o for o in _flat(out)]
+            for t, v in zip(outputs, flat_out):
+                values[id(t)] = v
+            if any(m is not None for m in in_masks) or getattr(layer, "_produces_mask", False):
+                inp = cargs[0] if cargs else None
+                prev = in_masks[0] if len(in_masks) == 1 else (in_masks or None)
+                out_mask = layer.compute_mask(inp, prev)
+                if out_mask is not None:
+                    for t, m in zip(outputs, out_mask if isinstance(out_mask, (list, tuple)) else [out_mask]):
+                        masks[id(t)] = m
+        return _map(lambda t: values[id(t)], self._outputs_struct)
+
+    def compute_output_spec(self, *args, **kwargs):
+        return _map(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        node_keys = {}
+        layer_configs = []
+        for layer in self._layers:
+            nodes = [] if isinstance(layer, InputLayer) else self._layer_nodes.get(id(layer), [])
+            for i, n in enumerate(nodes):
+                node_keys[id(n)] = i
+        for layer in self._layers:
+            inbound = []
+            for n in ([] if isinstance(layer, InputLayer) else self._layer_nodes.get(id(layer), [])):
+                inbound.append({"args": _ser_tensors(n.args, node_keys),
+                                "kwargs": _ser_tensors(n.kwargs, node_keys)})
+            layer_configs.append({
+                "module": type(layer).__module__, "class_name": type(layer).__name__,
+                "config": layer.get_config(), "registered_name": type(layer).__name__,
+                "name": layer.name, "inbound_nodes": inbound})
+
+        def ref(t):
+            node, idx = t._history
+            return [node.layer.name, node_keys.get(id(node), 0), idx]
+
+        return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
+                "input_layers": _map(ref, self._inputs_struct),
+                "output_layers": _map(ref, self._outputs_struct)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..layers import deserialize as deserialize_layer
+
+        created = {}
+        outputs_by_node = {}
+        pending = list(config["layers"])
+        # Input layers first, then repeatedly every layer whose inputs exist.
+        for spec in pending:
+            layer = deserialize_layer(spec, custom_objects=custom_objects)
+            created[spec["name"]] = layer
+            if isinstance(layer, InputLayer):
+                outputs_by_node[(spec["name"], 0)] = [layer.output]
+        remaining = [(spec, i, node) for spec in pending if not isinstance(created[spec["name"]], InputLayer)
+                     for i, node in enumerate(spec["inbound_nodes"])]
+        progress = True
+        while remaining and progress:
+            progress = False
+            rest = []
+            for spec, i, node in remaining:
+                try:
+                    args = _deser_tensors(node["args"], outputs_by_node)
+                    kwargs = _deser_tensors(node.get("kwargs", {}), outputs_by_node)
+                except KeyError:
+                    rest.append((spec, i, node))
+                    continue
+                out = created[spec["name"]](*args, **kwargs)
+                outputs_by_node[(spec["name"], i)] = [o for o in _flat(out)]
+                progress = True
+            remaining = rest
+        if remaining:
+            raise ValueError("Could not rebuild the functional graph from the config: "
+                             f"unresolved nodes of {[s['name'] for s, _, _ in remaining]}")
+
+        def resolve(ref):
+            if isinstance(ref, dict):
+                return {k: resolve(v) for k, v in ref.items()}
+            if ref and isinstance(ref[0], (list, tuple, dict)):
+                return [resolve(r) for r in ref]
+            name, node_index, tensor_index = ref
+            key = (name, 0) if isinstance(created[name], InputLayer) else (name, node_index)
+            return outputs_by_node[key][tensor_index]
+
+        inputs = resolve(config["input_layers"])
+        outputs = resolve(config["output_layers"])
+        return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def _ser_tensors(obj, node_keys):
+    def ser(a):
+        if isinstance(a, KerasTensor):
+            node, idx = a._history
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(a.shape), "dtype": a.dtype,
+                               "keras_history": [node.layer.name, node_keys.get(id(node), 0), idx]}}
+        return a
+    return _map(ser, obj if not isinstance(obj, tuple) else list(obj))
+
+
+def _deser_tensors(obj, outputs_by_node):
+    def de(a):
+        if isinstance(a, dict) and a.get("class_name") == "__keras_tensor__":
+            name, node_index, idx = a["config"]["keras_history"]
+            key = (name, node_index) if (name, node_index) in outputs_by_node else (name, 0)
+            if key not in outputs_by_node:
+                raise KeyError(key)
+            return outputs_by_node[key][idx]
+        if isinstance(a, dict):
+            return {k: de(v) for k, v in a.items()}
+        if isinstance(a, list):
+            return [de(v) for v in a]
+        return a
+    return de(obj)

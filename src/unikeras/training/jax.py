@@ -1,0 +1,168 @@
+"""JAX trainer: the whole step under ``jax.jit`` with buffer donation.
+
+The stateful step code (``Model.train_step``, the optimizer, the metrics) runs inside
+``swap_values``: the jitted function receives every variable's value, runs the ordinary
+code with the variables holding tracers (assignments rebind, recorded by the stateless
+scope) and returns the new values, which are put back into the variables after each
+call (a pointer swap, no copy and no host sync).
+"""
+
+from __future__ import annotations
+
+import jax
+
+from ..state import swap_values
+from ._step_utils import state_variables, uses_pure_signature
+
+
+def loss_and_grads(model, x, y, sample_weight):
+    """Forward, loss and gradients w.r.t. the trainable variables. Non-trainable
+    updates made in the forward pass (BatchNorm statistics, seed states) are applied
+    after, so they survive the inner grad trace."""
+    tv = model.trainable_variables
+    ntv = model.non_trainable_variables
+
+    def f(tv_values):
+        with swap_values(tv + ntv, list(tv_values) + [v._value for v in ntv]):
+            y_pred = model(x, training=True)
+            loss = model.compute_loss(x, y, y_pred, sample_weight, training=True)
+            new_ntv = [v._value for v in ntv]
+        if model.optimizer is not None and model.optimizer.loss_scale_factor:
+            return loss * model.optimizer.loss_scale_factor, (loss, y_pred, new_ntv)
+        return loss, (loss, y_pred, new_ntv)
+
+    (_, (loss, y_pred, new_ntv)), grads = jax.value_and_grad(f, has_aux=True)([v._value for v in tv])
+    for v, value in zip(ntv, new_ntv):
+        v.assign(value)
+    return loss, y_pred, grads
+
+
+def pure_train_step(model, state, data):
+    """Keras 3's JAX ``train_step(state, data) -> (logs, state)``, as a pure function."""
+    from .model import Model
+
+    groups = state_variables(model, training=True)
+    flat = [v for g in groups for v in g]
+    values = [val for g in state for val in g]
+    with swap_values(flat, values):
+        logs = Model.train_step(model, data)
+        new = [v._value for v in flat]
+    return logs, _regroup(new, groups)
+
+
+def pure_test_step(model, state, data):
+    from .model import Model
+
+    tv, ntv, mv = state
+    groups = state_variables(model, training=False)
+    groups = (groups[0], groups[1], groups[3])
+    flat = [v for g in groups for v in g]
+    with swap_values(flat, [*tv, *ntv, *mv]):
+        logs = Model.test_step(model, data)
+        new = [v._value for v in flat]
+    return logs, _regroup(new, groups)
+
+
+def _regroup(flat, groups):
+    out, i = [], 0
+    for g in groups:
+        out.append(flat[i:i + len(g)])
+        i += len(g)
+    return tuple(out)
+
+
+class Trainer:
+    def __init__(self, model):
+        self.model = model
+        self._train = self._test = self._predict = None
+        self._jit = model.jit_compile or not model.run_eagerly
+
+    def _compile(self, fn, donate):
+        if not self._jit:
+            return fn
+        return jax.jit(fn, donate_argnums=(0,) if donate else ())
+
+    # -------------------------------------------------------------- train
+    def _build_train(self):
+        model = self.model
+        groups = state_variables(model, training=True)
+        self._train_groups = groups
+        self._train_vars = [v for g in groups for v in g]
+        if uses_pure_signature(model, "train_step"):
+            def step(state, data):
+                return model.train_step(state, data)
+        else:
+            flat_vars = self._train_vars
+
+            def step(state, data):
+                values = [val for g in state for val in g]
+                with swap_values(flat_vars, values):
+                    logs = model.train_step(data)
+                    new = [v._value for v in flat_vars]
+                return logs, _regroup(new, groups)
+        self._train = self._compile(step, donate=True)
+
+    def train_step(self, batch):
+        if self._train is None:
+            self._build_train()
+        state = tuple([v._value for v in g] for g in self._train_groups)
+        logs, new_state = self._train(state, batch)
+        for g, vals in zip(self._train_groups, new_state):
+            for v, val in zip(g, vals):
+                v._value = val
+        return logs
+
+    # -------------------------------------------------------------- test
+    def _build_test(self):
+        model = self.model
+        tv, ntv, _, mv = state_variables(model, training=False)
+        groups = (tv, ntv, mv)
+        self._test_groups = groups
+        if uses_pure_signature(model, "test_step"):
+            def step(state, data):
+                return model.test_step(state, data)
+        else:
+            flat_vars = [v for g in groups for v in g]
+
+            def step(state, data):
+                values = [val for g in state for val in g]
+                with swap_values(flat_vars, values):
+                    logs = model.test_step(data)
+                    new = [v._value for v in flat_vars]
+                return logs, _regroup(new, groups)
+        self._test = self._compile(step, donate=False)
+
+    def test_step(self, batch):
+        if self._test is None:
+            self._build_test()
+        state = tuple([v._value for v in g] for g in self._test_groups)
+        logs, new_state = self._test(state, batch)
+        # Only metric values change in a test step.
+        for v, val in zip(self._test_groups[2], new_state[2]):
+            v._value = val
+        return logs
+
+    # -------------------------------------------------------------- predict
+    def _build_predict(self):
+        model = self.model
+        variables = list(model.variables)
+        self._predict_vars = variables
+        if uses_pure_signature(model, "predict_step"):
+            tv, ntv = model.trainable_variables, model.non_trainable_variables
+            self._predict_vars = tv + ntv
+
+            def step(values, data):
+                return model.predict_step((values[:len(tv)], values[len(tv):]), data)
+        else:
+            def step(values, data):
+                with swap_values(variables, values):
+                    return model.predict_step(data)
+        self._predict = self._compile(step, donate=False)
+
+    def predict_step(self, batch):
+        if self._predict is None:
+            self._build_predict()
+        return self._predict([v._value for v in self._predict_vars], batch)
+
+    def sync(self, metrics_only=False):
+        """Values already live in the variables after every step."""

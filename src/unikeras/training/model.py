@@ -1,0 +1,498 @@
+"""``Model``: a Layer with compile / fit / evaluate / predict, written once.
+
+The loop is framework-neutral; each step runs through the trainer of the data's
+framework (``unikeras.training.<framework>``), which decides how the step is compiled
+(jax.jit with buffer donation, tf.function, eager torch or torch.compile) and how
+gradients are taken. ``train_step`` / ``test_step`` / ``predict_step`` can be
+overridden in each framework's idiom, as in Keras 3.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import xp as _xp
+from ..layers.layer import Layer
+from ..xp import default_framework, framework_of, namespace, shim, to_numpy
+from . import callbacks as callbacks_mod
+from . import optimizers as optimizers_mod
+from .compile_utils import CompileLoss, CompileMetrics
+from .data import (
+    get_adapter,
+    split_validation,
+    to_framework_batch,
+    unpack_x_y_sample_weight,
+)
+from .metrics import Mean
+
+
+class Model(Layer):
+    """Keras 3's ``Model``: ``Model(inputs, outputs)`` builds a Functional model;
+    subclassing ``Model`` and defining ``call`` builds a subclassed one."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional
+
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs:
+            raise TypeError(f"{type(self).__name__}: positional arguments / inputs= only "
+                            "make sense for a Functional model: Model(inputs, outputs)")
+        super().__init__(**kwargs)
+        self._init_model_state()
+
+    def _init_model_state(self):
+        d = self.__dict__
+        d["optimizer"] = None
+        d["compiled"] = False
+        d["stop_training"] = False
+        d["history"] = None
+        d["_trainers"] = {}
+        d["_loss_tracker"] = None
+        d["_compile_loss"] = None
+        d["_compile_metrics"] = None
+        d["_user_loss"] = None
+
+    # A model's optimizer/metrics are not sublayers and not part of its pytree.
+    def __setattr__(self, name, value):
+        if name in ("optimizer", "history", "stop_training", "compiled"):
+            object.__setattr__(self, name, value)
+            return
+        super().__setattr__(name, value)
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configure the model for training (Keras 3 signature)."""
+        if optimizer == "rmsprop" and "rmsprop" not in optimizers_mod._ALIASES:
+            optimizer = "adam"
+        self.optimizer = optimizers_mod.get(optimizer)
+        self._user_loss = loss
+        names = getattr(self, "output_names", None)
+        self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names, loss)
+        self.__dict__["_loss_tracker"] = Mean(name="loss")
+        self.run_eagerly = bool(run_eagerly)
+        # "auto": jax jits every step; tf runs steps in tf.function; torch runs eagerly.
+        # True additionally asks for XLA (tf) and torch.compile (torch).
+        self._explicit_jit = jit_compile is True
+        if jit_compile == "auto":
+            jit_compile = not run_eagerly
+        self.jit_compile = bool(jit_compile) and not run_eagerly
+        self.steps_per_execution = int(steps_per_execution)
+        self.compiled = True
+        self._trainers.clear()
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f"You must call compile() before {what}().")
+
+    @property
+    def metrics(self):
+        """The loss tracker and every compiled metric."""
+        out = []
+        if self._loss_tracker is not None:
+            out.append(self._loss_tracker)
+        if self._compile_metrics is not None:
+            out.extend(self._compile_metrics.all())
+        return out
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    @property
+    def metrics_variables(self):
+        return [v for m in self.metrics for v in m.variables]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    # ------------------------------------------------------------------ loss & metrics
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss plus the model's own losses (regularization, add_loss)."""
+        total = None
+        if self._compile_loss is not None and y is not None:
+            total = self._compile_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            total = extra if total is None else total + extra
+        if total is None:
+            if self._compile_loss is None and y is not None:
+                raise ValueError("No loss to compute: pass loss= to compile() or add losses "
+                                 "with add_loss().")
+            xp = namespace(*_leaves(y_pred))
+            return xp.asarray(0.0)
+        return total
+
+    def _update_loss_tracker(self, loss, x):
+        leaves = _leaves(x)
+        n = int(leaves[0].shape[0]) if leaves else 1
+        self._loss_tracker.update_state(loss, sample_weight=n)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics and return ``get_metrics_result()``."""
+        cm = self._compile_metrics
+        if cm is not None and y is not None:
+            if not cm.built:
+                cm.build(y, y_pred, self._compile_loss.losses if self._compile_loss and self._compile_loss._built else [self._user_loss] * len(_as_outputs(y_pred)))
+                self._place_metrics()
+            cm.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        out = {}
+        for m in self.metrics:
+            r = m.result()
+            if isinstance(r, dict):
+                out.update(r)
+            else:
+                out[m.name] = r
+        return out
+
+    def _place_metrics(self):
+        fw = self._framework
+        if fw is None:
+            return
+        for m in self.metrics:
+            m._move_to(fw)
+
+    # ------------------------------------------------------------------ steps
+    def train_step(self, *args):
+        """Keras 3's default training step. On torch and TensorFlow (and JAX's stateful
+        idiom) ``train_step(data)``; JAX's pure ``train_step(state, data)`` is also
+        understood."""
+        if len(args) == 2:
+            from .jax import pure_train_step
+
+            return pure_train_step(self, *args)
+        (data,) = args
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        trainer = shim(self._framework, "training")
+        loss, y_pred, grads = trainer.loss_and_grads(self, x, y, sample_weight)
+        self._update_loss_tracker(loss, x)
+        tv = self.trainable_variables
+        if tv:
+            self.optimizer.apply(grads, tv)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, *args):
+        if len(args) == 2:
+            from .jax import pure_test_step
+
+            return pure_test_step(self, *args)
+        (data,) = args
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._update_loss_tracker(loss, x)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, *args):
+        data = args[-1]
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _trainer(self, framework):
+        key = framework
+        trainer = self._trainers.get(key)
+        if trainer is None:
+            mod = shim(framework, "training")
+            if mod is None:
+                raise ValueError(f"Training needs jax, torch or tensorflow; the data is on "
+                                 f"{framework!r}, which supports inference only (predict/evaluate "
+                                 "work there; fit does not)." if framework == "numpy" else
+                                 f"No trainer for framework {framework!r}")
+            trainer = mod.Trainer(self)
+            self._trainers[key] = trainer
+        return trainer
+
+    def _prepare(self, framework, first_batch, training):
+        """Build the model (and the optimizer's slots) from a first batch, and move all
+        state (model, optimizer, metrics) to ``framework``."""
+        x, y, sw = unpack_x_y_sample_weight(first_batch)
+        if not self.built:
+            self._symbolic_build(x)
+        if self._framework != framework:
+            self._move_to(framework)
+        cm = self._compile_metrics
+        if cm is not None and not cm.built and y is not None:
+            # Build metrics/losses from one eager forward pass on the first batch.
+            y_pred = self(x, training=False)
+            if self._compile_loss is not None and not self._compile_loss._built:
+                self._compile_loss.build(y, y_pred)
+            losses = self._compile_loss.losses if self._compile_loss else [None] * len(_as_outputs(y_pred))
+            cm.build(y, y_pred, losses)
+        if self._compile_loss is not None and not self._compile_loss._built and y is not None:
+            self._compile_loss.build(y, self(x, training=False))
+        self._place_metrics()
+        if training and self.optimizer is not None:
+            if not self.optimizer.built:
+                self.optimizer.build(self.trainable_variables)
+            self.optimizer._move_to(framework)
+
+    def _symbolic_build(self, x):
+        from ..xp import asarray
+
+        leaves = _leaves(x)
+        fw = self._framework or "numpy"
+        sample = _map_leaves(lambda a: asarray(_small(a), framework=fw) if framework_of(a) in (None, "numpy")
+                             else a[:1], x)
+        from ..layers import _context
+
+        ctx = _context.current()
+        ctx.depth += 1
+        try:
+            self(sample, training=False)
+        finally:
+            ctx.depth -= 1
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train the model (Keras 3 signature); returns a History."""
+        self._assert_compiled("fit")
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
+        data = get_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                           class_weight=class_weight, steps=steps_per_epoch)
+        framework = data.target_framework
+        val_data = None
+        if validation_data is not None:
+            val_data = _val_adapter(validation_data, validation_batch_size or batch_size, validation_steps)
+        steps = data.num_batches()
+        verbose = 1 if verbose == "auto" else verbose
+        cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                         model=self, verbose=verbose, epochs=epochs, steps=steps)
+        self.stop_training = False
+        trainer = None
+        cbs.on_train_begin()
+        epoch_logs = {}
+        seen_any = False
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            logs = {}
+            for step, batch in enumerate(data.epoch()):
+                batch = to_framework_batch(batch, framework)
+                if trainer is None:
+                    self._prepare(framework, batch, training=True)
+                    trainer = self._trainer(framework)
+                cbs.on_train_batch_begin(step)
+                logs = trainer.train_step(batch)
+                seen_any = True
+                cbs.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            if not seen_any:
+                raise ValueError("fit() received an empty dataset: no batch was produced in "
+                                 "the first epoch")
+            trainer.sync()
+            epoch_logs = callbacks_mod.logs_to_floats(self._epoch_logs(logs))
+            if val_data is not None and (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) else (epoch + 1) in validation_freq:
+                val_logs = self._evaluate_adapter(val_data, framework, callbacks=None)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        if self.optimizer is not None and self.optimizer.use_ema:
+            self.optimizer.finalize_variable_values(self.trainable_variables)
+        cbs.on_train_end(epoch_logs)
+        return self.history
+
+    def _epoch_logs(self, logs):
+        if not logs:
+            return self.get_metrics_result()
+        return logs
+
+    # ------------------------------------------------------------------ evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        self._assert_compiled("evaluate")
+        data = get_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps)
+        logs = self._evaluate_adapter(data, data.target_framework, callbacks)
+        if return_dict:
+            return logs
+        values = [logs[k] for k in logs]
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_adapter(self, data, framework, callbacks):
+        cbs = callbacks_mod.CallbackList(callbacks, model=self, steps=data.num_batches())
+        for m in self.metrics:
+            m.reset_state()
+        trainer = None
+        logs = {}
+        cbs.on_test_begin()
+        for step, batch in enumerate(data.epoch()):
+            batch = to_framework_batch(batch, framework)
+            if trainer is None:
+                self._prepare(framework, batch, training=False)
+                trainer = self._trainer(framework)
+            cbs.on_test_batch_begin(step)
+            logs = trainer.test_step(batch)
+            cbs.on_test_batch_end(step, logs)
+        if trainer is None:
+            raise ValueError("evaluate() received an empty dataset")
+        trainer.sync(metrics_only=True)
+        logs = callbacks_mod.logs_to_floats(logs)
+        cbs.on_test_end(logs)
+        return logs
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Predictions for ``x``: arrays of the input's framework for framework inputs,
+        NumPy arrays for NumPy/pandas/list inputs (as Keras returns)."""
+        data = get_adapter(x, None, None, batch_size=batch_size, shuffle=False, steps=steps)
+        framework = data.target_framework
+        host_input = data.framework is None
+        cbs = callbacks_mod.CallbackList(callbacks, model=self, steps=data.num_batches())
+        outputs = []
+        cbs.on_predict_begin()
+        step_fn = None
+        for step, batch in enumerate(data.epoch()):
+            batch = to_framework_batch(batch, framework)
+            if step_fn is None:
+                x0 = unpack_x_y_sample_weight(batch)[0]
+                if not self.built:
+                    self._symbolic_build(x0)
+                if self._framework != framework:
+                    self._move_to(framework)
+                mod = shim(framework, "training")
+                step_fn = (self._trainer(framework).predict_step if mod is not None
+                           else (lambda b: self.predict_step(b)))
+            cbs.on_predict_batch_begin(step)
+            out = step_fn(batch)
+            outputs.append(out)
+            cbs.on_predict_batch_end(step, {"outputs": out})
+        if not outputs:
+            raise ValueError("predict() received an empty dataset")
+        cbs.on_predict_end()
+        return _concat_outputs(outputs, to_host=host_input)
+
+    # ------------------------------------------------------------------ on_batch
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._assert_compiled("train_on_batch")
+        batch = _one_batch(x, y, sample_weight, class_weight)
+        framework = _batch_framework(batch)
+        batch = to_framework_batch(batch, framework)
+        self._prepare(framework, batch, training=True)
+        trainer = self._trainer(framework)
+        self.reset_metrics()
+        logs = callbacks_mod.logs_to_floats(trainer.train_step(batch))
+        trainer.sync()
+        return logs if return_dict else _logs_list(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        batch = _one_batch(x, y, sample_weight, None)
+        framework = _batch_framework(batch)
+        batch = to_framework_batch(batch, framework)
+        self._prepare(framework, batch, training=False)
+        trainer = self._trainer(framework)
+        self.reset_metrics()
+        logs = callbacks_mod.logs_to_floats(trainer.test_step(batch))
+        trainer.sync(metrics_only=True)
+        return logs if return_dict else _logs_list(logs)
+
+    def predict_on_batch(self, x):
+        framework = _batch_framework((x,))
+        host = all(framework_of(a) in (None, "numpy") for a in _leaves(x))
+        (x,) = to_framework_batch((x,), framework)
+        out = self(x, training=False)
+        return _concat_outputs([out], to_host=host)
+
+    # ------------------------------------------------------------------ summary
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        from .summary import print_summary
+
+        print_summary(self, line_length=line_length, print_fn=print_fn,
+                      show_trainable=show_trainable)
+
+    def get_config(self):
+        return super().get_config()
+
+
+def _leaves(obj):
+    if obj is None:
+        return []
+    if isinstance(obj, (list, tuple)):
+        return [a for o in obj for a in _leaves(o)]
+    if isinstance(obj, dict):
+        return [a for o in obj.values() for a in _leaves(o)]
+    return [obj]
+
+
+def _map_leaves(fn, obj):
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_map_leaves(fn, o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _map_leaves(fn, v) for k, v in obj.items()}
+    return fn(obj)
+
+
+def _small(a):
+    a = np.asarray(a)
+    out = a[:1]
+    if out.dtype == np.float64:
+        out = out.astype(_xp.floatx())
+    return out
+
+
+def _as_outputs(y_pred):
+    if isinstance(y_pred, (list, tuple)):
+        return list(y_pred)
+    if isinstance(y_pred, dict):
+        return list(y_pred.values())
+    return [y_pred]
+
+
+def _val_adapter(validation_data, batch_size, steps):
+    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        vx, vy = validation_data[0], validation_data[1]
+        vsw = validation_data[2] if len(validation_data) == 3 else None
+        return get_adapter(vx, vy, vsw, batch_size=batch_size, shuffle=False, steps=steps)
+    return get_adapter(validation_data, None, None, batch_size=batch_size, shuffle=False, steps=steps)
+
+
+def _one_batch(x, y, sample_weight, class_weight):
+    from .data import ArrayAdapter
+
+    if class_weight is not None:
+        ad = ArrayAdapter(x, y, sample_weight, batch_size=len(_leaves(x)[0]), class_weight=class_weight)
+        return next(iter(ad.epoch()))
+    batch = (x,) if y is None else ((x, y) if sample_weight is None else (x, y, sample_weight))
+    return batch
+
+
+def _batch_framework(batch):
+    fws = {framework_of(a) for a in _leaves(batch)} - {None, "numpy"}
+    if len(fws) > 1:
+        raise TypeError(f"The batch holds arrays of several frameworks: {sorted(fws)}")
+    return fws.pop() if fws else default_framework()
+
+
+def _logs_list(logs):
+    vals = list(logs.values())
+    return vals[0] if len(vals) == 1 else vals
+
+
+def _concat_outputs(outputs, to_host):
+    first = outputs[0]
+    if isinstance(first, (list, tuple)):
+        return type(first)(_concat_outputs([o[i] for o in outputs], to_host) for i in range(len(first)))
+    if isinstance(first, dict):
+        return {k: _concat_outputs([o[k] for o in outputs], to_host) for k in first}
+    if to_host:
+        return np.concatenate([to_numpy(o) for o in outputs], axis=0)
+    xp = namespace(first)
+    return outputs[0] if len(outputs) == 1 else xp.concat(outputs, axis=0)

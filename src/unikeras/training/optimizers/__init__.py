@@ -1,0 +1,33 @@
+"""Keras 3 optimizers (``unikeras.optimizers``)."""
+
+from __future__ import annotations
+
+from ...utils.serialization import deserialize_simple
+from . import schedules
+from .adam import SGD, Adam, AdamW
+from .base import Optimizer
+
+_ALIASES = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+
+
+def get(identifier):
+    """An optimizer from a name ("adam"), a config dict or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _ALIASES.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. "
+                             f"Expected one of {sorted(_ALIASES)}")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize_simple(identifier, _ALIASES)
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
+
+
+def serialize(optimizer):
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config):
+    return get(config)

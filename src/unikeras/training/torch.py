@@ -1,0 +1,54 @@
+"""PyTorch trainer: eager steps with in-place updates of the Parameters (and
+``torch.compile`` of the step when ``jit_compile=True``)."""
+
+from __future__ import annotations
+
+import torch
+
+no_grad = torch.no_grad
+
+
+def loss_and_grads(model, x, y, sample_weight):
+    y_pred = model(x, training=True)
+    loss = model.compute_loss(x, y, y_pred, sample_weight, training=True)
+    params = [v.value for v in model.trainable_variables]
+    for p in params:
+        p.grad = None
+    scale = model.optimizer.loss_scale_factor if model.optimizer is not None else None
+    if params:
+        (loss * scale if scale else loss).backward()
+    grads = [p.grad for p in params]
+    return loss.detach(), _detach(y_pred), grads
+
+
+def _detach(obj):
+    if isinstance(obj, torch.Tensor):
+        return obj.detach()
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_detach(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _detach(v) for k, v in obj.items()}
+    return obj
+
+
+class Trainer:
+    def __init__(self, model):
+        self.model = model
+        train = model.train_step
+        if model.jit_compile and getattr(model, "_explicit_jit", False):
+            train = torch.compile(train)
+        self._train = train
+
+    def train_step(self, batch):
+        return self._train(batch)
+
+    def test_step(self, batch):
+        with torch.no_grad():
+            return self.model.test_step(batch)
+
+    def predict_step(self, batch):
+        with torch.no_grad():
+            return self.model.predict_step(batch)
+
+    def sync(self, metrics_only=False):
+        pass
