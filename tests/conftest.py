@@ -1,0 +1,57 @@
+"""Shared fixtures: tests run parametrized over every installed framework.
+
+``framework``      jax, torch, tensorflow (those installed): training-capable.
+``any_framework``  the same plus numpy (inference).
+``to_fw``          ``to_fw(numpy_array, framework)`` -> that framework's array.
+``to_np``          any array -> NumPy.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from unikeras.xp import asarray, installed_frameworks, to_numpy  # noqa: E402
+
+TRAINABLE = installed_frameworks()
+INFERENCE = TRAINABLE + ["numpy"]
+
+
+@pytest.fixture(params=TRAINABLE)
+def framework(request):
+    return request.param
+
+
+@pytest.fixture(params=INFERENCE)
+def any_framework(request):
+    return request.param
+
+
+def _to_fw(a, framework):
+    if framework == "array_api_strict":
+        import array_api_strict
+
+        return array_api_strict.asarray(np.asarray(a))
+    return asarray(np.asarray(a), framework=framework)
+
+
+@pytest.fixture
+def to_fw():
+    return _to_fw
+
+
+@pytest.fixture
+def to_np():
+    return to_numpy
+
+
+@pytest.fixture(autouse=True)
+def _reset_default_framework():
+    from unikeras.xp import set_default_framework
+
+    yield
+    set_default_framework(None)
