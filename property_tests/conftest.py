@@ -1,0 +1,26 @@
+"""Hypothesis settings for the cross-backend property tests.
+
+Profiles (select with ``HYPOTHESIS_PROFILE``, default "ci"):
+
+* ``ci``        few examples, no deadline: the whole suite stays within minutes.
+* ``thorough``  many examples, for local runs before a release.
+* ``dev``       a handful of examples, for quick iterations while writing a test.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
+             HealthCheck.differing_executors]
+
+settings.register_profile("ci", max_examples=10, deadline=None, suppress_health_check=_SUPPRESS,
+                          derandomize=False, print_blob=True)
+settings.register_profile("dev", max_examples=3, deadline=None, suppress_health_check=_SUPPRESS)
+settings.register_profile("thorough", max_examples=300, deadline=None,
+                          suppress_health_check=_SUPPRESS, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
