@@ -5,13 +5,23 @@ Profiles (select with ``HYPOTHESIS_PROFILE``, default "ci"):
 * ``ci``        few examples, no deadline: the whole suite stays within minutes.
 * ``thorough``  many examples, for local runs before a release.
 * ``dev``       a handful of examples, for quick iterations while writing a test.
+
+Test files import the harness as ``from harness import run_everywhere, ...`` (this
+conftest puts property_tests/ on sys.path).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# Tests run with --import-mode=importlib, which does not put this folder on sys.path:
+# put it there so that test files can ``from harness import ...``.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
