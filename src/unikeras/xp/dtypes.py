@@ -90,6 +90,13 @@ def _name_of(dtype) -> str:
 def standardize_dtype(dtype) -> str:
     """Any dtype spelling (string, Python type, NumPy, JAX, torch, TF or array-API
     dtype) to its Keras name. Raises ValueError naming the received value otherwise."""
+    if type(dtype).__module__.startswith("array_api_strict"):
+        # Its dtypes hash like NumPy's but warn when compared with them: no cache, and
+        # no ``.name`` (str is "array_api_strict.float32").
+        name = str(dtype).rpartition(".")[2]
+        if name not in ALLOWED:
+            raise ValueError(f"Invalid dtype: expected one of {ALLOWED}; received {dtype!r}")
+        return name
     try:
         return _cache[dtype]
     except (KeyError, TypeError):
