@@ -192,3 +192,62 @@ class Trackable:
     @classmethod
     def __tf_unflatten__(cls, metadata, components):
         return unflatten(metadata, components)
+
+
+# --------------------------------------------------------------------------------------
+# Registration with jax.tree_util / torch.utils._pytree must happen as soon as those
+# frameworks are imported (a jax.jit or torch.func call may be the first thing to see a
+# layer), but unikeras must not import them itself. A post-import hook on sys.meta_path
+# loads our state shim right after `import jax` / `import torch` finishes; frameworks
+# already imported are handled at once.
+
+import importlib.abc as _abc
+import importlib.util as _util
+import sys as _sys
+
+_WATCHED = ("jax", "torch")
+
+
+def _load_state_shim(framework):
+    from ..xp import shim
+
+    shim(framework, "state")
+
+
+class _PostImportFinder(_abc.MetaPathFinder):
+    def __init__(self):
+        self._busy = set()
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in _WATCHED or fullname in self._busy:
+            return None
+        self._busy.add(fullname)
+        try:
+            spec = _util.find_spec(fullname)
+        finally:
+            self._busy.discard(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        exec_module = loader.exec_module
+
+        def exec_and_register(module, _exec=exec_module, _name=fullname):
+            _exec(module)
+            _load_state_shim(_name)
+
+        try:
+            loader.exec_module = exec_and_register
+        except AttributeError:
+            return None
+        return spec
+
+
+def _install_post_import_hooks():
+    for name in _WATCHED:
+        if name in _sys.modules:
+            _load_state_shim(name)
+    if not any(isinstance(f, _PostImportFinder) for f in _sys.meta_path):
+        _sys.meta_path.insert(0, _PostImportFinder())
+
+
+_install_post_import_hooks()

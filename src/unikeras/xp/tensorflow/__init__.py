@@ -31,6 +31,9 @@ def asarray(value, dtype_name=None):
 
 
 def convert_from(x, src):
+    if src == "numpy":
+        # TF's kernels assume aligned buffers; NumPy's may not be: copy.
+        return tf.convert_to_tensor(x)
     if src == "torch":
         x = x.detach()
     try:

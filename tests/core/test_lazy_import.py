@@ -1,0 +1,34 @@
+"""`import unikeras` imports no framework, and stays fast."""
+
+import subprocess
+import sys
+
+
+def _run(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_import_unikeras_imports_no_framework():
+    out = _run(
+        "import sys, unikeras, unikeras.layers, unikeras.models, unikeras.optimizers, "
+        "unikeras.losses, unikeras.metrics, unikeras.xp, unikeras.state\n"
+        "print(','.join(m for m in ('jax', 'torch', 'tensorflow') if m in sys.modules) or 'none')")
+    assert out == "none"
+
+
+def test_import_time_beyond_numpy_is_small():
+    out = _run(
+        "import time, numpy\n"
+        "t = time.perf_counter(); import unikeras, unikeras.layers; "
+        "print(time.perf_counter() - t)")
+    assert float(out) < 0.3
+
+
+def test_a_framework_is_imported_when_its_arrays_are_seen():
+    out = _run(
+        "import sys, numpy as np, unikeras\n"
+        "from unikeras import xp\n"
+        "xp.namespace(np.ones(2))\n"
+        "print('torch' in sys.modules)")
+    assert out == "False"

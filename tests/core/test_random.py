@@ -1,0 +1,64 @@
+"""Seeded random numbers: the same seed gives the same numbers on one framework."""
+
+import numpy as np
+import pytest
+
+from unikeras import xp
+from unikeras.state import SeedGenerator
+from unikeras.xp import random
+
+
+@pytest.mark.parametrize("fn,kwargs", [
+    (random.normal, {}), (random.uniform, {}), (random.truncated_normal, {}),
+    (random.randint, {"minval": 0, "maxval": 10}),
+])
+def test_same_seed_same_numbers(any_framework, fn, kwargs):
+    a = fn((50,), seed=7, framework=any_framework, **kwargs)
+    b = fn((50,), seed=7, framework=any_framework, **kwargs)
+    c = fn((50,), seed=8, framework=any_framework, **kwargs)
+    assert xp.framework_of(a) == any_framework
+    np.testing.assert_array_equal(xp.to_numpy(a), xp.to_numpy(b))
+    assert not np.array_equal(xp.to_numpy(a), xp.to_numpy(c))
+
+
+def test_distributions_have_the_right_moments(any_framework):
+    n = xp.to_numpy(random.normal((20000,), mean=2.0, stddev=3.0, seed=1, framework=any_framework))
+    assert abs(n.mean() - 2.0) < 0.1 and abs(n.std() - 3.0) < 0.1
+    u = xp.to_numpy(random.uniform((20000,), minval=-1, maxval=3, seed=1, framework=any_framework))
+    assert u.min() >= -1 and u.max() < 3 and abs(u.mean() - 1.0) < 0.05
+    t = xp.to_numpy(random.truncated_normal((20000,), seed=1, framework=any_framework))
+    assert np.abs(t).max() <= 2.0 + 1e-6
+    r = xp.to_numpy(random.randint((20000,), 3, 7, seed=1, framework=any_framework))
+    assert set(np.unique(r)) == {3, 4, 5, 6}
+
+
+def test_seed_generator_advances_and_is_reproducible(any_framework):
+    g1, g2 = SeedGenerator(3), SeedGenerator(3)
+    a1 = xp.to_numpy(random.normal((5,), seed=g1, framework=any_framework))
+    a2 = xp.to_numpy(random.normal((5,), seed=g1, framework=any_framework))
+    b1 = xp.to_numpy(random.normal((5,), seed=g2, framework=any_framework))
+    assert not np.array_equal(a1, a2)
+    np.testing.assert_array_equal(a1, b1)
+
+
+def test_dropout_mask_rate_and_scaling(any_framework, to_fw):
+    x = to_fw(np.ones((100, 100), "float32"), any_framework)
+    y = xp.to_numpy(random.dropout(x, 0.3, seed=SeedGenerator(1)))
+    assert abs((y == 0).mean() - 0.3) < 0.03
+    np.testing.assert_allclose(y[y != 0], 1 / 0.7, rtol=1e-6)
+
+
+def test_categorical_and_shuffle(any_framework, to_fw):
+    logits = to_fw(np.log(np.array([[0.0001, 0.9998, 0.0001]], "float32")), any_framework)
+    s = xp.to_numpy(random.categorical(logits, 20, seed=2))
+    assert s.shape == (1, 20) and (s == 1).mean() > 0.9
+    x = to_fw(np.arange(10), any_framework)
+    sh = np.sort(xp.to_numpy(random.shuffle(x, seed=3)))
+    np.testing.assert_array_equal(sh, np.arange(10))
+
+
+def test_bad_seed_is_refused():
+    with pytest.raises(ValueError, match="seed"):
+        random.normal((2,), seed="abc", framework="numpy")
+    with pytest.raises(ValueError, match="seed must be an int"):
+        SeedGenerator("x")
