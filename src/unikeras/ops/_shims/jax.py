@@ -1,0 +1,69 @@
+"""JAX helpers for unikeras.ops."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+def stop_gradient(x):
+    return jax.lax.stop_gradient(x)
+
+
+def index_update(x, key, value):
+    return x.at[key].set(value)
+
+
+def scatter_add(zeros, index_tuple, values):
+    return zeros.at[index_tuple].add(values)
+
+
+def segment_sum(data, ids, num_segments):
+    return jax.ops.segment_sum(data, ids, num_segments=num_segments)
+
+
+def segment_max(data, ids, num_segments):
+    return jax.ops.segment_max(data, ids, num_segments=num_segments)
+
+
+def cond(pred, true_fn, false_fn):
+    return jax.lax.cond(pred, true_fn, false_fn)
+
+
+def while_loop(cond_fn, body_fn, loop_vars, maximum_iterations=None):
+    if maximum_iterations is None:
+        return jax.lax.while_loop(lambda v: cond_fn(*v), lambda v: tuple(body_fn(*v)), tuple(loop_vars))
+
+    def c(state):
+        i, v = state
+        return jnp.logical_and(i < maximum_iterations, cond_fn(*v))
+
+    def b(state):
+        i, v = state
+        return i + 1, tuple(body_fn(*v))
+
+    return jax.lax.while_loop(c, b, (0, tuple(loop_vars)))[1]
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    return jax.lax.fori_loop(lower, upper, body_fun, init_val)
+
+
+def erf(x):
+    return jax.scipy.special.erf(x)
+
+
+def erfinv(x):
+    return jax.scipy.special.erfinv(x)
+
+
+def top_k(x, k, sorted=True):
+    return jax.lax.top_k(x, k)
+
+
+def switch(index, branches, *operands):
+    return jax.lax.switch(index, branches, *operands)
+
+
+def einsum(subscripts, *operands, **kwargs):
+    return jnp.einsum(subscripts, *operands, **kwargs)

@@ -1,0 +1,87 @@
+"""NumPy helpers for unikeras.ops."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def stop_gradient(x):
+    return x
+
+
+def index_update(x, key, value):
+    out = np.array(x, copy=True)
+    out[key] = value
+    return out
+
+
+def scatter_add(zeros, index_tuple, values):
+    out = np.array(zeros, copy=True)
+    np.add.at(out, index_tuple, values)
+    return out
+
+
+def segment_sum(data, ids, num_segments):
+    out = np.zeros((num_segments,) + data.shape[1:], dtype=data.dtype)
+    keep = (ids >= 0) & (ids < num_segments)
+    np.add.at(out, ids[keep], data[keep])
+    return out
+
+
+def segment_max(data, ids, num_segments):
+    if data.dtype.kind == "f":
+        init = -np.inf
+    elif data.dtype.kind == "b":
+        init = False
+    else:
+        init = np.iinfo(data.dtype).min
+    out = np.full((num_segments,) + data.shape[1:], init, dtype=data.dtype)
+    keep = (ids >= 0) & (ids < num_segments)
+    np.maximum.at(out, ids[keep], data[keep])
+    return out
+
+
+def cond(pred, true_fn, false_fn):
+    return true_fn() if bool(pred) else false_fn()
+
+
+def while_loop(cond_fn, body_fn, loop_vars, maximum_iterations=None):
+    i = 0
+    while (maximum_iterations is None or i < maximum_iterations) and bool(cond_fn(*loop_vars)):
+        loop_vars = tuple(body_fn(*loop_vars))
+        i += 1
+    return loop_vars
+
+
+def _special(name):
+    try:
+        import scipy.special as sp
+
+        return getattr(sp, name)
+    except ImportError:  # pragma: no cover - scipy is optional
+        return None
+
+
+def erf(x):
+    f = _special("erf")
+    if f is not None:
+        return f(x).astype(x.dtype, copy=False)
+    return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
+def erfinv(x):
+    f = _special("erfinv")
+    if f is not None:
+        return f(x).astype(x.dtype, copy=False)
+    return None  # generic approximation
+
+
+def top_k(x, k, sorted=True):
+    idx = np.argsort(-x if x.dtype.kind != "b" else ~x, axis=-1, kind="stable")[..., :k]
+    return np.take_along_axis(x, idx, axis=-1), idx
+
+
+def einsum(subscripts, *operands, **kwargs):
+    return np.einsum(subscripts, *operands)

@@ -1,0 +1,60 @@
+"""TensorFlow helpers for unikeras.ops."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def stop_gradient(x):
+    return tf.stop_gradient(x)
+
+
+def index_update(x, key, value):
+    """Functional ``x[key] = value`` (differentiable in x and value)."""
+    grid = tf.reshape(tf.range(tf.size(x, out_type=tf.int64)), tf.shape(x, out_type=tf.int64))
+    sel = grid[key]
+    value = tf.reshape(tf.broadcast_to(tf.cast(value, x.dtype), tf.shape(sel)), (-1,))
+    flat = tf.tensor_scatter_nd_update(tf.reshape(x, (-1,)), tf.reshape(sel, (-1, 1)), value)
+    return tf.reshape(flat, tf.shape(x))
+
+
+def scatter_add(zeros, index_tuple, values):
+    idx = tf.stack([tf.cast(i, tf.int64) for i in index_tuple], axis=-1)
+    return tf.tensor_scatter_nd_add(zeros, idx, values)
+
+
+def segment_sum(data, ids, num_segments):
+    return tf.math.unsorted_segment_sum(data, ids, num_segments)
+
+
+def segment_max(data, ids, num_segments):
+    return tf.math.unsorted_segment_max(data, ids, num_segments)
+
+
+def cond(pred, true_fn, false_fn):
+    return tf.cond(pred, true_fn, false_fn)
+
+
+def while_loop(cond_fn, body_fn, loop_vars, maximum_iterations=None):
+    return tuple(tf.while_loop(cond_fn, lambda *v: tuple(body_fn(*v)), tuple(loop_vars),
+                               maximum_iterations=maximum_iterations))
+
+
+def erf(x):
+    return tf.math.erf(x)
+
+
+def erfinv(x):
+    return tf.math.erfinv(x)
+
+
+def top_k(x, k, sorted=True):
+    return tf.math.top_k(x, k, sorted=sorted)
+
+
+def switch(index, branches, *operands):
+    return tf.switch_case(index, [lambda b=b: b(*operands) for b in branches])
+
+
+def einsum(subscripts, *operands, **kwargs):
+    return tf.einsum(subscripts, *operands)

@@ -1,0 +1,69 @@
+"""PyTorch helpers for unikeras.ops."""
+
+from __future__ import annotations
+
+import torch
+
+
+def stop_gradient(x):
+    return x.detach()
+
+
+def index_update(x, key, value):
+    out = x.clone()
+    out[key] = value
+    return out
+
+
+def scatter_add(zeros, index_tuple, values):
+    return zeros.index_put(index_tuple, values, accumulate=True)
+
+
+def segment_sum(data, ids, num_segments):
+    ids = ids.long()
+    keep = (ids >= 0) & (ids < num_segments)
+    out = data.new_zeros((num_segments,) + tuple(data.shape[1:]))
+    return out.index_add(0, ids[keep], data[keep])
+
+
+def segment_max(data, ids, num_segments):
+    ids = ids.long()
+    keep = (ids >= 0) & (ids < num_segments)
+    data, ids = data[keep], ids[keep]
+    if data.dtype.is_floating_point:
+        init = float("-inf")
+    elif data.dtype == torch.bool:
+        init = False
+    else:
+        init = torch.iinfo(data.dtype).min
+    out = torch.full((num_segments,) + tuple(data.shape[1:]), init, dtype=data.dtype, device=data.device)
+    index = ids.reshape((-1,) + (1,) * (data.ndim - 1)).expand_as(data)
+    return out.scatter_reduce(0, index, data, reduce="amax", include_self=True)
+
+
+def cond(pred, true_fn, false_fn):
+    return true_fn() if bool(pred) else false_fn()
+
+
+def while_loop(cond_fn, body_fn, loop_vars, maximum_iterations=None):
+    i = 0
+    while (maximum_iterations is None or i < maximum_iterations) and bool(cond_fn(*loop_vars)):
+        loop_vars = tuple(body_fn(*loop_vars))
+        i += 1
+    return loop_vars
+
+
+def erf(x):
+    return torch.special.erf(x)
+
+
+def erfinv(x):
+    return torch.special.erfinv(x)
+
+
+def top_k(x, k, sorted=True):
+    return torch.topk(x, k, dim=-1, largest=True, sorted=sorted)
+
+
+def einsum(subscripts, *operands, **kwargs):
+    return torch.einsum(subscripts, *operands)

@@ -1,0 +1,195 @@
+"""Keras 3 ``keras.ops.math``: segment reductions, top-k, logsumexp, erf, rsqrt, ..."""
+
+from __future__ import annotations
+
+import math as _math
+
+from ..xp import framework_of
+from ._common import (
+    cast_to, dtype_name, op_error, ops_shim, resolve, result_type, to_array, to_float,
+)
+
+__all__ = [
+    "segment_sum", "segment_max", "top_k", "in_top_k", "logsumexp", "erf", "erfinv",
+    "rsqrt", "extract_sequences", "logdet",
+]
+
+
+def _segment(op, data, segment_ids, num_segments, sorted):
+    xp, fw = resolve(op, data, segment_ids)
+    data = to_array(xp, fw, data)
+    ids = to_array(xp, fw, segment_ids)
+    if not dtype_name(ids).startswith(("int", "uint")):
+        raise op_error(op, f"expected integer segment_ids; received dtype {dtype_name(ids)}", TypeError)
+    if ids.ndim != 1 or ids.shape[0] != data.shape[0]:
+        raise op_error(op, f"expected 1-D segment_ids of length {data.shape[0]} (data.shape[0]); "
+                       f"received shape {tuple(ids.shape)}")
+    if num_segments is None:
+        num_segments = int(xp.max(ids)) + 1 if ids.shape[0] else 0
+    return xp, fw, data, ids, int(num_segments)
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):
+    """Sum of the rows of ``data`` per segment id (ids outside [0, num_segments) dropped)."""
+    xp, fw, data, ids, n = _segment("segment_sum", data, segment_ids, num_segments, sorted)
+    mod = ops_shim(fw)
+    if mod is not None:
+        return mod.segment_sum(data, ids, n)
+    onehot = xp.astype(ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :], data.dtype)
+    flat = xp.reshape(data, (data.shape[0], -1))
+    out = xp.matmul(xp.matrix_transpose(onehot), flat)
+    return xp.reshape(out, (n,) + tuple(data.shape[1:]))
+
+
+def segment_max(data, segment_ids, num_segments=None, sorted=False):
+    """Maximum of the rows of ``data`` per segment id (empty segments: the dtype's lowest
+    value, -inf for floats)."""
+    xp, fw, data, ids, n = _segment("segment_max", data, segment_ids, num_segments, sorted)
+    mod = ops_shim(fw)
+    if mod is not None:
+        return mod.segment_max(data, ids, n)
+    member = ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :]
+    member = xp.reshape(member, tuple(member.shape) + (1,) * (data.ndim - 1))
+    low = -_math.inf if dtype_name(data).startswith(("float", "bfloat")) else xp.iinfo(data.dtype).min
+    vals = xp.where(member, data[:, None, ...], xp.full((), low, dtype=data.dtype))
+    return xp.max(vals, axis=0)
+
+
+def top_k(x, k, sorted=True):
+    """``(values, indices)`` of the ``k`` largest entries along the last axis (indices int32)."""
+    try:
+        from .. import nn_ops
+
+        fn = getattr(nn_ops, "top_k", None)
+    except ImportError:
+        fn = None
+    xp, fw = resolve("top_k", x)
+    x = to_array(xp, fw, x)
+    k = int(k)
+    if k > x.shape[-1]:
+        raise op_error("top_k", f"expected k <= {x.shape[-1]} (the last dimension); received k={k}")
+    if fn is not None:
+        values, idx = fn(x, k, sorted=sorted)
+    else:
+        mod = ops_shim(fw)
+        if mod is not None:
+            values, idx = mod.top_k(x, k, sorted=sorted)
+        else:
+            idx = xp.argsort(x, axis=-1, descending=True, stable=True)[..., :k]
+            values = xp.take_along_axis(x, idx, axis=-1)
+    return values, cast_to(xp, fw, idx, "int32")
+
+
+def in_top_k(targets, predictions, k):
+    """True where ``targets[i]`` is among the ``k`` largest ``predictions[i]`` (ties count
+    as in, as in Keras' TF backend)."""
+    xp, fw = resolve("in_top_k", targets, predictions)
+    t = to_array(xp, fw, targets)
+    p = to_array(xp, fw, predictions)
+    if p.ndim != 2 or t.ndim != 1 or t.shape[0] != p.shape[0]:
+        raise op_error("in_top_k", f"expected targets of shape (batch,) and predictions of shape "
+                       f"(batch, classes); received {tuple(t.shape)} and {tuple(p.shape)}")
+    it = "int32" if fw == "jax" else "int64"
+    t = cast_to(xp, fw, t, it)
+    target_val = xp.take_along_axis(p, t[:, None], axis=1)
+    higher = xp.sum(cast_to(xp, fw, p > target_val, "int32"), axis=1)
+    return higher < int(k)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x)))`` along ``axis``, computed stably."""
+    xp, fw = resolve("logsumexp", x)
+    x = to_float(xp, fw, to_array(xp, fw, x))
+    ax = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+    m = xp.max(x, axis=ax, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    out = xp.log(xp.sum(xp.exp(x - m), axis=ax, keepdims=True)) + m
+    if not keepdims:
+        out = xp.squeeze(out, axis=tuple(range(x.ndim)) if ax is None else
+                         (ax if isinstance(ax, tuple) else (ax,)))
+    return out
+
+
+def _erf_generic(xp, x):
+    # Numerical Recipes erfc (Chebyshev fit), fractional error < 1.2e-7
+    z = xp.abs(x)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))
+    erfc = t * xp.exp(poly)
+    return xp.where(x >= 0, 1.0 - erfc, erfc - 1.0)
+
+
+def _erfinv_generic(xp, x):
+    # Giles (2010) single-precision approximation, refined by two Newton steps on erf
+    w = -xp.log((1.0 - x) * (1.0 + x))
+    w1 = w - 2.5
+    p1 = 2.81022636e-08
+    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+              -0.00417768164, 0.246640727, 1.50140941):
+        p1 = c + p1 * w1
+    w2 = xp.sqrt(xp.where(w < 5.0, xp.full_like(w, 5.0), w)) - 3.0
+    p2 = -0.000200214257
+    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+              0.00943887047, 1.00167406, 2.83297682):
+        p2 = c + p2 * w2
+    y = xp.where(w < 5.0, p1, p2) * x
+    for _ in range(2):
+        err = _erf_generic(xp, y) - x
+        y = y - err / (2.0 / _math.sqrt(_math.pi) * xp.exp(-y * y))
+    return y
+
+
+def erf(x):
+    """The error function (floats only, as in Keras)."""
+    xp, fw = resolve("erf", x)
+    x = to_array(xp, fw, x)
+    if not dtype_name(x).startswith(("float", "bfloat")):
+        raise op_error("erf", f"expected a float array; received dtype {dtype_name(x)}", TypeError)
+    mod = ops_shim(fw)
+    return mod.erf(x) if mod is not None else _erf_generic(xp, x)
+
+
+def erfinv(x):
+    """The inverse error function (int/bool give floatx)."""
+    xp, fw = resolve("erfinv", x)
+    x = to_float(xp, fw, to_array(xp, fw, x))
+    mod = ops_shim(fw)
+    out = mod.erfinv(x) if mod is not None else None
+    return out if out is not None else _erfinv_generic(xp, x)
+
+
+def rsqrt(x):
+    """``1 / sqrt(x)`` (floats only, as in Keras)."""
+    xp, fw = resolve("rsqrt", x)
+    x = to_array(xp, fw, x)
+    if not dtype_name(x).startswith(("float", "bfloat")):
+        raise op_error("rsqrt", f"expected a float array; received dtype {dtype_name(x)}", TypeError)
+    return 1.0 / xp.sqrt(x)
+
+
+def extract_sequences(x, sequence_length, sequence_stride):
+    """Frames of length ``sequence_length`` every ``sequence_stride`` along the last axis:
+    shape ``(..., num_sequences, sequence_length)``."""
+    xp, fw = resolve("extract_sequences", x)
+    x = to_array(xp, fw, x)
+    n = x.shape[-1]
+    L, S = int(sequence_length), int(sequence_stride)
+    if L > n:
+        raise op_error("extract_sequences", f"expected sequence_length <= {n} (last dimension); "
+                       f"received {L}")
+    count = 1 + (n - L) // S
+    import numpy as np
+
+    idx = (np.arange(count)[:, None] * S + np.arange(L)[None, :]).reshape(-1)
+    out = xp.take(x, to_array(xp, fw, idx, "int32" if fw == "jax" else "int64"), axis=-1)
+    return xp.reshape(out, tuple(x.shape[:-1]) + (count, L))
+
+
+def logdet(x):
+    """``log(det(x))`` of (batched) positive-definite matrices."""
+    xp, fw = resolve("logdet", x)
+    x = to_float(xp, fw, to_array(xp, fw, x))
+    sign, logabs = xp.linalg.slogdet(x)
+    return xp.where(sign > 0, logabs, xp.full_like(logabs, _math.nan))
