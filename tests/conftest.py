@@ -28,6 +28,12 @@ def framework(request):
 
 @pytest.fixture(params=INFERENCE)
 def any_framework(request):
+    """A framework to run on. For "numpy", NumPy is also made the default framework for
+    the test (NumPy data otherwise runs on the default framework, e.g. jax)."""
+    if request.param == "numpy":
+        from unikeras.xp import set_default_framework
+
+        set_default_framework("numpy")
     return request.param
 
 

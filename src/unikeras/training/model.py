@@ -296,6 +296,8 @@ class Model(Layer):
             if not seen_any:
                 raise ValueError("fit() received an empty dataset: no batch was produced in "
                                  "the first epoch")
+            if not logs:  # the input ran out of data (an exhausted generator): stop
+                break
             trainer.sync()
             epoch_logs = callbacks_mod.logs_to_floats(self._epoch_logs(logs))
             if val_data is not None and (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) else (epoch + 1) in validation_freq:
@@ -420,6 +422,14 @@ class Model(Layer):
 
     def get_config(self):
         return super().get_config()
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "input_layers" in config and "output_layers" in config:
+            from .functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return cls(**config)
 
 
 def _leaves(obj):
