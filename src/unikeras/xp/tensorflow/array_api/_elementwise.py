@@ -1,0 +1,405 @@
+"""Elementwise functions (with the standard's promotion; Python scalars allowed)."""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+from . import _base as B
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+def _t(x):
+    return B.tensor(x)
+
+
+def _float_in(x):
+    """Transcendental functions need a floating input; integers/bools are lifted to
+    the default floating dtype (the standard leaves that case undefined)."""
+    x = _t(x)
+    if not B.is_inexact(x.dtype):
+        x = tf.cast(x, B.DEFAULT_FLOAT)
+    return x
+
+
+def _unary_float(fn):
+    def f(x, /):
+        return fn(_float_in(x))
+
+    return f
+
+
+acos = _unary_float(tf.math.acos)
+acosh = _unary_float(tf.math.acosh)
+asin = _unary_float(tf.math.asin)
+asinh = _unary_float(tf.math.asinh)
+atan = _unary_float(tf.math.atan)
+atanh = _unary_float(tf.math.atanh)
+cos = _unary_float(tf.math.cos)
+cosh = _unary_float(tf.math.cosh)
+exp = _unary_float(tf.math.exp)
+expm1 = _unary_float(tf.math.expm1)
+log = _unary_float(tf.math.log)
+log1p = _unary_float(tf.math.log1p)
+sin = _unary_float(tf.math.sin)
+sinh = _unary_float(tf.math.sinh)
+sqrt = _unary_float(tf.math.sqrt)
+tan = _unary_float(tf.math.tan)
+tanh = _unary_float(tf.math.tanh)
+
+
+def log2(x, /):
+    x = _float_in(x)
+    return tf.math.log(x) / tf.cast(_LN2, x.dtype)
+
+
+def log10(x, /):
+    x = _float_in(x)
+    return tf.math.log(x) / tf.cast(_LN10, x.dtype)
+
+
+def abs(x, /):
+    x = _t(x)
+    if x.dtype in B.UNSIGNED or x.dtype == tf.bool:
+        return x
+    return tf.math.abs(x)
+
+
+def negative(x, /):
+    x = _t(x)
+    if x.dtype in B.UNSIGNED:
+        return tf.zeros_like(x) - x
+    return tf.math.negative(x)
+
+
+def positive(x, /):
+    return tf.identity(_t(x))
+
+
+def square(x, /):
+    x = _t(x)
+    return x * x if x.dtype == tf.bool else tf.math.square(x)
+
+
+def sign(x, /):
+    x = _t(x)
+    if x.dtype in B.UNSIGNED:
+        return tf.cast(x > 0, x.dtype)
+    if B.is_complex(x.dtype):
+        a = tf.cast(tf.math.abs(x), x.dtype)
+        safe = tf.where(tf.equal(a, 0), tf.ones_like(a), a)
+        return tf.where(tf.equal(a, 0), tf.zeros_like(x), x / safe)
+    return tf.math.sign(x)
+
+
+def _binary(fn, x1, x2):
+    (a, b), _ = B.promote(x1, x2)
+    return fn(a, b)
+
+
+def add(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if dt == tf.bool:
+        return tf.logical_or(a, b)
+    return tf.math.add(a, b)
+
+
+def subtract(x1, x2, /):
+    return _binary(tf.math.subtract, x1, x2)
+
+
+def multiply(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if dt == tf.bool:
+        return tf.logical_and(a, b)
+    return tf.math.multiply(a, b)
+
+
+def divide(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if not B.is_inexact(dt):
+        return tf.math.truediv(a, b)
+    return tf.math.divide(a, b)
+
+
+def _int_safe_div(fn, a, b):
+    zero = tf.equal(b, 0)
+    safe = tf.where(zero, tf.ones_like(b), b)
+    return tf.where(zero, tf.zeros_like(a), fn(a, safe))
+
+
+def floor_divide(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if B.is_int(dt):
+        return _int_safe_div(tf.math.floordiv, a, b)
+    return tf.math.floordiv(a, b)
+
+
+def remainder(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if B.is_int(dt):
+        return _int_safe_div(tf.math.floormod, a, b)
+    return tf.math.floormod(a, b)
+
+
+def pow(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if dt in B.UNSIGNED or dt == tf.bool:
+        c = B.int_carrier(dt) if dt != tf.bool else tf.int32
+        return tf.cast(tf.math.pow(tf.cast(a, c), tf.cast(b, c)), dt)
+    return tf.math.pow(a, b)
+
+
+def atan2(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if not B.is_inexact(dt):
+        a, b = tf.cast(a, B.DEFAULT_FLOAT), tf.cast(b, B.DEFAULT_FLOAT)
+    return tf.math.atan2(a, b)
+
+
+def equal(x1, x2, /):
+    return _binary(tf.math.equal, x1, x2)
+
+
+def not_equal(x1, x2, /):
+    return _binary(tf.math.not_equal, x1, x2)
+
+
+def _cmp(fn):
+    def f(x1, x2, /):
+        (a, b), dt = B.promote(x1, x2)
+        if dt == tf.bool:
+            a, b = tf.cast(a, tf.int8), tf.cast(b, tf.int8)
+        return fn(a, b)
+
+    return f
+
+
+greater = _cmp(tf.math.greater)
+greater_equal = _cmp(tf.math.greater_equal)
+less = _cmp(tf.math.less)
+less_equal = _cmp(tf.math.less_equal)
+
+
+def maximum(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if dt == tf.bool:
+        return tf.logical_or(a, b)
+    return tf.math.maximum(a, b)
+
+
+def minimum(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if dt == tf.bool:
+        return tf.logical_and(a, b)
+    return tf.math.minimum(a, b)
+
+
+def _bool_in(x):
+    x = _t(x)
+    return x if x.dtype == tf.bool else tf.not_equal(x, tf.zeros_like(x))
+
+
+def logical_and(x1, x2, /):
+    return tf.logical_and(_bool_in(x1), _bool_in(x2))
+
+
+def logical_or(x1, x2, /):
+    return tf.logical_or(_bool_in(x1), _bool_in(x2))
+
+
+def logical_xor(x1, x2, /):
+    return tf.math.logical_xor(_bool_in(x1), _bool_in(x2))
+
+
+def logical_not(x, /):
+    return tf.logical_not(_bool_in(x))
+
+
+def bitwise_and(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    return tf.logical_and(a, b) if dt == tf.bool else tf.bitwise.bitwise_and(a, b)
+
+
+def bitwise_or(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    return tf.logical_or(a, b) if dt == tf.bool else tf.bitwise.bitwise_or(a, b)
+
+
+def bitwise_xor(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    return tf.math.logical_xor(a, b) if dt == tf.bool else tf.bitwise.bitwise_xor(a, b)
+
+
+def bitwise_invert(x, /):
+    x = _t(x)
+    return tf.logical_not(x) if x.dtype == tf.bool else tf.bitwise.invert(x)
+
+
+def bitwise_left_shift(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    bits = B._BITS[dt]
+    big = b >= bits
+    safe = tf.where(big, tf.zeros_like(b), b)
+    return tf.where(big, tf.zeros_like(a), tf.bitwise.left_shift(a, safe))
+
+
+def bitwise_right_shift(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    bits = B._BITS[dt]
+    big = b >= bits
+    safe = tf.where(big, tf.zeros_like(b), b)
+    if dt in B.UNSIGNED:
+        fill = tf.zeros_like(a)
+    else:
+        fill = tf.where(a < 0, -tf.ones_like(a), tf.zeros_like(a))
+    return tf.where(big, fill, tf.bitwise.right_shift(a, safe))
+
+
+def _int_identity(fn):
+    def f(x, /):
+        x = _t(x)
+        if not B.is_inexact(x.dtype):
+            return tf.identity(x)
+        if B.is_complex(x.dtype):
+            return tf.complex(fn(tf.math.real(x)), fn(tf.math.imag(x)))
+        return fn(x)
+
+    return f
+
+
+def _trunc(x):
+    return tf.where(x < 0, tf.math.ceil(x), tf.math.floor(x))
+
+
+ceil = _int_identity(tf.math.ceil)
+floor = _int_identity(tf.math.floor)
+trunc = _int_identity(_trunc)
+round = _int_identity(tf.math.round)
+
+
+def conj(x, /):
+    x = _t(x)
+    return tf.math.conj(x) if B.is_complex(x.dtype) else tf.identity(x)
+
+
+def real(x, /):
+    x = _t(x)
+    return tf.math.real(x) if B.is_complex(x.dtype) else tf.identity(x)
+
+
+def imag(x, /):
+    x = _t(x)
+    return tf.math.imag(x) if B.is_complex(x.dtype) else tf.zeros_like(x)
+
+
+def isfinite(x, /):
+    x = _t(x)
+    if B.is_complex(x.dtype):
+        return tf.logical_and(tf.math.is_finite(tf.math.real(x)), tf.math.is_finite(tf.math.imag(x)))
+    if B.is_float(x.dtype):
+        return tf.math.is_finite(x)
+    return tf.ones(B.shape_list(x), tf.bool)
+
+
+def isinf(x, /):
+    x = _t(x)
+    if B.is_complex(x.dtype):
+        return tf.logical_or(tf.math.is_inf(tf.math.real(x)), tf.math.is_inf(tf.math.imag(x)))
+    if B.is_float(x.dtype):
+        return tf.math.is_inf(x)
+    return tf.zeros(B.shape_list(x), tf.bool)
+
+
+def isnan(x, /):
+    x = _t(x)
+    if B.is_complex(x.dtype):
+        return tf.logical_or(tf.math.is_nan(tf.math.real(x)), tf.math.is_nan(tf.math.imag(x)))
+    if B.is_float(x.dtype):
+        return tf.math.is_nan(x)
+    return tf.zeros(B.shape_list(x), tf.bool)
+
+
+def signbit(x, /):
+    x = _t(x)
+    if x.dtype == tf.float32:
+        return tf.bitcast(x, tf.int32) < 0
+    if x.dtype == tf.float64:
+        return tf.bitcast(x, tf.int64) < 0
+    if x.dtype in B.SIGNED:
+        return x < 0
+    return tf.zeros(B.shape_list(x), tf.bool)
+
+
+def copysign(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if not B.is_float(dt):
+        a, b = tf.cast(a, B.DEFAULT_FLOAT), tf.cast(b, B.DEFAULT_FLOAT)
+    m = tf.math.abs(a)
+    return tf.where(signbit(b), -m, m)
+
+
+def hypot(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if not B.is_float(dt):
+        a, b = tf.cast(a, B.DEFAULT_FLOAT), tf.cast(b, B.DEFAULT_FLOAT)
+    a, b = tf.math.abs(a), tf.math.abs(b)
+    hi = tf.math.maximum(a, b)
+    lo = tf.math.minimum(a, b)
+    zero = tf.equal(hi, 0)
+    any_inf = tf.logical_or(tf.math.is_inf(a), tf.math.is_inf(b))
+    bad = tf.logical_or(zero, any_inf)
+    safe_hi = tf.where(bad, tf.ones_like(hi), hi)
+    safe_lo = tf.where(bad, tf.zeros_like(lo), lo)
+    r = safe_hi * tf.math.sqrt(1 + tf.math.square(safe_lo / safe_hi))
+    r = tf.where(zero, tf.zeros_like(r), r)
+    r = tf.where(tf.math.is_nan(hi), hi, r)
+    return tf.where(any_inf, tf.fill(tf.shape(r), tf.constant(math.inf, r.dtype)), r)
+
+
+def logaddexp(x1, x2, /):
+    (a, b), dt = B.promote(x1, x2)
+    if not B.is_float(dt):
+        a, b = tf.cast(a, B.DEFAULT_FLOAT), tf.cast(b, B.DEFAULT_FLOAT)
+    same = tf.equal(a, b)
+    m = tf.math.maximum(a, b)
+    d = tf.where(same, tf.zeros_like(a), a - b)
+    r = m + tf.math.log1p(tf.math.exp(-tf.math.abs(d)))
+    return tf.where(same, a + tf.cast(_LN2, a.dtype), r)
+
+
+def clip(x, /, min=None, max=None):
+    x = _t(x)
+    dt = x.dtype
+    out = x
+    cast_bool = dt == tf.bool
+    if cast_bool:
+        out = tf.cast(out, tf.int8)
+    work = out.dtype
+
+    def _bound(v):
+        if B.is_pyscalar(v):
+            return B.convert_scalar(v, work)
+        return B.tensor(v, work)
+
+    if min is not None:
+        lo = _bound(min)
+        out = tf.math.maximum(out, lo)
+        if B.is_float(work):
+            out = tf.where(tf.math.is_nan(lo), lo + tf.zeros_like(out), out)
+    if max is not None:
+        hi = _bound(max)
+        out = tf.math.minimum(out, hi)
+        if B.is_float(work):
+            out = tf.where(tf.math.is_nan(hi), hi + tf.zeros_like(out), out)
+    if min is None and max is None:
+        out = tf.identity(out)
+    if out.shape.rank != x.shape.rank or out.shape != x.shape:
+        out = tf.broadcast_to(out, B.shape_list(x)) if out.shape.rank <= x.shape.rank else out
+    return tf.cast(out, dt) if cast_bool else out
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "math", "tf", "B")]

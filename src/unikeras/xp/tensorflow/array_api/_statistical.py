@@ -1,0 +1,132 @@
+"""Statistical and utility functions."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from . import _base as B
+
+__all__ = ["all", "any", "cumulative_sum", "max", "mean", "min", "prod", "std", "sum", "var"]
+
+
+def _axes(x, axis):
+    n = B.ndim(x)
+    return B.normalize_axes(axis, n)
+
+
+def _keep(out, x, axes, keepdims):
+    if not keepdims:
+        return out
+    shape = [1 if i in axes else d for i, d in enumerate(B.shape_list(x))]
+    return tf.reshape(out, shape)
+
+
+def _sum_dtype(dt, dtype):
+    if dtype is not None:
+        return B.as_dtype(dtype)
+    if dt in B.SIGNED or dt == tf.bool:
+        return B.DEFAULT_INT
+    if dt in B.UNSIGNED:
+        return tf.uint64
+    return dt
+
+
+def sum(x, /, *, axis=None, dtype=None, keepdims=False):
+    x = B.tensor(x)
+    dt = _sum_dtype(x.dtype, dtype)
+    x = tf.cast(x, dt) if x.dtype != dt else x
+    axes = _axes(x, axis)
+    return tf.reduce_sum(x, axis=axes, keepdims=keepdims)
+
+
+def prod(x, /, *, axis=None, dtype=None, keepdims=False):
+    x = B.tensor(x)
+    dt = _sum_dtype(x.dtype, dtype)
+    x = tf.cast(x, dt) if x.dtype != dt else x
+    axes = _axes(x, axis)
+    return tf.reduce_prod(x, axis=axes, keepdims=keepdims)
+
+
+def _minmax(fn, x, axis, keepdims):
+    x = B.tensor(x)
+    axes = _axes(x, axis)
+    if x.dtype == tf.bool:
+        return tf.cast(fn(tf.cast(x, tf.int8), axis=axes, keepdims=keepdims), tf.bool)
+    return fn(x, axis=axes, keepdims=keepdims)
+
+
+def max(x, /, *, axis=None, keepdims=False):
+    return _minmax(tf.reduce_max, x, axis, keepdims)
+
+
+def min(x, /, *, axis=None, keepdims=False):
+    return _minmax(tf.reduce_min, x, axis, keepdims)
+
+
+def _as_float(x):
+    return x if B.is_inexact(x.dtype) else tf.cast(x, B.DEFAULT_FLOAT)
+
+
+def mean(x, /, *, axis=None, keepdims=False):
+    x = _as_float(B.tensor(x))
+    axes = _axes(x, axis)
+    return tf.reduce_mean(x, axis=axes, keepdims=keepdims)
+
+
+def _count(x, axes):
+    c = 1
+    for a in axes:
+        c = c * B.dim(x, a)
+    return c
+
+
+def var(x, /, *, axis=None, correction=0.0, keepdims=False):
+    x = _as_float(B.tensor(x))
+    axes = _axes(x, axis)
+    m = tf.reduce_mean(x, axis=axes, keepdims=True)
+    d = x - m
+    if B.is_complex(x.dtype):
+        sq = tf.math.real(d * tf.math.conj(d))
+    else:
+        sq = tf.math.square(d)
+    rd = sq.dtype
+    n = tf.cast(_count(x, axes), rd)
+    s = tf.reduce_sum(sq, axis=axes, keepdims=keepdims)
+    return s / (n - tf.cast(correction, rd))
+
+
+def std(x, /, *, axis=None, correction=0.0, keepdims=False):
+    return tf.math.sqrt(var(x, axis=axis, correction=correction, keepdims=keepdims))
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+    x = B.tensor(x)
+    n = B.ndim(x)
+    if axis is None:
+        if n > 1:
+            raise ValueError("axis is required for arrays with more than one dimension")
+        axis = 0
+    axis = B.normalize_axis(axis, n)
+    dt = _sum_dtype(x.dtype, dtype)
+    x = tf.cast(x, dt) if x.dtype != dt else x
+    out = tf.math.cumsum(x, axis=axis)
+    if include_initial:
+        shape = B.shape_list(x)
+        shape[axis] = 1
+        out = tf.concat([tf.zeros(shape, dt), out], axis)
+    return out
+
+
+def _truth(x):
+    x = B.tensor(x)
+    return x if x.dtype == tf.bool else tf.not_equal(x, tf.zeros_like(x))
+
+
+def all(x, /, *, axis=None, keepdims=False):
+    x = _truth(x)
+    return tf.reduce_all(x, axis=_axes(x, axis), keepdims=keepdims)
+
+
+def any(x, /, *, axis=None, keepdims=False):
+    x = _truth(x)
+    return tf.reduce_any(x, axis=_axes(x, axis), keepdims=keepdims)
