@@ -4,6 +4,9 @@ from .input_spec import InputSpec
 from .layer import Layer
 from .symbolic import Input, InputLayer, KerasTensor
 from .core import Activation, Dense, Identity, Lambda
+from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
+                        Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
+                        ZeroPadding2D, ZeroPadding3D)
 
 
 def serialize(layer):
