@@ -14,6 +14,7 @@ framework.
 from __future__ import annotations
 
 import inspect
+import re
 
 import numpy as np
 
@@ -32,13 +33,10 @@ _INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "
 
 
 def _snake(name: str) -> str:
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and (not name[i - 1].isupper() or
-                                  (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
+    # Keras' to_snake_case: "MaxPooling2D" -> "max_pooling2d", "Conv2DTranspose" ->
+    # "conv2d_transpose", "LSTMCell" -> "lstm_cell".
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _call_params(cls):
