@@ -1,0 +1,50 @@
+"""Neural-net ops the Array API standard lacks (Keras 3's ``keras.ops.nn`` semantics).
+
+Every op has one generic implementation written against the standard (``op.generic``)
+and may have a fused fast path per framework in ``unikeras.nn_ops.<framework>`` (see
+``_dispatch.fused``): the framework of the first argument picks it. ``op.fast_path(fw)``
+returns the fast path of a framework (None if it has none).
+"""
+
+from __future__ import annotations
+
+from .activations import (
+    elu,
+    erf,
+    erfc,
+    gelu,
+    hard_sigmoid,
+    hard_silu,
+    hard_swish,
+    leaky_relu,
+    log_sigmoid,
+    log_softmax,
+    logsumexp,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    swish,
+    tanh,
+)
+from .losses import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    label_smoothing,
+    sparse_categorical_crossentropy,
+)
+
+__all__ = [
+    # activations
+    "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "mish",
+    "softplus", "softsign", "sigmoid", "hard_sigmoid", "hard_silu", "hard_swish",
+    "log_sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "erf", "erfc",
+    # losses
+    "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "label_smoothing",
+]
