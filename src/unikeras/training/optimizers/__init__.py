@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from ...utils.serialization import deserialize_simple
 from . import schedules
-from .adam import SGD, Adam, AdamW
+from .adam import SGD, Adam, Adamax, AdamW, Nadam
 from .base import Optimizer
+from .lion import Adafactor, Lion
+from .rmsprop import Adadelta, Adagrad, RMSprop
 
-_ALIASES = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+_ALIASES = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "adamax": Adamax, "nadam": Nadam,
+            "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta, "lion": Lion,
+            "adafactor": Adafactor}
+_CLASSES = {c.__name__: c for c in set(_ALIASES.values())}
 
 
 def get(identifier):
@@ -21,7 +26,7 @@ def get(identifier):
                              f"Expected one of {sorted(_ALIASES)}")
         return cls()
     if isinstance(identifier, dict):
-        return deserialize_simple(identifier, _ALIASES)
+        return deserialize_simple(identifier, {**_ALIASES, **_CLASSES})
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
 
 

@@ -82,6 +82,28 @@ class Optimizer(Trackable):
         path = reference_variable.path.replace("/", "_")
         return self._make_var(value, f"{path}_{name}", reference_variable.dtype)
 
+    def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
+        """One slot per variable (Keras 3 helper); ``name`` may be a list of names,
+        giving a list of slot lists."""
+        if isinstance(name, (list, tuple)):
+            return [self.add_optimizer_variables(trainable_variables, n, initializer)
+                    for n in name]
+        return [self.add_variable_from_reference(v, name, initializer=initializer)
+                for v in trainable_variables]
+
+    def _prep(self, gradient, variable, learning_rate):
+        """``(xp, gradient, lr)`` with the gradient and the learning rate in the
+        variable's dtype (Keras casts both in every update_step)."""
+        xp = namespace(gradient)
+        if standardize_dtype(gradient.dtype) != variable.dtype:
+            gradient = xp.astype(gradient, getattr(xp, variable.dtype))
+        return xp, gradient, _cast(learning_rate, gradient)
+
+    def _local_step(self, like, offset=1):
+        """``iterations + offset`` (update steps) as an array of ``like``'s dtype."""
+        xp = namespace(like)
+        return xp.astype(self._step_value() + offset, like.dtype)
+
     def _own_variables(self):
         return self._variables
 
@@ -94,7 +116,9 @@ class Optimizer(Trackable):
         if self.use_ema:
             self._ema = [self.add_variable_from_reference(v, "average") for v in variables]
             for e, v in zip(self._ema, variables):
-                e.assign(v.numpy())
+                # a copy: a host array shared with the variable would alias it after a
+                # zero-copy move to torch
+                e.assign(np.array(v.numpy(), copy=True))
         if self.gradient_accumulation_steps:
             self._accumulators = [self.add_variable_from_reference(v, "gradient_accumulator")
                                   for v in variables]
@@ -159,6 +183,10 @@ class Optimizer(Trackable):
         fw = framework_of(pairs[0][0])
         if fw is not None and self._variables[0].framework != fw:
             self._move_to(fw)
+        if fw is not None:
+            for _, v in pairs:
+                if v.framework != fw:  # e.g. a fresh Variable still on the host
+                    v._move_to(fw)
         ctx = _apply_context(fw)
         with ctx:
             self._apply(pairs, fw)
@@ -168,52 +196,75 @@ class Optimizer(Trackable):
         variables = [v for _, v in pairs]
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
-        grads = self._clip(grads)
         if self.gradient_accumulation_steps:
             self._accumulate_and_apply(grads, variables)
         else:
-            self._update(grads, variables)
+            self._update(self._clip(grads), variables)
+            self._after_update(variables)
 
-    def _update(self, grads, variables, advance=True):
+    def _step_value(self):
+        """The number of update steps taken so far, as an array: ``iterations``, or
+        ``iterations // gradient_accumulation_steps`` when accumulating (Keras'
+        ``optimizer.iterations``). Bias corrections in ``update_step`` count from it."""
+        it = self.iterations.value
+        if self.gradient_accumulation_steps:
+            return it // self.gradient_accumulation_steps
+        return it
+
+    def _update(self, grads, variables):
+        """Weight decay and one update step of every variable (no iteration count)."""
         lr = self._get_current_learning_rate()
         self._apply_weight_decay(variables, lr)
+        self._prepare_update_step()
         fast = self._fast_update(grads, variables, lr)
         if not fast:
             for g, v in zip(grads, variables):
                 self.update_step(g, v, lr)
-        if advance:
-            self.iterations.assign(self.iterations.value + 1)
         for v in variables:
             if v.constraint is not None:
                 v.assign(v.constraint(v.value))
+
+    def _after_update(self, variables):
         if self.use_ema:
             self._update_ema(variables)
+        self.iterations.assign(self.iterations.value + 1)
+
+    def _prepare_update_step(self):
+        """Hook run once per update before the per-variable ``update_step`` calls
+        (Nadam advances its momentum-schedule product here)."""
 
     def _fast_update(self, grads, variables, lr):
-        """A framework fused path for the whole update (torch _foreach kernels); returns
-        False when there is none."""
+        """A framework fused path for the whole update (torch _foreach kernels, in
+        ``training/optimizers/<framework>.py``); returns False when there is none."""
         fw = variables[0].framework
-        mod = shim(fw, "training") if fw else None
+        mod = shim(fw, "training.optimizers") if fw else None
         fast = getattr(mod, "fused_optimizer_update", None)
         return bool(fast is not None and fast(self, grads, variables, lr))
 
     def _accumulate_and_apply(self, grads, variables):
         """Keras' gradient accumulation: every step adds to the accumulators; every
-        ``gradient_accumulation_steps``-th step applies their mean and clears them.
-        Written without data-dependent Python branching, so it traces under jit: the
-        update is computed every step and kept only on update steps."""
+        ``gradient_accumulation_steps``-th step clips the mean accumulated gradient,
+        applies it and clears the accumulators. Written without data-dependent Python
+        branching, so it traces under jit: the update is computed every step and kept
+        (for the variables and every optimizer slot) only on update steps."""
         steps = self.gradient_accumulation_steps
         xp = namespace(grads[0])
         accs = [self._accumulators[self._index(v)] for v in variables]
         new_accs = [a.value + g for a, g in zip(accs, grads)]
         is_update = ((self.iterations.value + 1) % steps) == 0
-        before = [v.value * 1 for v in variables]  # copies: torch/tf update in place
-        self._update([a / steps for a in new_accs], variables, advance=False)
-        for v, b in zip(variables, before):
-            v.assign(xp.where(is_update, v.value, b))
+        skip = {id(self.iterations)} | {id(a) for a in self._accumulators}
+        if self._lr_var is not None:
+            skip.add(id(self._lr_var))
+        if self.use_ema:
+            skip |= {id(e) for e in self._ema}
+        kept = list(variables) + [s for s in self._variables if id(s) not in skip]
+        before = [k.value * 1 for k in kept]  # copies: torch/tf update in place
+        self._update(self._clip([a / steps for a in new_accs]), variables)
+        for k, b in zip(kept, before):
+            k.assign(xp.where(is_update, k.value, b))
         for a, na in zip(accs, new_accs):
             a.assign(xp.where(is_update, xp.zeros_like(na), na))
-        self.iterations.assign(self.iterations.value + 1)
+        self._after_update(variables)
 
     def _clip(self, grads):
         xp = namespace(grads[0])
@@ -255,13 +306,17 @@ class Optimizer(Trackable):
                 self.assign(v, val - val * _cast(lr, val) * wd)
 
     def _update_ema(self, variables):
-        m = self.ema_momentum
+        """Keras' EMA: ``average = m * average + (1 - m) * variable`` with ``m = 0`` on
+        the first step; every ``ema_overwrite_frequency`` steps the variables take the
+        averages. Runs before ``iterations`` advances."""
+        xp = namespace(variables[0].value)
+        first = self._step_value() == 0
         for v in variables:
             e = self._ema[self._index(v)]
+            m = xp.where(first, xp.zeros_like(v.value), xp.full_like(v.value, self.ema_momentum))
             self.assign(e, e.value * m + v.value * (1 - m))
         if self.ema_overwrite_frequency:
-            xp = namespace(self.iterations.value)
-            on = (self.iterations.value % self.ema_overwrite_frequency) == 0
+            on = ((self._step_value() + 1) % self.ema_overwrite_frequency) == 0
             for v in variables:
                 e = self._ema[self._index(v)]
                 v.assign(xp.where(on, e.value, v.value))

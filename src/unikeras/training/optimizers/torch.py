@@ -1,0 +1,102 @@
+"""PyTorch fast path for the optimizers: one ``torch._foreach_*`` kernel per operation
+over all parameters, instead of one small op per variable.
+
+``fused_optimizer_update(optimizer, grads, variables, lr)`` is called by
+``Optimizer._update`` (after weight decay, before constraints and EMA) and returns
+True when it did the update, False for configurations it does not cover (then the
+generic ``update_step`` runs). It covers exactly SGD (momentum, nesterov), Adam and
+AdamW (not amsgrad), with eager in-place Parameters of one dtype and device, outside
+stateless scopes and torch.func transforms.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ...state.variables import in_stateless_scope
+
+
+def _eligible(optimizer, grads, variables):
+    if in_stateless_scope() is not None:
+        return None
+    try:
+        if torch._C._functorch.is_functorch_wrapped_tensor(grads[0]):
+            return None
+    except AttributeError:  # pragma: no cover - older torch
+        pass
+    params = [v.value for v in variables]
+    p0 = params[0]
+    if not isinstance(p0, torch.nn.Parameter):
+        return None
+    dtype, device = p0.dtype, p0.device
+    if not dtype.is_floating_point:
+        return None
+    for p, g in zip(params, grads):
+        if (not isinstance(p, torch.nn.Parameter) or not isinstance(g, torch.Tensor)
+                or p.dtype != dtype or g.dtype != dtype or p.device != device
+                or g.device != device or g.is_sparse or p.shape != g.shape):
+            return None
+    return params
+
+
+def _scalar(value, like):
+    """The learning rate (float, 0-d tensor or Parameter) as a 0-d tensor of ``like``."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to(dtype=like.dtype, device=like.device)
+    return torch.tensor(float(value), dtype=like.dtype, device=like.device)
+
+
+def fused_optimizer_update(optimizer, grads, variables, lr) -> bool:
+    from .adam import SGD, Adam, AdamW
+
+    kind = type(optimizer)
+    if kind not in (SGD, Adam, AdamW):
+        return False
+    if kind in (Adam, AdamW) and optimizer.amsgrad:
+        return False
+    params = _eligible(optimizer, grads, variables)
+    if params is None:
+        return False
+    grads = list(grads)
+    idx = [optimizer._index(v) for v in variables]
+    lr_t = _scalar(lr, params[0])
+    with torch.no_grad():
+        if kind is SGD:
+            _sgd(optimizer, params, grads, idx, lr_t)
+        else:
+            _adam(optimizer, params, grads, idx, lr_t)
+    return True
+
+
+def _sgd(opt, params, grads, idx, lr_t):
+    scaled = torch._foreach_mul(grads, lr_t)           # lr * g
+    if not opt.momentum:
+        torch._foreach_sub_(params, scaled)
+        return
+    moms = [opt._momentums[i].value for i in idx]
+    torch._foreach_mul_(moms, opt.momentum)
+    torch._foreach_sub_(moms, scaled)                  # m = momentum m - lr g
+    if opt.nesterov:
+        step = torch._foreach_mul(moms, opt.momentum)
+        torch._foreach_sub_(step, scaled)
+        torch._foreach_add_(params, step)
+    else:
+        torch._foreach_add_(params, moms)
+
+
+def _adam(opt, params, grads, idx, lr_t):
+    ms = [opt._momentums[i].value for i in idx]
+    vs = [opt._velocities[i].value for i in idx]
+    dtype = params[0].dtype
+    step = (opt._step_value() + 1).to(dtype)
+    b1p = torch.pow(torch.tensor(opt.beta_1, dtype=dtype, device=step.device), step)
+    b2p = torch.pow(torch.tensor(opt.beta_2, dtype=dtype, device=step.device), step)
+    alpha = (lr_t * torch.sqrt(1 - b2p) / (1 - b1p)).to(params[0].device)
+    torch._foreach_lerp_(ms, grads, 1 - opt.beta_1)   # m += (g - m)(1 - b1)
+    torch._foreach_mul_(vs, opt.beta_2)
+    torch._foreach_addcmul_(vs, grads, grads, value=1 - opt.beta_2)
+    denom = torch._foreach_sqrt(vs)
+    torch._foreach_add_(denom, opt.epsilon)
+    upd = torch._foreach_div(ms, denom)
+    torch._foreach_mul_(upd, alpha)
+    torch._foreach_sub_(params, upd)
