@@ -7,6 +7,24 @@ from .core import Activation, Dense, Identity, Lambda
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
                         Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D)
+from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D,
+                      AvgPool2D, AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                      GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D,
+                      GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
+                      GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+                      MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D,
+                      MaxPooling3D)
+from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                            RMSNormalization, UnitNormalization)
+from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
+                             GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+                             SpatialDropout3D)
+from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
+                      add, average, concatenate, dot, maximum, minimum, multiply, subtract)
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .embedding import Embedding, Masking
+from .preprocessing import CategoryEncoding, Normalization, Rescaling
+from .einsum_dense import EinsumDense
 
 
 def serialize(layer):
