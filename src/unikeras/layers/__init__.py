@@ -25,6 +25,10 @@ from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .embedding import Embedding, Masking
 from .preprocessing import CategoryEncoding, Normalization, Rescaling
 from .einsum_dense import EinsumDense
+from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                  StackedRNNCells)
+from .wrappers import Bidirectional, TimeDistributed, Wrapper
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
 
 
 def serialize(layer):
