@@ -8,6 +8,8 @@ the weighted sum by the number of per-sample loss values.
 
 from __future__ import annotations
 
+import math
+
 from .. import nn_ops
 from ..utils.serialization import deserialize_simple, register
 from ..xp import namespace, standardize_dtype
@@ -41,11 +43,19 @@ def _check_same_shape(name, y_true, y_pred):
 
 
 def _squeeze_or_expand(xp, y_true, y_pred):
+    """Keras' ``squeeze_or_expand_to_same_rank``: when ranks differ by one and the
+    longer one ends in 1, squeeze it, except that a rank-1 partner is expanded."""
     t, p = len(y_true.shape), len(y_pred.shape)
     if t == p + 1 and y_true.shape[-1] == 1:
-        y_true = xp.squeeze(y_true, axis=-1)
+        if p == 1:
+            y_pred = xp.expand_dims(y_pred, axis=-1)
+        else:
+            y_true = xp.squeeze(y_true, axis=-1)
     elif p == t + 1 and y_pred.shape[-1] == 1:
-        y_pred = xp.squeeze(y_pred, axis=-1)
+        if t == 1:
+            y_true = xp.expand_dims(y_true, axis=-1)
+        else:
+            y_pred = xp.squeeze(y_pred, axis=-1)
     return y_true, y_pred
 
 
@@ -107,6 +117,136 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     return xp.mean(nn_ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
+
+
+def _same_rank(name, y_true, y_pred):
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    _check_same_shape(name, y_true, y_pred)
+    y_true, y_pred = _squeeze_or_expand(xp, y_true, y_pred)
+    return xp, y_true, y_pred
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)``."""
+    xp, y_true, y_pred = _same_rank("mean_absolute_percentage_error", y_true, y_pred)
+    diff = xp.abs((y_true - y_pred) / xp.clip(xp.abs(y_true), epsilon(), None))
+    return 100.0 * xp.mean(diff, axis=-1)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))^2, axis=-1)``."""
+    xp, y_true, y_pred = _same_rank("mean_squared_logarithmic_error", y_true, y_pred)
+    eps = epsilon()
+    d = xp.log(xp.clip(y_pred, eps, None) + 1.0) - xp.log(xp.clip(y_true, eps, None) + 1.0)
+    return xp.mean(d * d, axis=-1)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """``mean(0.5 e^2 if |e| <= delta else delta |e| - 0.5 delta^2, axis=-1)``."""
+    xp, y_true, y_pred = _same_rank("huber", y_true, y_pred)
+    err = y_pred - y_true
+    a = xp.abs(err)
+    delta = float(delta)
+    return xp.mean(xp.where(a <= delta, 0.5 * err * err, delta * a - 0.5 * delta * delta), axis=-1)
+
+
+def log_cosh(y_true, y_pred):
+    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed stably as
+    ``x + softplus(-2x) - log(2)``."""
+    xp, y_true, y_pred = _same_rank("log_cosh", y_true, y_pred)
+    x = y_pred - y_true
+    return xp.mean(x + nn_ops.softplus(-2.0 * x) - math.log(2.0), axis=-1)
+
+
+def _hinge_labels(xp, y_true):
+    """Keras converts labels that are all 0/1 to -1/1 (traceable: no Python branch)."""
+    is_binary = xp.all((y_true == 0) | (y_true == 1))
+    return xp.where(is_binary, 2.0 * y_true - 1.0, y_true)
+
+
+def hinge(y_true, y_pred):
+    """``mean(max(1 - y_true * y_pred, 0), axis=-1)``; 0/1 labels become -1/1."""
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    y_true = _hinge_labels(xp, y_true)
+    return xp.mean(xp.clip(1.0 - y_true * y_pred, 0.0, None), axis=-1)
+
+
+def squared_hinge(y_true, y_pred):
+    """``mean(max(1 - y_true * y_pred, 0)^2, axis=-1)``; 0/1 labels become -1/1."""
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    y_true = _hinge_labels(xp, y_true)
+    h = xp.clip(1.0 - y_true * y_pred, 0.0, None)
+    return xp.mean(h * h, axis=-1)
+
+
+def categorical_hinge(y_true, y_pred):
+    """``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)``."""
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    pos = xp.sum(y_true * y_pred, axis=-1)
+    neg = xp.max((1.0 - y_true) * y_pred, axis=-1)
+    return xp.clip(neg - pos + 1.0, 0.0, None)
+
+
+def kl_divergence(y_true, y_pred):
+    """``sum(t * log(t / p), axis=-1)`` with both clipped to [epsilon, 1]."""
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    eps = epsilon()
+    t = xp.clip(y_true, eps, 1.0)
+    p = xp.clip(y_pred, eps, 1.0)
+    return xp.sum(t * xp.log(t / p), axis=-1)
+
+
+def poisson(y_true, y_pred):
+    """``mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)``."""
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    return xp.mean(y_pred - y_true * xp.log(y_pred + epsilon()), axis=-1)
+
+
+def _l2_normalize(xp, x, axis):
+    sq = xp.sum(x * x, axis=axis, keepdims=True)
+    inv = xp.clip(1.0 / xp.sqrt(sq), None, 1.0 / epsilon())  # Keras: min(rsqrt, 1/eps)
+    return x * inv
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)``: -1 for the same
+    direction (Keras' loss sign)."""
+    xp, y_true, y_pred = _same_rank("cosine_similarity", y_true, y_pred)
+    return -xp.sum(_l2_normalize(xp, y_true, axis) * _l2_normalize(xp, y_pred, axis), axis=axis)
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Lin et al. 2017: ``mean((1 - p_t)^gamma * bce, axis)`` with
+    ``p_t = y p + (1 - y)(1 - p)``; class balancing weighs by ``alpha`` / ``1 - alpha``."""
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    if label_smoothing:
+        y_true = nn_ops.label_smoothing(y_true, label_smoothing, binary=True)
+    if from_logits:
+        y_pred = nn_ops.sigmoid(y_pred)
+    bce = nn_ops.binary_crossentropy(y_true, y_pred, from_logits=False)
+    p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
+    focal = xp.pow(1.0 - p_t, float(gamma)) * bce
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * focal
+    return xp.mean(focal, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """``sum(alpha (1 - p)^gamma * -y log(p), axis)`` with ``p`` renormalized and clipped
+    to [epsilon, 1 - epsilon] (Keras' formula)."""
+    if isinstance(axis, bool):
+        raise ValueError(f"categorical_focal_crossentropy: axis must be an int; received {axis!r}")
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    if label_smoothing:
+        y_true = nn_ops.label_smoothing(y_true, label_smoothing, num_classes=y_true.shape[-1])
+    if from_logits:
+        y_pred = nn_ops.softmax(y_pred, axis=axis)
+    eps = epsilon()
+    out = xp.clip(y_pred / xp.sum(y_pred, axis=axis, keepdims=True), eps, 1.0 - eps)
+    cce = -y_true * xp.log(out)
+    return xp.sum(alpha * xp.pow(1.0 - out, float(gamma)) * cce, axis=axis)
 
 
 # ---------------------------------------------------------------- reductions
@@ -181,6 +321,10 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
+        if hasattr(y_pred, "shape") and hasattr(y_true, "shape"):
+            xp = namespace(y_pred)
+            if namespace(y_true) is xp:
+                y_true, y_pred = _squeeze_or_expand(xp, y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
@@ -214,6 +358,12 @@ def _wrapper_class(class_name, fn, default_name, **defaults):
 
 MeanSquaredError = _wrapper_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
 MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error")
+MeanAbsolutePercentageError = _wrapper_class(
+    "MeanAbsolutePercentageError", mean_absolute_percentage_error,
+    "mean_absolute_percentage_error")
+MeanSquaredLogarithmicError = _wrapper_class(
+    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error")
 CategoricalCrossentropy = _wrapper_class(
     "CategoricalCrossentropy", categorical_crossentropy, "categorical_crossentropy",
     from_logits=False, label_smoothing=0.0, axis=-1)
@@ -223,23 +373,52 @@ SparseCategoricalCrossentropy = _wrapper_class(
 BinaryCrossentropy = _wrapper_class(
     "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
     from_logits=False, label_smoothing=0.0, axis=-1)
+BinaryFocalCrossentropy = _wrapper_class(
+    "BinaryFocalCrossentropy", binary_focal_crossentropy, "binary_focal_crossentropy",
+    apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+    label_smoothing=0.0, axis=-1)
+CategoricalFocalCrossentropy = _wrapper_class(
+    "CategoricalFocalCrossentropy", categorical_focal_crossentropy,
+    "categorical_focal_crossentropy", alpha=0.25, gamma=2.0, from_logits=False,
+    label_smoothing=0.0, axis=-1)
+Huber = _wrapper_class("Huber", huber, "huber_loss", delta=1.0)
+LogCosh = _wrapper_class("LogCosh", log_cosh, "log_cosh")
+Hinge = _wrapper_class("Hinge", hinge, "hinge")
+SquaredHinge = _wrapper_class("SquaredHinge", squared_hinge, "squared_hinge")
+CategoricalHinge = _wrapper_class("CategoricalHinge", categorical_hinge, "categorical_hinge")
+KLDivergence = _wrapper_class("KLDivergence", kl_divergence, "kl_divergence")
+Poisson = _wrapper_class("Poisson", poisson, "poisson")
+CosineSimilarity = _wrapper_class("CosineSimilarity", cosine_similarity, "cosine_similarity",
+                                  axis=-1)
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
 
 ALL_FUNCTIONS = {
-    "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error,
-    "categorical_crossentropy": categorical_crossentropy,
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-    "binary_crossentropy": binary_crossentropy,
+    f.__name__: f for f in (
+        mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+        mean_squared_logarithmic_error, categorical_crossentropy,
+        sparse_categorical_crossentropy, binary_crossentropy, binary_focal_crossentropy,
+        categorical_focal_crossentropy, huber, log_cosh, hinge, squared_hinge,
+        categorical_hinge, kl_divergence, poisson, cosine_similarity)
 }
-ALL_CLASSES = {
-    "MeanSquaredError": MeanSquaredError, "MeanAbsoluteError": MeanAbsoluteError,
-    "CategoricalCrossentropy": CategoricalCrossentropy,
-    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
-    "BinaryCrossentropy": BinaryCrossentropy,
-}
+ALL_FUNCTIONS.update({
+    "mse": mean_squared_error, "MSE": mean_squared_error,
+    "mae": mean_absolute_error, "MAE": mean_absolute_error,
+    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
+    "kld": kl_divergence, "KLD": kl_divergence, "kullback_leibler_divergence": kl_divergence,
+    "logcosh": log_cosh, "huber_loss": huber,
+})
+ALL_CLASSES = {c.__name__: c for c in (
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, CategoricalCrossentropy, SparseCategoricalCrossentropy,
+    BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Huber, LogCosh,
+    Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, CosineSimilarity)}
 
 
 def get(identifier):
@@ -252,7 +431,8 @@ def get(identifier):
         if identifier in ALL_CLASSES:
             return ALL_CLASSES[identifier]()
         raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Expected "
-                         f"one of {sorted(ALL_FUNCTIONS)} or a Loss instance")
+                         f"one of {sorted(ALL_FUNCTIONS)}, a Loss class name or a Loss "
+                         "instance")
     if isinstance(identifier, dict):
         return deserialize_simple(identifier, ALL_CLASSES)
     if callable(identifier):
