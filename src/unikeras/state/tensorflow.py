@@ -17,6 +17,8 @@ def storage_dtype(dtype):
 
 
 def raw_array(native):
+    if isinstance(native, tf.Variable):
+        return tf.convert_to_tensor(native)
     return native
 
 

@@ -200,18 +200,16 @@ class Model(Layer):
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
-    def _trainer(self, framework):
-        key = framework
-        trainer = self._trainers.get(key)
+    def _trainer(self, framework, training=False):
+        trainer = self._trainers.get(framework)
         if trainer is None:
             mod = shim(framework, "training")
-            if mod is None:
-                raise ValueError(f"Training needs jax, torch or tensorflow; the data is on "
-                                 f"{framework!r}, which supports inference only (predict/evaluate "
-                                 "work there; fit does not)." if framework == "numpy" else
-                                 f"No trainer for framework {framework!r}")
-            trainer = mod.Trainer(self)
-            self._trainers[key] = trainer
+            trainer = mod.Trainer(self) if mod is not None else _InferenceTrainer(self, framework)
+            self._trainers[framework] = trainer
+        if training and isinstance(trainer, _InferenceTrainer):
+            raise ValueError(
+                f"Training needs jax, torch or tensorflow; the data is on {framework!r}, which "
+                "supports inference only (predict and evaluate work there; fit does not).")
         return trainer
 
     def _prepare(self, framework, first_batch, training):
@@ -285,8 +283,8 @@ class Model(Layer):
             for step, batch in enumerate(data.epoch()):
                 batch = to_framework_batch(batch, framework)
                 if trainer is None:
+                    trainer = self._trainer(framework, training=True)
                     self._prepare(framework, batch, training=True)
-                    trainer = self._trainer(framework)
                 cbs.on_train_batch_begin(step)
                 logs = trainer.train_step(batch)
                 seen_any = True
@@ -368,9 +366,7 @@ class Model(Layer):
                     self._symbolic_build(x0)
                 if self._framework != framework:
                     self._move_to(framework)
-                mod = shim(framework, "training")
-                step_fn = (self._trainer(framework).predict_step if mod is not None
-                           else (lambda b: self.predict_step(b)))
+                step_fn = self._trainer(framework).predict_step
             cbs.on_predict_batch_begin(step)
             out = step_fn(batch)
             outputs.append(out)
@@ -386,8 +382,8 @@ class Model(Layer):
         batch = _one_batch(x, y, sample_weight, class_weight)
         framework = _batch_framework(batch)
         batch = to_framework_batch(batch, framework)
+        trainer = self._trainer(framework, training=True)
         self._prepare(framework, batch, training=True)
-        trainer = self._trainer(framework)
         self.reset_metrics()
         logs = callbacks_mod.logs_to_floats(trainer.train_step(batch))
         trainer.sync()
@@ -430,6 +426,23 @@ class Model(Layer):
 
             return Functional.from_config(config, custom_objects=custom_objects)
         return cls(**config)
+
+
+class _InferenceTrainer:
+    """Steps for a framework with no training shim (NumPy, array-API libraries): eager
+    evaluate and predict."""
+
+    def __init__(self, model, framework):
+        self.model = model
+
+    def test_step(self, batch):
+        return self.model.test_step(batch)
+
+    def predict_step(self, batch):
+        return self.model.predict_step(batch)
+
+    def sync(self, metrics_only=False):
+        pass
 
 
 def _leaves(obj):

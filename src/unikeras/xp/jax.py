@@ -29,7 +29,8 @@ def convert_from(x, src):
     if src == "tensorflow":
         import tensorflow as tf
 
-        return jnp.from_dlpack(tf.experimental.dlpack.to_dlpack(x))
+        t = tf.convert_to_tensor(x)
+        return jnp.from_dlpack(_Capsule(tf.experimental.dlpack.to_dlpack(t), t.device))
     if src == "torch":
         return jnp.from_dlpack(x.detach() if x.requires_grad else x)
     try:
@@ -38,6 +39,21 @@ def convert_from(x, src):
         from . import to_numpy as _to_numpy
 
         return jnp.asarray(_to_numpy(x))
+
+
+class _Capsule:
+    """TF hands out bare DLPack capsules; jax wants an object with __dlpack__."""
+
+    def __init__(self, capsule, device):
+        self._capsule = capsule
+        gpu = "GPU" in (device or "")
+        self._device = (2, int(device.rsplit(":", 1)[-1])) if gpu else (1, 0)
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._capsule
+
+    def __dlpack_device__(self):
+        return self._device
 
 
 def device_of(x):

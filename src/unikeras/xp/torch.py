@@ -65,7 +65,7 @@ def convert_from(x, src):
     if src == "tensorflow":
         import tensorflow as tf
 
-        return torch.from_dlpack(tf.experimental.dlpack.to_dlpack(x))
+        return torch.from_dlpack(tf.experimental.dlpack.to_dlpack(tf.convert_to_tensor(x)))
     try:
         return torch.from_dlpack(x)
     except Exception:
