@@ -231,3 +231,7 @@ def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
         raise ValueError("Expected input data x; received None")
     return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                         class_weight=class_weight, steps=steps)
+
+
+# Container adapters (generators, PyDataset, tf.data, torch) register themselves here.
+from . import data_adapters as _data_adapters  # noqa: E402,F401

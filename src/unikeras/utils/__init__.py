@@ -38,3 +38,5 @@ def to_categorical(x, num_classes=None):
     out = np.zeros((x.shape[0], num_classes), dtype="float32")
     out[np.arange(x.shape[0]), x] = 1
     return out.reshape(shape + (num_classes,))
+
+from .py_dataset import PyDataset  # noqa: E402,F401

@@ -1,0 +1,55 @@
+"""Data adapters for containers: Python generators/iterators, ``keras.utils.PyDataset``,
+``tf.data.Dataset`` and torch ``Dataset``/``DataLoader``.
+
+Each is registered with ``unikeras.training.data.register_adapter``. Detection never
+imports a framework: tf.data and torch objects are recognised by the modules of the
+classes in ``type(x).__mro__``; the framework-specific code (``tensorflow.py``,
+``torch.py`` here) is imported only when such an object is seen.
+
+Containers run on the default framework (``unikeras.xp.default_framework()``); their
+batches are converted by ``to_framework_batch`` on the way into the step.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..data import register_adapter
+from .generator import GeneratorAdapter, is_generator
+from .py_dataset import PyDatasetAdapter, is_py_dataset
+
+
+def _mro_modules(x):
+    return [getattr(c, "__module__", "") or "" for c in type(x).__mro__]
+
+
+def is_tf_dataset(x) -> bool:
+    return any(m.startswith("tensorflow.python.data.") for m in _mro_modules(x))
+
+
+def is_torch_data(x) -> bool:
+    return any(m.startswith("torch.utils.data.") for m in _mro_modules(x))
+
+
+def _lazy(module, cls):
+    def factory(x, y, sample_weight, batch_size, shuffle, class_weight, steps):
+        mod = importlib.import_module(f"{__name__}.{module}")
+        return getattr(mod, cls)(x, y=y, sample_weight=sample_weight, batch_size=batch_size,
+                                 shuffle=shuffle, class_weight=class_weight, steps=steps)
+    return factory
+
+
+def _make(cls):
+    def factory(x, y, sample_weight, batch_size, shuffle, class_weight, steps):
+        return cls(x, y=y, sample_weight=sample_weight, batch_size=batch_size,
+                   shuffle=shuffle, class_weight=class_weight, steps=steps)
+    return factory
+
+
+register_adapter(is_py_dataset, _make(PyDatasetAdapter))
+register_adapter(is_tf_dataset, _lazy("tensorflow", "TFDatasetAdapter"))
+register_adapter(is_torch_data, _lazy("torch", "TorchDataAdapter"))
+register_adapter(is_generator, _make(GeneratorAdapter))
+
+__all__ = ["GeneratorAdapter", "PyDatasetAdapter", "is_generator", "is_py_dataset",
+           "is_tf_dataset", "is_torch_data"]
