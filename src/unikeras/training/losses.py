@@ -269,6 +269,8 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
         return total
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         return total / xp.sum(xp.broadcast_to(sample_weight, values.shape))
+    if any(d is None for d in values.shape):  # dynamic shape (e.g. a tf.function signature)
+        return xp.mean(values) if len(values.shape) else values
     n = 1
     for d in values.shape:
         n *= d

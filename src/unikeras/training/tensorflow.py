@@ -24,7 +24,10 @@ class Trainer:
         xla = bool(model.jit_compile and getattr(model, "_explicit_jit", False))
 
         def wrap(fn):
-            return fn if eager else tf.function(fn, jit_compile=xla, reduce_retracing=True)
+            # autograph=False: the step code has no data-dependent Python control flow,
+            # and autograph would rewrite its plain-Python shape logic. Static shapes:
+            # a partial last batch costs one more trace, not dynamic-shape code.
+            return fn if eager else tf.function(fn, jit_compile=xla, autograph=False)
 
         self._train = wrap(model.train_step)
         self._test = wrap(model.test_step)

@@ -175,10 +175,14 @@ class Mean(Metric):
         values = _as(xp, values, self._dtype)
         sw = _weights_for(xp, values, sample_weight)
         if sw is None:
-            n = 1
-            for d in values.shape:
-                n *= d
-            total, count = xp.sum(values), float(n)
+            total = xp.sum(values)
+            if any(d is None for d in values.shape):  # dynamic shape under a tracer
+                count = xp.astype(xp.sum(xp.ones_like(values)), values.dtype)
+            else:
+                n = 1
+                for d in values.shape:
+                    n *= d
+                count = float(n)
         else:
             total, count = xp.sum(values * sw), xp.sum(sw)
         self.total.assign(self.total.value + total)
