@@ -14,6 +14,12 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
                       MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D,
                       MaxPooling3D)
+from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D,
+                            Conv3DTranspose, Convolution1D, Convolution1DTranspose,
+                            Convolution2D, Convolution2DTranspose, Convolution3D,
+                            Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D,
+                            SeparableConv1D, SeparableConv2D, SeparableConvolution1D,
+                            SeparableConvolution2D)
 from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                             RMSNormalization, UnitNormalization)
 from .regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,

@@ -1,0 +1,642 @@
+"""Convolution layers, written once: Conv1D/2D/3D, Conv1D/2D/3DTranspose,
+DepthwiseConv1D/2D and SeparableConv1D/2D.
+
+The arithmetic is ``unikeras.nn_ops.conv`` / ``conv_transpose`` / ``depthwise_conv`` /
+``separable_conv`` (Keras 3 signatures, kernel layout ``(*spatial, in/groups, out)``);
+these layers own the weights (Keras 3 shapes and order), the bias, the activation,
+argument checking and shape inference.
+"""
+
+from __future__ import annotations
+
+from .. import activations, constraints, initializers, nn_ops, regularizers
+from ..utils.serialization import register, serialize_simple
+from ..xp import namespace
+from .input_spec import InputSpec
+from .layer import Layer
+from .reshaping import (ShapeSpecMixin, _pad_axes, _who, normalize_data_format,
+                        normalize_padding, normalize_tuple)
+
+
+def _ser(obj):
+    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
+
+
+def conv_output_length(size, kernel, stride, padding, dilation):
+    """Keras' output length of a convolution along one axis (None stays None)."""
+    if size is None:
+        return None
+    if padding in ("same", "causal"):
+        return (size + stride - 1) // stride
+    eff = dilation * (kernel - 1) + 1
+    return (size - eff) // stride + 1
+
+
+def conv_transpose_output_length(size, kernel, stride, padding, output_padding, dilation):
+    """Keras' output length of a transposed convolution along one axis."""
+    if size is None:
+        return None
+    eff = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(eff, stride) - eff if output_padding is None else output_padding
+        return (size - 1) * stride + eff + extra
+    if output_padding is None:
+        return size * stride
+    return (size - 1) * stride + eff % 2 + output_padding
+
+
+class _BaseConv(ShapeSpecMixin, Layer):
+    """Shared argument handling, bias and activation of every convolution layer."""
+
+    _spec_dtype = "compute"
+    _allow_causal = False
+    _kernel_names = ("kernel",)
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, bias_initializer="zeros",
+                 bias_regularizer=None, activity_regularizer=None, bias_constraint=None,
+                 **kwargs):
+        lora = kwargs.pop("lora_rank", None), kwargs.pop("lora_alpha", None)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        who = _who(self)
+        if lora[0] is not None:
+            raise ValueError(f"{who}: lora_rank is not supported by unikeras yet; received "
+                             f"lora_rank={lora[0]!r}")
+        self.rank = rank
+        if filters is not None and (not isinstance(filters, int) or isinstance(filters, bool)
+                                    or filters <= 0):
+            raise ValueError(f"{who}: invalid value for argument `filters`; expected a "
+                             f"strictly positive int, received filters={filters!r}")
+        self.filters = filters
+        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size", who)
+        self.strides = normalize_tuple(strides, rank, "strides", who)
+        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate", who)
+        allowed = ("valid", "same", "causal") if self._allow_causal else ("valid", "same")
+        self.padding = normalize_padding(padding, allowed, who)
+        self.data_format = normalize_data_format(data_format, who)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    # -- helpers
+    @property
+    def _channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _spatial_axes(self, ndim):
+        return (list(range(1, ndim - 1)) if self.data_format == "channels_last"
+                else list(range(2, ndim)))
+
+    def _input_channels(self, input_shape):
+        if input_shape is None or len(input_shape) != self.rank + 2:
+            raise ValueError(
+                f"{_who(self)}: expected inputs of rank {self.rank + 2} (batch, "
+                f"{'spatial..., channels' if self.data_format == 'channels_last' else 'channels, spatial...'}"
+                f"); received input_shape={input_shape}")
+        c = input_shape[self._channel_axis]
+        if c is None:
+            raise ValueError(f"{_who(self)}: the channel dimension of the inputs must be known "
+                             f"(data_format={self.data_format!r}); received input_shape="
+                             f"{tuple(input_shape)}")
+        return int(c)
+
+    def _add_bias(self, outputs, n_out):
+        if self.use_bias:
+            if self.data_format == "channels_last":
+                outputs = outputs + self.bias
+            else:
+                xp = namespace(outputs)
+                outputs = outputs + xp.reshape(self.bias, (1, n_out) + (1,) * self.rank)
+        if self.activation is not activations.linear:
+            outputs = self.activation(outputs)
+        return outputs
+
+    def _make_bias(self, n):
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(n,), name="bias",
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        else:
+            self.bias = None
+
+    def _set_input_spec(self, channels):
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+
+    def _check_valid_size(self, input_shape):
+        if self.padding != "valid":
+            return
+        for axis, k, d in zip(self._spatial_axes(len(input_shape)), self.kernel_size,
+                              self.dilation_rate):
+            size = input_shape[axis]
+            if size is not None and size < d * (k - 1) + 1:
+                raise ValueError(
+                    f"{_who(self)}: computed output size would be zero or negative: input "
+                    f"shape {tuple(input_shape)} is smaller than the (dilated) kernel "
+                    f"kernel_size={self.kernel_size}, dilation_rate={self.dilation_rate} "
+                    "with padding='valid'")
+
+    def _base_config(self):
+        config = super().get_config()
+        config.update({
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "bias_initializer": _ser(self.bias_initializer),
+            "bias_regularizer": _ser(self.bias_regularizer),
+            "activity_regularizer": _ser(self.activity_regularizer),
+            "bias_constraint": _ser(self.bias_constraint),
+        })
+        return config
+
+
+# ---------------------------------------------------------------------------- Conv
+class BaseConv(_BaseConv):
+    """``ConvND``: ``activation(conv(inputs, kernel) + bias)``, kernel of shape
+    ``kernel_size + (input_channels // groups, filters)``."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         bias_constraint=bias_constraint, **kwargs)
+        who = _who(self)
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{who}: the number of groups must be a positive integer; "
+                             f"received groups={groups!r}")
+        if filters % groups:
+            raise ValueError(f"{who}: the number of filters must be evenly divisible by the "
+                             f"number of groups; received groups={groups}, filters={filters}")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{who}: `strides > 1` is not supported in conjunction with "
+                             f"`dilation_rate > 1`; received strides={self.strides} and "
+                             f"dilation_rate={self.dilation_rate}")
+        self.groups = groups
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        if channels % self.groups:
+            raise ValueError(
+                f"{_who(self)}: the number of input channels must be evenly divisible by the "
+                f"number of groups; received groups={self.groups}, but the input has "
+                f"{channels} channels (full input shape is {tuple(input_shape)})")
+        self._check_valid_size(input_shape)
+        self.kernel = self.add_weight(
+            shape=self.kernel_size + (channels // self.groups, self.filters), name="kernel",
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        self._make_bias(self.filters)
+        self._set_input_spec(channels)
+        self.built = True
+
+    def call(self, inputs):
+        self._check_valid_size(tuple(inputs.shape))
+        padding = self.padding
+        if padding == "causal":
+            xp = namespace(inputs)
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            inputs = _pad_axes(inputs, ((left, 0),), self._spatial_axes(inputs.ndim), xp)
+            padding = "valid"
+        outputs = nn_ops.conv(inputs, self.kernel, strides=self.strides, padding=padding,
+                              data_format=self.data_format, dilation_rate=self.dilation_rate)
+        return self._add_bias(outputs, self.filters)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        self._input_channels(input_shape)
+        self._check_valid_size(input_shape)
+        out = list(input_shape)
+        for axis, k, s, d in zip(self._spatial_axes(len(out)), self.kernel_size, self.strides,
+                                 self.dilation_rate):
+            out[axis] = conv_output_length(out[axis], k, s, self.padding, d)
+        out[self._channel_axis] = self.filters
+        return tuple(out)
+
+    def get_config(self):
+        config = self._base_config()
+        config.update({
+            "filters": self.filters,
+            "groups": self.groups,
+            "kernel_initializer": _ser(self.kernel_initializer),
+            "kernel_regularizer": _ser(self.kernel_regularizer),
+            "kernel_constraint": _ser(self.kernel_constraint),
+        })
+        return config
+
+
+@register
+class Conv1D(BaseConv):
+    """``Conv1D(filters, kernel_size, strides=1, padding="valid", data_format=None,
+    dilation_rate=1, groups=1, activation=None, use_bias=True, ...)``; padding may also be
+    "causal" (left-padded so output t sees inputs <= t)."""
+
+    _allow_causal = True
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+@register
+class Conv2D(BaseConv):
+    """``Conv2D(filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+    dilation_rate=(1, 1), groups=1, activation=None, use_bias=True, ...)``."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+@register
+class Conv3D(BaseConv):
+    """``Conv3D(filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+    dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True, ...)``."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+# ---------------------------------------------------------------------------- ConvTranspose
+class BaseConvTranspose(_BaseConv):
+    """``ConvNDTranspose``: the gradient of a convolution with respect to its input, kernel
+    of shape ``kernel_size + (filters, input_channels)``."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         bias_constraint=bias_constraint, **kwargs)
+        who = _who(self)
+        if output_padding is None:
+            self.output_padding = None
+        else:
+            self.output_padding = normalize_tuple(output_padding, rank, "output_padding", who,
+                                                  allow_zero=True)
+            for i, (op, s) in enumerate(zip(self.output_padding, self.strides)):
+                if op >= s:
+                    raise ValueError(
+                        f"{who}: each value in `output_padding` must be strictly less than "
+                        f"the corresponding `strides` value; at index {i}, output_padding is "
+                        f"{op} and strides is {s} (received output_padding="
+                        f"{self.output_padding}, strides={self.strides})")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{who}: `strides > 1` is not supported in conjunction with "
+                             f"`dilation_rate > 1`; received strides={self.strides} and "
+                             f"dilation_rate={self.dilation_rate}")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.kernel = self.add_weight(
+            shape=self.kernel_size + (self.filters, channels), name="kernel",
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        self._make_bias(self.filters)
+        self._set_input_spec(channels)
+        self.built = True
+
+    def call(self, inputs):
+        outputs = nn_ops.conv_transpose(
+            inputs, self.kernel, strides=self.strides, padding=self.padding,
+            output_padding=self.output_padding, data_format=self.data_format,
+            dilation_rate=self.dilation_rate)
+        return self._add_bias(outputs, self.filters)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        self._input_channels(input_shape)
+        out = list(input_shape)
+        ops_ = self.output_padding or (None,) * self.rank
+        for axis, k, s, op, d in zip(self._spatial_axes(len(out)), self.kernel_size,
+                                     self.strides, ops_, self.dilation_rate):
+            out[axis] = conv_transpose_output_length(out[axis], k, s, self.padding, op, d)
+        out[self._channel_axis] = self.filters
+        return tuple(out)
+
+    def get_config(self):
+        config = self._base_config()
+        config.update({
+            "filters": self.filters,
+            "output_padding": self.output_padding,
+            "kernel_initializer": _ser(self.kernel_initializer),
+            "kernel_regularizer": _ser(self.kernel_regularizer),
+            "kernel_constraint": _ser(self.kernel_constraint),
+        })
+        return config
+
+
+@register
+class Conv1DTranspose(BaseConvTranspose):
+    """``Conv1DTranspose(filters, kernel_size, strides=1, padding="valid",
+    output_padding=None, data_format=None, dilation_rate=1, activation=None, ...)``."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, output_padding, data_format,
+                         dilation_rate, activation, use_bias, kernel_initializer,
+                         bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+@register
+class Conv2DTranspose(BaseConvTranspose):
+    """``Conv2DTranspose(filters, kernel_size, strides=(1, 1), padding="valid",
+    output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None, ...)``."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, output_padding, data_format,
+                         dilation_rate, activation, use_bias, kernel_initializer,
+                         bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+@register
+class Conv3DTranspose(BaseConvTranspose):
+    """``Conv3DTranspose(filters, kernel_size, strides=(1, 1, 1), padding="valid",
+    data_format=None, output_padding=None, dilation_rate=(1, 1, 1), ...)`` (Keras 3's
+    argument order: data_format before output_padding)."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, output_padding=None, dilation_rate=(1, 1, 1),
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, output_padding, data_format,
+                         dilation_rate, activation, use_bias, kernel_initializer,
+                         bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+# ---------------------------------------------------------------------------- Depthwise
+class BaseDepthwiseConv(_BaseConv):
+    """``DepthwiseConvND``: each input channel convolved with its own ``depth_multiplier``
+    filters; kernel ``kernel_size + (input_channels, depth_multiplier)``, bias
+    ``(input_channels * depth_multiplier,)``."""
+
+    def __init__(self, rank, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank, None, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         bias_constraint=bias_constraint, **kwargs)
+        if not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
+            raise ValueError(f"{_who(self)}: invalid value for argument `depth_multiplier`; "
+                             f"expected a strictly positive int, received depth_multiplier="
+                             f"{depth_multiplier!r}")
+        self.depth_multiplier = depth_multiplier
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self._check_valid_size(input_shape)
+        self.kernel = self.add_weight(
+            shape=self.kernel_size + (channels, self.depth_multiplier), name="kernel",
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self._make_bias(channels * self.depth_multiplier)
+        self._set_input_spec(channels)
+        self.built = True
+
+    def call(self, inputs):
+        self._check_valid_size(tuple(inputs.shape))
+        outputs = nn_ops.depthwise_conv(inputs, self.kernel, strides=self.strides,
+                                        padding=self.padding, data_format=self.data_format,
+                                        dilation_rate=self.dilation_rate)
+        return self._add_bias(outputs, inputs.shape[self._channel_axis] * self.depth_multiplier)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        channels = self._input_channels(input_shape)
+        self._check_valid_size(input_shape)
+        out = list(input_shape)
+        for axis, k, s, d in zip(self._spatial_axes(len(out)), self.kernel_size, self.strides,
+                                 self.dilation_rate):
+            out[axis] = conv_output_length(out[axis], k, s, self.padding, d)
+        out[self._channel_axis] = channels * self.depth_multiplier
+        return tuple(out)
+
+    def get_config(self):
+        config = self._base_config()
+        config.update({
+            "depth_multiplier": self.depth_multiplier,
+            "depthwise_initializer": _ser(self.depthwise_initializer),
+            "depthwise_regularizer": _ser(self.depthwise_regularizer),
+            "depthwise_constraint": _ser(self.depthwise_constraint),
+        })
+        return config
+
+
+@register
+class DepthwiseConv1D(BaseDepthwiseConv):
+    """``DepthwiseConv1D(kernel_size, strides=1, padding="valid", depth_multiplier=1,
+    data_format=None, dilation_rate=1, activation=None, use_bias=True, ...)``."""
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, activation, use_bias, depthwise_initializer,
+                         bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+
+
+@register
+class DepthwiseConv2D(BaseDepthwiseConv):
+    """``DepthwiseConv2D(kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+    data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True, ...)``."""
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, activation, use_bias, depthwise_initializer,
+                         bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+
+
+# ---------------------------------------------------------------------------- Separable
+class BaseSeparableConv(_BaseConv):
+    """``SeparableConvND``: a depthwise convolution followed by a 1x1 pointwise one.
+    Weights in Keras order: depthwise_kernel ``kernel_size + (input_channels,
+    depth_multiplier)``, pointwise_kernel ``(1,)*rank + (input_channels*depth_multiplier,
+    filters)``, bias ``(filters,)``."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(rank, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         bias_constraint=bias_constraint, **kwargs)
+        if not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
+            raise ValueError(f"{_who(self)}: invalid value for argument `depth_multiplier`; "
+                             f"expected a strictly positive int, received depth_multiplier="
+                             f"{depth_multiplier!r}")
+        self.depth_multiplier = depth_multiplier
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self._check_valid_size(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            shape=self.kernel_size + (channels, self.depth_multiplier), name="depthwise_kernel",
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.pointwise_kernel = self.add_weight(
+            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            name="pointwise_kernel", initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint)
+        self._make_bias(self.filters)
+        self._set_input_spec(channels)
+        self.built = True
+
+    def call(self, inputs):
+        self._check_valid_size(tuple(inputs.shape))
+        outputs = nn_ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel,
+                                        strides=self.strides, padding=self.padding,
+                                        data_format=self.data_format,
+                                        dilation_rate=self.dilation_rate)
+        return self._add_bias(outputs, self.filters)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        self._input_channels(input_shape)
+        self._check_valid_size(input_shape)
+        out = list(input_shape)
+        for axis, k, s, d in zip(self._spatial_axes(len(out)), self.kernel_size, self.strides,
+                                 self.dilation_rate):
+            out[axis] = conv_output_length(out[axis], k, s, self.padding, d)
+        out[self._channel_axis] = self.filters
+        return tuple(out)
+
+    def get_config(self):
+        config = self._base_config()
+        config.update({
+            "filters": self.filters,
+            "depth_multiplier": self.depth_multiplier,
+            "depthwise_initializer": _ser(self.depthwise_initializer),
+            "pointwise_initializer": _ser(self.pointwise_initializer),
+            "depthwise_regularizer": _ser(self.depthwise_regularizer),
+            "pointwise_regularizer": _ser(self.pointwise_regularizer),
+            "depthwise_constraint": _ser(self.depthwise_constraint),
+            "pointwise_constraint": _ser(self.pointwise_constraint),
+        })
+        return config
+
+
+@register
+class SeparableConv1D(BaseSeparableConv):
+    """``SeparableConv1D(filters, kernel_size, strides=1, padding="valid",
+    data_format=None, dilation_rate=1, depth_multiplier=1, activation=None, ...)``."""
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         depth_multiplier, activation, use_bias, depthwise_initializer,
+                         pointwise_initializer, bias_initializer, depthwise_regularizer,
+                         pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+@register
+class SeparableConv2D(BaseSeparableConv):
+    """``SeparableConv2D(filters, kernel_size, strides=(1, 1), padding="valid",
+    data_format=None, dilation_rate=(1, 1), depth_multiplier=1, activation=None, ...)``."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         depth_multiplier, activation, use_bias, depthwise_initializer,
+                         pointwise_initializer, bias_initializer, depthwise_regularizer,
+                         pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+# Keras aliases
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
