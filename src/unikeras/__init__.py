@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "xp", "state", "nn_ops", "ops", "layers", "models", "training", "losses", "metrics",
     "optimizers", "callbacks", "activations", "initializers", "regularizers",
-    "constraints", "random", "utils", "backend", "config", "datasets",
+    "constraints", "random", "utils", "backend", "config", "datasets", "saving",
 }
 
 _ATTRS = {

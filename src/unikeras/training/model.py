@@ -58,6 +58,11 @@ class Model(Layer):
         d["_compile_loss"] = None
         d["_compile_metrics"] = None
         d["_user_loss"] = None
+        # compile() defaults, so predict() works on a model that was never compiled
+        d["run_eagerly"] = False
+        d["jit_compile"] = True
+        d["_explicit_jit"] = False
+        d["steps_per_execution"] = 1
 
     # A model's optimizer/metrics are not sublayers and not part of its pytree.
     def __setattr__(self, name, value):
@@ -407,6 +412,25 @@ class Model(Layer):
         (x,) = to_framework_batch((x,), framework)
         out = self(x, training=False)
         return _concat_outputs([out], to_host=host)
+
+    # ------------------------------------------------------------------ saving
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights to ``*.weights.h5`` (Keras 3's layout; unikeras.saving)."""
+        from ..saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from ``*.weights.h5`` or a ``.keras`` file (unikeras.saving)."""
+        from ..saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the whole model to a ``.keras`` file (unikeras.saving.save_model)."""
+        from ..saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite)
 
     # ------------------------------------------------------------------ summary
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
