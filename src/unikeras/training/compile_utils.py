@@ -124,6 +124,14 @@ class CompileMetrics:
                         for ms, yt, yp, l in zip(specs, ys, ps, losses)]
         self.weighted = [[self._resolve(m, yt, yp, l) for m in ms]
                          for ms, yt, yp, l in zip(wspecs, ys, ps, losses)]
+        # Metrics whose variables are shaped by the data (F1Score, R2Score, multi-label
+        # AUC) create them now, eagerly, not inside a traced train step.
+        for group in (self.metrics, self.weighted):
+            for ms, yt, yp in zip(group, ys, ps):
+                for m in ms:
+                    hook = getattr(m, "_build_for_shapes", None)
+                    if hook is not None and yt is not None:
+                        hook(tuple(yt.shape), tuple(yp.shape))
         if n > 1:
             for nm, ms in zip(names, self.metrics):
                 for m in ms:

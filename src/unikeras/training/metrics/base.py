@@ -157,7 +157,9 @@ class Sum(Metric):
         self.total.assign(self.total.value + xp.sum(values))
 
     def result(self):
-        return self.total.value
+        # a new array, not the variable itself (a torch Parameter / tf.Variable would
+        # change under the caller on the next update or reset)
+        return self.total.value * 1
 
 
 @register
