@@ -186,11 +186,15 @@ class Variable:
         return self._value
 
     def _coerce(self, value):
-        if standardize_dtype(value.dtype) != self.dtype:
+        dtype = self.dtype
+        mod = shim(framework_of(value) or "numpy", "state")
+        if mod is not None:
+            dtype = mod.storage_dtype(dtype)
+        if standardize_dtype(value.dtype) != dtype:
             from ..xp import namespace
 
             ns = namespace(value)
-            value = ns.astype(value, getattr(ns, self.dtype))
+            value = ns.astype(value, getattr(ns, dtype))
         if tuple(value.shape) != self.shape:
             raise ValueError(
                 f"Variable {self.path!r}: assigned value has shape {tuple(value.shape)}, "
@@ -213,6 +217,15 @@ class Variable:
         fw = framework_of(value)
         new._framework = fw if fw is not None else self._framework
         return new
+
+    # -- tf.nest protocol: `tape.gradient(loss, model.trainable_weights)` flattens the
+    # boxes to their tf.Variables and packs the gradients back into boxes.
+    def __tf_flatten__(self):
+        return self, (self._value,)
+
+    @classmethod
+    def __tf_unflatten__(cls, metadata, components):
+        return metadata._with_value(components[0])
 
     # -- arithmetic, so a Variable outside `call` can be used like its value ----------
     def _v(self):

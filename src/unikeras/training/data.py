@@ -183,7 +183,7 @@ class ArrayAdapter(DataAdapter):
             else:
                 idx = idx_fw[lo:hi]
                 sl = _map(lambda a: _take(a, idx), (self.x, self.y, self.sample_weight))
-            yield sl
+            yield pack_x_y_sample_weight(*sl)  # (x, y) when there are no weights, as Keras
 
 
 def _take(a, idx):

@@ -279,6 +279,8 @@ class Model(Layer):
         self.stop_training = False
         trainer = None
         cbs.on_train_begin()
+        # A callback (BackupAndRestore) may resume an interrupted fit at a later epoch.
+        initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
         epoch_logs = {}
         seen_any = False
         for epoch in range(initial_epoch, epochs):

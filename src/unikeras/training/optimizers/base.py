@@ -125,6 +125,9 @@ class Optimizer(Trackable):
         self._trainable_variables = list(variables)
         self._var_index = {id(v): i for i, v in enumerate(variables)}
         self.built = True
+        fw = variables[0].framework if variables else None
+        if fw not in (None, "numpy"):
+            self._move_to(fw)
 
     def _index(self, variable):
         try:
@@ -175,6 +178,8 @@ class Optimizer(Trackable):
         if len(grads) != len(trainable_variables):
             raise ValueError(f"{type(self).__name__}.apply: got {len(grads)} gradients for "
                              f"{len(trainable_variables)} variables")
+        # Gradients may come back boxed (tf.GradientTape over Variable objects).
+        grads = [g._value if isinstance(g, Variable) else g for g in grads]
         pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
         if not pairs:
             return
