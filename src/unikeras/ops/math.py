@@ -75,8 +75,10 @@ def top_k(x, k, sorted=True):
         if mod is not None:
             values, idx = mod.top_k(x, k, sorted=sorted)
         else:
+            from .np_api import take_along_axis
+
             idx = xp.argsort(x, axis=-1, descending=True, stable=True)[..., :k]
-            values = xp.take_along_axis(x, idx, axis=-1)
+            values = take_along_axis(x, idx, axis=-1)
     return values, cast_to(xp, fw, idx, "int32")
 
 
@@ -91,7 +93,9 @@ def in_top_k(targets, predictions, k):
                        f"(batch, classes); received {tuple(t.shape)} and {tuple(p.shape)}")
     it = "int32" if fw == "jax" else "int64"
     t = cast_to(xp, fw, t, it)
-    target_val = xp.take_along_axis(p, t[:, None], axis=1)
+    from .np_api import take_along_axis
+
+    target_val = take_along_axis(p, t[:, None], axis=1)
     higher = xp.sum(cast_to(xp, fw, p > target_val, "int32"), axis=1)
     return higher < int(k)
 
@@ -157,7 +161,8 @@ def erfinv(x):
     x = to_float(xp, fw, to_array(xp, fw, x))
     mod = ops_shim(fw)
     out = mod.erfinv(x) if mod is not None else None
-    return out if out is not None else _erfinv_generic(xp, x)
+    out = out if out is not None else _erfinv_generic(xp, x)
+    return cast_to(xp, fw, out, dtype_name(x))
 
 
 def rsqrt(x):

@@ -31,6 +31,36 @@ def _export(fn):
     return fn
 
 
+def _xfn(xp, fw, name):
+    """``xp.<name>``, else the ops shim's function of that name, else None."""
+    fn = getattr(xp, name, None)
+    if fn is None:
+        fn = getattr(ops_shim(fw), name, None)
+    return fn
+
+
+def _need(xp, fw, name):
+    fn = _xfn(xp, fw, name)
+    if fn is None:
+        raise op_error(name, f"the {fw} array namespace has no {name}", NotImplementedError)
+    return fn
+
+
+def _keep(xp, fw, out, d):
+    """``out`` cast back to the float dtype ``d`` when a namespace widened it (TF's
+    float16 kernels, NumPy's bfloat16 with Python floats)."""
+    if d in FLOATS and dtype_name(out) in FLOATS and dtype_name(out) != d:
+        return cast_to(xp, fw, out, d)
+    return out
+
+
+def _nelems(x):
+    n = 1
+    for s in x.shape:
+        n *= int(s)
+    return n
+
+
 def _one(op, x):
     xp, fw = resolve(op, x)
     return xp, fw, to_array(xp, fw, x)
@@ -54,7 +84,8 @@ def _is_float_name(d):
 def _make_float_unary(name, xp_name, doc):
     def op(x):
         xp, fw, x = _one(name, x)
-        return getattr(xp, xp_name)(to_float(xp, fw, x))
+        x = to_float(xp, fw, x)
+        return _keep(xp, fw, getattr(xp, xp_name)(x), dtype_name(x))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -92,7 +123,7 @@ def exp2(x):
     """``2 ** x``, elementwise."""
     xp, fw, x = _one("exp2", x)
     x = to_float(xp, fw, x)
-    return xp.exp(x * _math.log(2.0))
+    return _keep(xp, fw, xp.exp(x * _math.log(2.0)), dtype_name(x))
 
 
 @_export
@@ -107,14 +138,16 @@ def cbrt(x):
 def deg2rad(x):
     """Degrees to radians."""
     xp, fw, x = _one("deg2rad", x)
-    return to_float(xp, fw, x) * (_math.pi / 180.0)
+    x = to_float(xp, fw, x)
+    return _keep(xp, fw, x * (_math.pi / 180.0), dtype_name(x))
 
 
 @_export
 def rad2deg(x):
     """Radians to degrees."""
     xp, fw, x = _one("rad2deg", x)
-    return to_float(xp, fw, x) * (180.0 / _math.pi)
+    x = to_float(xp, fw, x)
+    return _keep(xp, fw, x * (180.0 / _math.pi), dtype_name(x))
 
 
 @_export
@@ -181,7 +214,7 @@ def reciprocal(x):
     """``1 / x`` (int/bool give floatx)."""
     xp, fw, x = _one("reciprocal", x)
     x = to_float(xp, fw, x)
-    return 1.0 / x
+    return _keep(xp, fw, 1.0 / x, dtype_name(x))
 
 
 @_export
@@ -351,9 +384,11 @@ def _make_binary(name, body, doc, extra=()):
     def op(x1, x2):
         xp, fw, a, b, d = _two(name, x1, x2, *extra)
         try:
-            return body(xp, fw, a, b, d)
-        except (ValueError, RuntimeError) as e:
-            if "broadcast" in str(e).lower() or "size of tensor" in str(e).lower() or "shape" in str(e).lower():
+            return _keep(xp, fw, body(xp, fw, a, b, d), d)
+        except Exception as e:  # noqa: BLE001 - each framework words shape errors its own way
+            m = str(e).lower()
+            if tuple(a.shape) != tuple(b.shape) and ("broadcast" in m or "size of tensor" in m
+                                                     or "shape" in m):
                 raise op_error(name, f"expected shapes that broadcast together; received "
                                f"{tuple(a.shape)} and {tuple(b.shape)}") from None
             raise
@@ -462,7 +497,7 @@ for _name, _body, _doc, _extra in [
     ("hypot", lambda xp, fw, a, b, d: xp.hypot(a, b), "``sqrt(x1**2 + x2**2)``.", _FLOAT),
     ("copysign", lambda xp, fw, a, b, d: xp.copysign(a, b), "``|x1|`` with the sign of ``x2``.", _FLOAT),
     ("heaviside", _heaviside, "Heaviside step: 0 below zero, 1 above, ``x2`` at zero.", _FLOAT),
-    ("nextafter", lambda xp, fw, a, b, d: xp.nextafter(a, b), "Next float after ``x1`` towards ``x2``.", _FLOAT),
+    ("nextafter", lambda xp, fw, a, b, d: _need(xp, fw, "nextafter")(a, b), "Next float after ``x1`` towards ``x2``.", _FLOAT),
     ("ldexp", _ldexp, "``x1 * 2 ** x2``.", _FLOAT),
 ]:
     globals()[_name] = _make_binary(_name, _body, _doc, _extra)
@@ -549,7 +584,18 @@ def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (bool/int8/int16 give int32; uint8/uint16 give uint32)."""
     xp, fw, x = _one("sum", x)
     d = _sum_dtype(dtype_name(x))
-    return xp.sum(x, axis=_axis(axis), keepdims=keepdims, dtype=dtype_obj(xp, fw, d))
+    return _accumulate(xp, fw, xp.sum, x, _axis(axis), keepdims, d)
+
+
+def _accumulate(xp, fw, fn, x, axis, keepdims, d):
+    try:
+        return fn(x, axis=axis, keepdims=keepdims, dtype=dtype_obj(xp, fw, d))
+    except (NotImplementedError, RuntimeError, TypeError):
+        # e.g. torch has no uint32 sums on CPU: accumulate in int64, then cast
+        if d not in INTS:
+            raise
+        out = fn(cast_to(xp, fw, x, "int64"), axis=axis, keepdims=keepdims)
+        return cast_to(xp, fw, out, d)
 
 
 @_export
@@ -557,7 +603,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
     """Product over ``axis`` (accumulation dtype as ``sum``)."""
     xp, fw, x = _one("prod", x)
     d = standardize_dtype(dtype) if dtype is not None else _sum_dtype(dtype_name(x))
-    return xp.prod(x, axis=_axis(axis), keepdims=keepdims, dtype=dtype_obj(xp, fw, d))
+    return _accumulate(xp, fw, xp.prod, x, _axis(axis), keepdims, d)
 
 
 @_export
@@ -595,14 +641,15 @@ def std(x, axis=None, keepdims=False):
 def _maxmin(op, fn, x, axis, keepdims, initial):
     xp, fw, x = _one(op, x)
     ax = _axis(axis)
-    if x.size == 0 if isinstance(x.size, int) else False:
+    empty_ = _nelems(x) == 0
+    if empty_:
         if initial is None:
             raise op_error(op, f"expected a non-empty array or an initial value; received shape "
                            f"{tuple(x.shape)}")
     if dtype_name(x) == "bool":
         red = xp.any if fn == "max" else xp.all
         out = red(x, axis=ax, keepdims=keepdims)
-    elif initial is not None and x.size == 0:
+    elif initial is not None and empty_:
         shape = [1 if (ax is None or i in (ax if isinstance(ax, tuple) else (ax,)) or i - x.ndim in
                        (ax if isinstance(ax, tuple) else (ax,))) else s for i, s in enumerate(x.shape)]
         if not keepdims:
@@ -705,7 +752,15 @@ def _cum(op, x, axis, dtype):
     x = cast_to(xp, fw, x, d)
     if axis is None:
         x, axis = xp.reshape(x, (-1,)), 0
-    fn = xp.cumulative_sum if op == "cumsum" else xp.cumulative_prod
+    name = "cumulative_sum" if op == "cumsum" else "cumulative_prod"
+    fn = _xfn(xp, fw, name)
+    if fn is None:  # sequential fallback
+        x = xp.moveaxis(x, int(axis), 0)
+        acc, outs = None, []
+        for i in range(x.shape[0]):
+            acc = x[i] if acc is None else (acc + x[i] if op == "cumsum" else acc * x[i])
+            outs.append(acc)
+        return xp.moveaxis(xp.stack(outs), 0, int(axis))
     return fn(x, axis=int(axis), dtype=dtype_obj(xp, fw, d))
 
 
@@ -1511,7 +1566,28 @@ def take_along_axis(x, indices, axis=None):
     bx[axis], bi[axis] = x.shape[axis], idx.shape[axis]
     x = xp.broadcast_to(x, tuple(bx))
     idx = xp.broadcast_to(idx, tuple(bi))
-    return xp.take_along_axis(x, idx, axis=axis)
+    fn = _xfn(xp, fw, "take_along_axis")
+    if fn is not None:
+        return fn(x, idx, axis=axis)
+    return _take_along_generic(xp, fw, x, idx, axis)
+
+
+def _take_along_generic(xp, fw, x, idx, axis):
+    """take_along_axis from a flat ``take`` (namespaces before the 2024.12 standard)."""
+    it = dtype_obj(xp, fw, _index_dtype(fw))
+    shape = tuple(idx.shape)
+    lin = None
+    stride = 1
+    for d in range(x.ndim - 1, -1, -1):
+        if d == axis:
+            coord = idx
+        else:
+            coord = xp.reshape(xp.arange(shape[d], dtype=it), tuple(shape[d] if k == d else 1 for k in range(x.ndim)))
+        term = coord * stride
+        lin = term if lin is None else lin + term
+        stride *= int(x.shape[d])
+    out = xp.take(xp.reshape(x, (-1,)), xp.reshape(lin, (-1,)), axis=0)
+    return xp.reshape(out, shape)
 
 
 @_export
@@ -1603,7 +1679,7 @@ def bincount(x, weights=None, minlength=0, sparse=False):
         raise op_error("bincount", f"expected an integer array; received dtype {dtype_name(x)}", TypeError)
     if x.ndim not in (1, 2):
         raise op_error("bincount", f"expected a 1-D or 2-D array; received shape {tuple(x.shape)}")
-    n = int(xp.max(x)) + 1 if x.size else 0
+    n = int(xp.max(x)) + 1 if _nelems(x) else 0
     n = _bmax(n, int(minlength))
     if weights is None:
         w = xp.ones_like(x, dtype=dtype_obj(xp, fw, "int32"))

@@ -12,7 +12,10 @@ def stop_gradient(x):
 def index_update(x, key, value):
     """Functional ``x[key] = value`` (differentiable in x and value)."""
     grid = tf.reshape(tf.range(tf.size(x, out_type=tf.int64)), tf.shape(x, out_type=tf.int64))
-    sel = grid[key]
+    if isinstance(key, tuple) and key and all(isinstance(k, tf.Tensor) for k in key):
+        sel = tf.gather_nd(grid, tf.stack([tf.cast(k, tf.int64) for k in key], axis=-1))
+    else:
+        sel = grid[key]
     value = tf.reshape(tf.broadcast_to(tf.cast(value, x.dtype), tf.shape(sel)), (-1,))
     flat = tf.tensor_scatter_nd_update(tf.reshape(x, (-1,)), tf.reshape(sel, (-1, 1)), value)
     return tf.reshape(flat, tf.shape(x))
@@ -45,6 +48,8 @@ def erf(x):
 
 
 def erfinv(x):
+    if x.dtype in (tf.float16, tf.bfloat16):  # no half kernel on CPU
+        return tf.cast(tf.math.erfinv(tf.cast(x, tf.float32)), x.dtype)
     return tf.math.erfinv(x)
 
 
@@ -58,3 +63,11 @@ def switch(index, branches, *operands):
 
 def einsum(subscripts, *operands, **kwargs):
     return tf.einsum(subscripts, *operands)
+
+
+def cumulative_prod(x, axis=None, dtype=None):
+    return tf.math.cumprod(x if dtype is None else tf.cast(x, dtype), axis=axis)
+
+
+def nextafter(x1, x2):
+    return tf.math.nextafter(x1, x2)
