@@ -1,0 +1,136 @@
+"""Embedding and Masking layers (both can produce a mask)."""
+
+from __future__ import annotations
+
+from .. import constraints, initializers, regularizers
+from ..utils.serialization import register, serialize_simple
+from ..xp import namespace, standardize_dtype
+from .layer import Layer
+from .normalization import dtype_obj
+
+_INIT_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
+
+
+def _ser(obj):
+    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
+
+
+@register
+class Embedding(Layer):
+    """Keras 3's ``Embedding(input_dim, output_dim, embeddings_initializer="uniform",
+    embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+    weights=None)``: maps integer indices in ``[0, input_dim)`` to rows of the
+    ``(input_dim, output_dim)`` weight ``embeddings``. With ``mask_zero=True`` the layer
+    produces a mask, ``inputs != 0``, for the layers after it.
+
+    Out-of-range indices are not checked (checking would need a device-to-host sync per
+    call); each framework does what its gather does with them."""
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
+                 weights=None, lora_rank=None, lora_alpha=None, **kwargs):
+        for arg, v in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"Embedding: {arg} must be a positive integer; received "
+                                 f"{arg}={v!r} (of type {type(v).__name__})")
+        if lora_rank is not None:
+            raise ValueError("Embedding: lora_rank is not supported by unikeras; received "
+                             f"lora_rank={lora_rank!r}")
+        kwargs.pop("input_length", None)
+        super().__init__(**kwargs)
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        if isinstance(embeddings_initializer, str):
+            embeddings_initializer = _INIT_ALIASES.get(embeddings_initializer,
+                                                       embeddings_initializer)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self._produces_mask = self.mask_zero
+        self.autocast = False
+        if weights is not None:
+            self.build()
+            if not (isinstance(weights, list) and len(weights) == 1):
+                weights = [weights]
+            self.set_weights(weights)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
+                                          initializer=self.embeddings_initializer,
+                                          name="embeddings",
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint,
+                                          trainable=True)
+        self.built = True
+
+    def call(self, inputs):
+        xp = namespace(inputs)
+        dt = standardize_dtype(inputs.dtype)
+        if dt not in ("int32", "int64"):
+            if dt.startswith("complex"):
+                raise TypeError(f'Embedding layer "{self.name}": expected integer indices; '
+                                f"received dtype {dt}")
+            inputs = xp.astype(inputs, xp.int32)
+        table = self.embeddings
+        flat = xp.reshape(inputs, (-1,))
+        out = xp.take(table, flat, axis=0)
+        out = xp.reshape(out, tuple(inputs.shape) + (self.output_dim,))
+        if standardize_dtype(out.dtype) != self.compute_dtype:
+            out = xp.astype(out, dtype_obj(xp, out, self.compute_dtype))
+        return out
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return inputs != 0
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": _ser(self.embeddings_initializer),
+            "embeddings_regularizer": _ser(self.embeddings_regularizer),
+            "activity_regularizer": _ser(self.activity_regularizer),
+            "embeddings_constraint": _ser(self.embeddings_constraint),
+            "mask_zero": self.mask_zero,
+        })
+        return config
+
+
+@register
+class Masking(Layer):
+    """Keras 3's ``Masking(mask_value=0.0)``: time steps whose features all equal
+    ``mask_value`` are zeroed and masked out (mask = any feature != mask_value, over the
+    last axis)."""
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self._produces_mask = True
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        xp = namespace(inputs)
+        return xp.any(inputs != self.mask_value, axis=-1)
+
+    def call(self, inputs):
+        xp = namespace(inputs)
+        keep = xp.any(inputs != self.mask_value, axis=-1, keepdims=True)
+        return xp.where(keep, inputs, xp.zeros_like(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config
