@@ -32,6 +32,8 @@ from .activations import (
     swish,
     tanh,
 )
+from .conv import conv, conv_transpose, depthwise_conv, separable_conv
+from .pooling import average_pool, max_pool
 from .losses import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -44,6 +46,8 @@ __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "mish",
     "softplus", "softsign", "sigmoid", "hard_sigmoid", "hard_silu", "hard_swish",
     "log_sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "erf", "erfc",
+    # convolution and pooling
+    "conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool",
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "label_smoothing",

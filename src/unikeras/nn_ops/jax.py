@@ -4,6 +4,7 @@ the generic ops; each falls back to ``op.generic`` where JAX has no fused kernel
 from __future__ import annotations
 
 import jax
+import numpy as _np  # concrete init values: reduce_window's autodiff needs them
 import jax.numpy as jnp
 from jax import lax
 
@@ -97,3 +98,78 @@ def log_softmax(x, axis=-1):
 def logsumexp(x, axis=None, keepdims=False):
     return jax.nn.logsumexp(x, axis=tuple(axis) if isinstance(axis, list) else axis,
                             keepdims=keepdims)
+
+
+# ----------------------------------------------------------------- conv and pooling
+from . import _utils as _U  # noqa: E402
+from .conv import check_depthwise, conv_spec, conv_transpose_spec  # noqa: E402
+from .pooling import pool_spec, same_counts  # noqa: E402
+
+_DN = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC"), 3: ("NDHWC", "DHWIO", "NDHWC")}
+_DN_CF = {1: ("NCW", "WIO", "NCW"), 2: ("NCHW", "HWIO", "NCHW"), 3: ("NCDHW", "DHWIO", "NCDHW")}
+
+
+def _promote(a, b):
+    dt = jnp.result_type(a.dtype, b.dtype)
+    return a.astype(dt), b.astype(dt)
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    s = conv_spec("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
+    inputs, kernel = _promote(jnp.asarray(inputs), jnp.asarray(kernel))
+    dn = (_DN if s.data_format == "channels_last" else _DN_CF)[s.n]
+    return lax.conv_general_dilated(inputs, kernel, s.strides, s.pads, rhs_dilation=s.dilation,
+                                    dimension_numbers=dn, feature_group_count=s.groups)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    s = conv_transpose_spec("conv_transpose", inputs, kernel, strides, padding,
+                            output_padding, data_format, dilation_rate)
+    inputs, kernel = _promote(jnp.asarray(inputs), jnp.asarray(kernel))
+    n = s.n
+    w = jnp.flip(kernel, axis=tuple(range(n)))
+    w = jnp.swapaxes(w, -1, -2)
+    dn = (_DN if s.data_format == "channels_last" else _DN_CF)[n]
+    return lax.conv_general_dilated(inputs, w, (1,) * n, s.pads, lhs_dilation=s.strides,
+                                    rhs_dilation=s.dilation, dimension_numbers=dn)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    check_depthwise("depthwise_conv", inputs, kernel, data_format)
+    k = jnp.reshape(kernel, tuple(kernel.shape[:-2]) + (1, kernel.shape[-2] * kernel.shape[-1]))
+    return conv(inputs, k, strides, padding, data_format, dilation_rate)
+
+
+def _window(s, spatial_value, other=1):
+    if s.data_format == "channels_last":
+        return (other,) + tuple(spatial_value) + (other,)
+    return (other, other) + tuple(spatial_value)
+
+
+def _pads(s):
+    z = [(0, 0)]
+    return z + list(s.pads) + z if s.data_format == "channels_last" else z + z + list(s.pads)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    s = pool_spec("max_pool", inputs, pool_size, strides, padding, data_format)
+    x = jnp.asarray(inputs)
+    init = -jnp.inf if jnp.issubdtype(x.dtype, jnp.floating) else jnp.iinfo(x.dtype).min
+    return lax.reduce_window(x, _np.asarray(init, x.dtype), lax.max, _window(s, s.pool_size),
+                             _window(s, s.strides), _pads(s))
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    s = pool_spec("average_pool", inputs, pool_size, strides, padding, data_format)
+    x = jnp.asarray(inputs)
+    total = lax.reduce_window(x, _np.asarray(0, x.dtype), lax.add, _window(s, s.pool_size),
+                              _window(s, s.strides), _pads(s))
+    if all(p == (0, 0) for p in s.pads):
+        return total / _U.prod(s.pool_size)
+    for i, counts in enumerate(same_counts(s)):
+        shape = [1] * (s.n + 2)
+        shape[(1 if s.data_format == "channels_last" else 2) + i] = len(counts)
+        total = total / jnp.asarray(counts, x.dtype).reshape(shape)
+    return total

@@ -185,3 +185,150 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     # one_hot gives all-zero rows for out-of-range ids (Keras semantics)
     onehot = tf.one_hot(target, output.shape[ax], axis=ax, dtype=output.dtype)
     return -tf.reduce_sum(onehot * _log_probs(output, from_logits, ax), axis=ax)
+
+
+# ----------------------------------------------------------------- conv and pooling
+from . import _utils as _U  # noqa: E402
+from .conv import check_depthwise, conv_spec, conv_transpose_spec  # noqa: E402
+from .pooling import pool_spec  # noqa: E402
+
+_TF_FORMAT = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
+
+
+def _promote(a, b):
+    a = tf.convert_to_tensor(a)
+    b = tf.convert_to_tensor(b)
+    if a.dtype != b.dtype:
+        from ..xp import result_dtype
+
+        dt = result_dtype(a.dtype.name, b.dtype.name)
+        a, b = tf.cast(a, dt), tf.cast(b, dt)
+    return a, b
+
+
+def _to_cl(x, data_format):
+    if data_format == "channels_last":
+        return x
+    nd = len(x.shape)
+    return tf.transpose(x, (0,) + tuple(range(2, nd)) + (1,))
+
+
+def _from_cl(y, data_format):
+    if data_format == "channels_last":
+        return y
+    nd = len(y.shape)
+    return tf.transpose(y, (0, nd - 1) + tuple(range(1, nd - 1)))
+
+
+def _pad_cl(x, pads, value=0.0):
+    if all(p == (0, 0) for p in pads):
+        return x
+    return tf.pad(x, [[0, 0]] + [list(p) for p in pads] + [[0, 0]], constant_values=value)
+
+
+def _conv_cl(x, kernel, s):
+    """channels_last conv with TF's kernels; strides and dilation > 1 together (which
+    tf.nn.convolution refuses) run as a stride-1 conv then subsampling."""
+    if s.groups > 1 and s.n == 3:  # no grouped Conv3D kernel on CPU
+        xs = tf.split(x, s.groups, axis=-1)
+        ks = tf.split(kernel, s.groups, axis=-1)
+        return tf.concat([_conv_cl_one(a, k, s) for a, k in zip(xs, ks)], axis=-1)
+    return _conv_cl_one(x, kernel, s)
+
+
+def _conv_cl_one(x, kernel, s):
+    if max(s.strides) > 1 and max(s.dilation) > 1:
+        y = tf.nn.convolution(_pad_cl(x, s.pads), kernel, strides=1, padding="VALID",
+                              dilations=s.dilation)
+        return y[(slice(None),) + tuple(slice(None, None, st) for st in s.strides)]
+    return tf.nn.convolution(x, kernel, strides=s.strides, padding=s.padding.upper(),
+                             dilations=s.dilation)
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    s = conv_spec("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
+    inputs, kernel = _promote(inputs, kernel)
+    return _from_cl(_conv_cl(_to_cl(inputs, s.data_format), kernel, s), s.data_format)
+
+
+def _crop_or_pad(y, start, length):
+    """Along each spatial axis i of channels_last ``y``: entries [start_i, start_i +
+    length_i), zero-padded at the end where that runs past ``y``."""
+    idx = [slice(None)]
+    extra = []
+    for i, (b, L) in enumerate(zip(start, length)):
+        have = y.shape[1 + i]
+        idx.append(slice(b, min(b + L, have)))
+        extra.append(max(b + L - have, 0))
+    y = y[tuple(idx)]
+    if any(extra):
+        y = tf.pad(y, [[0, 0]] + [[0, e] for e in extra] + [[0, 0]])
+    return y
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    s = conv_transpose_spec("conv_transpose", inputs, kernel, strides, padding,
+                            output_padding, data_format, dilation_rate)
+    inputs, kernel = _promote(inputs, kernel)
+    x = _to_cl(inputs, s.data_format)
+    n = s.n
+    if max(s.dilation) > 1:
+        # TF's CPU kernels refuse dilated transposed convs: stride-1 dilated conv of the
+        # zero-interleaved input with the flipped, in/out-swapped kernel
+        for i, st in enumerate(s.strides):
+            if st > 1:
+                ax = 1 + i
+                L = x.shape[ax]
+                xe = tf.expand_dims(x, ax + 1)
+                zs = [tf.zeros_like(xe)] * (st - 1)
+                x = tf.concat([xe] + zs, axis=ax + 1)
+                shp = tf.unstack(tf.shape(x))
+                x = tf.reshape(x, shp[:ax] + [L * st] + shp[ax + 2:])
+                x = x[(slice(None),) * ax + (slice(0, (L - 1) * st + 1),)]
+        w = tf.reverse(kernel, axis=list(range(n)))
+        w = tf.transpose(w, list(range(n)) + [n + 1, n])
+        y = tf.nn.convolution(_pad_cl(x, s.pads), w, strides=1, padding="VALID",
+                              dilations=s.dilation)
+        return _from_cl(y, s.data_format)
+    full = [(L - 1) * st + k for L, st, k in zip(s.spatial, s.strides, s.kernel_size)]
+    out_shape = [tf.shape(x)[0]] + full + [kernel.shape[-2]]
+    y = tf.nn.conv_transpose(x, kernel, tf.stack(out_shape), strides=s.strides, padding="VALID",
+                             data_format=_TF_FORMAT[n])
+    start = [k - 1 - left for k, (left, _) in zip(s.kernel_size, s.pads)]
+    return _from_cl(_crop_or_pad(y, start, s.out_sizes), s.data_format)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    df = check_depthwise("depthwise_conv", inputs, kernel, data_format)
+    inputs, kernel = _promote(inputs, kernel)
+    n = len(inputs.shape) - 2
+    st = _U.standardize_tuple("depthwise_conv", "strides", strides, n)
+    dil = _U.standardize_tuple("depthwise_conv", "dilation_rate", dilation_rate, n)
+    pad = _U.standardize_padding("depthwise_conv", padding)
+    if n == 3 or len(set(st)) > 1 or (max(st) > 1 and (max(dil) > 1 or n == 1)):
+        k = tf.reshape(kernel, tuple(kernel.shape[:-2]) + (1, kernel.shape[-2] * kernel.shape[-1]))
+        return conv(inputs, k, strides, padding, data_format, dilation_rate)
+    x = _to_cl(inputs, df)
+    if n == 1:
+        y = tf.nn.depthwise_conv2d(tf.expand_dims(x, 1), tf.expand_dims(kernel, 0),
+                                   (1, 1, st[0], 1), pad.upper(), dilations=(1, dil[0]))
+        y = tf.squeeze(y, 1)
+    else:
+        y = tf.nn.depthwise_conv2d(x, kernel, (1,) + st + (1,), pad.upper(), dilations=dil)
+    return _from_cl(y, df)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    s = pool_spec("max_pool", inputs, pool_size, strides, padding, data_format)
+    x = _to_cl(tf.convert_to_tensor(inputs), s.data_format)
+    y = tf.nn.max_pool(x, s.pool_size, s.strides, s.padding.upper(), data_format=_TF_FORMAT[s.n])
+    return _from_cl(y, s.data_format)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    s = pool_spec("average_pool", inputs, pool_size, strides, padding, data_format)
+    x = _to_cl(tf.convert_to_tensor(inputs), s.data_format)
+    y = tf.nn.avg_pool(x, s.pool_size, s.strides, s.padding.upper(), data_format=_TF_FORMAT[s.n])
+    return _from_cl(y, s.data_format)

@@ -137,3 +137,117 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     safe = torch.where(valid, t, torch.zeros_like(t)).to(torch.int64)
     picked = torch.gather(logp, ax, safe.unsqueeze(ax)).squeeze(ax)
     return torch.where(valid, -picked, torch.zeros_like(picked))
+
+
+# ----------------------------------------------------------------- conv and pooling
+from . import _utils as _U  # noqa: E402
+from .conv import check_depthwise, conv_spec, conv_transpose_spec  # noqa: E402
+from .pooling import pool_spec, same_counts  # noqa: E402
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+_MAXPOOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+_AVGPOOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+
+
+def _promote(a, b):
+    dt = torch.promote_types(a.dtype, b.dtype)
+    return a.to(dt), b.to(dt)
+
+
+def _to_cf(x, data_format):
+    if data_format == "channels_first":
+        return x
+    nd = x.ndim
+    return x.permute(0, nd - 1, *range(1, nd - 1))
+
+
+def _from_cf(y, data_format):
+    if data_format == "channels_first":
+        return y
+    nd = y.ndim
+    return y.permute(0, *range(2, nd), 1)
+
+
+def _pad_cf(x, pads, value=0.0):
+    """Pad the spatial axes (2..) of a channels_first tensor; F.pad wants the last axis
+    first."""
+    flat = []
+    for b, a in reversed(pads):
+        flat += [b, a]
+    if not any(flat):
+        return x
+    return F.pad(x, flat, value=value)
+
+
+def _kernel_oi(kernel, n):
+    return kernel.permute(n + 1, n, *range(n))  # (*K, A, B) -> (B, A, *K)
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    s = conv_spec("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
+    inputs, kernel = _promote(inputs, kernel)
+    x = _to_cf(inputs, s.data_format)
+    if all(b == a for b, a in s.pads):
+        pad = tuple(b for b, _ in s.pads)
+    else:
+        x = _pad_cf(x, s.pads)
+        pad = 0
+    y = _CONV[s.n](x, _kernel_oi(kernel, s.n), None, s.strides, pad, s.dilation, s.groups)
+    return _from_cf(y, s.data_format)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    s = conv_transpose_spec("conv_transpose", inputs, kernel, strides, padding,
+                            output_padding, data_format, dilation_rate)
+    inputs, kernel = _promote(inputs, kernel)
+    n = s.n
+    x = _to_cf(inputs, s.data_format)
+    torch_pad, torch_op, crop = [], [], False
+    for k, d, (left, right) in zip(s.kernel_size, s.dilation, s.pads):
+        ke = (k - 1) * d + 1
+        torch_pad.append(ke - 1 - left)  # >= 0 by Keras' rule
+        op = right - left  # in [-1, max(stride, dilation))
+        torch_op.append(max(op, 0))
+        crop |= op < 0
+    # torch's weight layout (in, out, *K) is Keras' (*K, out, in) permuted; no flip
+    y = _CONV_T[n](x, _kernel_oi(kernel, n), None, s.strides, tuple(torch_pad),
+                   tuple(torch_op), 1, s.dilation)
+    if crop:
+        y = y[(slice(None), slice(None)) + tuple(slice(0, o) for o in s.out_sizes)]
+    return _from_cf(y, s.data_format)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    check_depthwise("depthwise_conv", inputs, kernel, data_format)
+    k = kernel.reshape(tuple(kernel.shape[:-2]) + (1, kernel.shape[-2] * kernel.shape[-1]))
+    return conv(inputs, k, strides, padding, data_format, dilation_rate)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    s = pool_spec("max_pool", inputs, pool_size, strides, padding, data_format)
+    x = _to_cf(inputs, s.data_format)
+    if not x.is_floating_point():
+        from .pooling import max_pool as _op
+
+        return _op.generic(inputs, pool_size, strides, padding, data_format)
+    x = _pad_cf(x, s.pads, -float("inf"))
+    y = _MAXPOOL[s.n](x, s.pool_size, s.strides)
+    return _from_cf(y, s.data_format)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    s = pool_spec("average_pool", inputs, pool_size, strides, padding, data_format)
+    x = _to_cf(inputs, s.data_format)
+    if all(p == (0, 0) for p in s.pads):
+        y = _AVGPOOL[s.n](x, s.pool_size, s.strides)
+    else:
+        x = _pad_cf(x, s.pads, 0.0)
+        y = _AVGPOOL[s.n](x, s.pool_size, s.strides) * float(_U.prod(s.pool_size))
+        for i, counts in enumerate(same_counts(s)):
+            shape = [1] * (s.n + 2)
+            shape[2 + i] = len(counts)
+            y = y / torch.tensor(counts, dtype=y.dtype, device=y.device).reshape(shape)
+    return _from_cf(y, s.data_format)
