@@ -34,6 +34,18 @@ from .activations import (
 )
 from .conv import conv, conv_transpose, depthwise_conv, separable_conv
 from .pooling import average_pool, max_pool
+from .misc import (
+    batch_normalization,
+    dot_product_attention,
+    dropout,
+    in_top_k,
+    layer_normalization,
+    moments,
+    multi_hot,
+    one_hot,
+    rms_normalization,
+    top_k,
+)
 from .losses import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -48,6 +60,9 @@ __all__ = [
     "log_sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "erf", "erfc",
     # convolution and pooling
     "conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool",
+    # normalization, encodings, attention, top-k, dropout
+    "moments", "batch_normalization", "layer_normalization", "rms_normalization",
+    "one_hot", "multi_hot", "dot_product_attention", "top_k", "in_top_k", "dropout",
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "label_smoothing",

@@ -173,3 +173,26 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
         shape[(1 if s.data_format == "channels_last" else 2) + i] = len(counts)
         total = total / jnp.asarray(counts, x.dtype).reshape(shape)
     return total
+
+
+# ----------------------------------------------------------------- top-k, attention
+def top_k(x, k, sorted=True):
+    if not 0 <= int(k) <= x.shape[-1]:
+        raise ValueError(f"top_k: k must be in [0, {x.shape[-1]}] (x.shape[-1]); "
+                         f"received k={k!r}")
+    return lax.top_k(x, int(k))
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    from .misc import dot_product_attention as _op
+
+    if attn_logits_soft_cap is not None or flash_attention or any(
+            len(a.shape) != 4 for a in (query, key, value)) or (
+            mask is not None and mask.dtype != jnp.bool_):
+        return _op.generic(query, key, value, bias, mask, scale, is_causal, flash_attention,
+                           attn_logits_soft_cap)
+    dt = jnp.result_type(query.dtype, key.dtype, value.dtype)
+    return jax.nn.dot_product_attention(query.astype(dt), key.astype(dt), value.astype(dt),
+                                        bias=bias, mask=mask, scale=scale, is_causal=is_causal,
+                                        implementation="xla")

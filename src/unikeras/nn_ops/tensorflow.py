@@ -332,3 +332,24 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     x = _to_cl(tf.convert_to_tensor(inputs), s.data_format)
     y = tf.nn.avg_pool(x, s.pool_size, s.strides, s.padding.upper(), data_format=_TF_FORMAT[s.n])
     return _from_cl(y, s.data_format)
+
+
+# ----------------------------------------------------------------- top-k
+def top_k(x, k, sorted=True):
+    x = tf.convert_to_tensor(x)
+    if not 0 <= int(k) <= x.shape[-1]:
+        raise ValueError(f"top_k: k must be in [0, {x.shape[-1]}] (x.shape[-1]); "
+                         f"received k={k!r}")
+    res = tf.math.top_k(x, int(k), sorted=True)
+    return res.values, res.indices
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    if sparse:
+        raise NotImplementedError("one_hot: sparse=True is not supported")
+    from ..xp import floatx, standardize_dtype
+
+    x = tf.convert_to_tensor(x)
+    if not x.dtype.is_integer:
+        x = tf.cast(x, tf.int32)
+    return tf.one_hot(x, int(num_classes), axis=axis, dtype=standardize_dtype(dtype or floatx()))

@@ -251,3 +251,43 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
             shape[2 + i] = len(counts)
             y = y / torch.tensor(counts, dtype=y.dtype, device=y.device).reshape(shape)
     return _from_cf(y, s.data_format)
+
+
+# ----------------------------------------------------------------- top-k, attention
+def top_k(x, k, sorted=True):
+    if not 0 <= int(k) <= x.shape[-1]:
+        raise ValueError(f"top_k: k must be in [0, {x.shape[-1]}] (x.shape[-1]); "
+                         f"received k={k!r}")
+    res = torch.topk(x, int(k), dim=-1, largest=True, sorted=True)
+    return res.values, res.indices
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    from .misc import dot_product_attention as _op
+
+    if attn_logits_soft_cap is not None or flash_attention or any(
+            a.ndim != 4 for a in (query, key, value)) or query.shape[2] % key.shape[2]:
+        return _op.generic(query, key, value, bias, mask, scale, is_causal, flash_attention,
+                           attn_logits_soft_cap)
+    dt = torch.promote_types(torch.promote_types(query.dtype, key.dtype), value.dtype)
+    q, k, v = (a.to(dt).transpose(1, 2) for a in (query, key, value))  # B N T H
+    if k.shape[1] != q.shape[1]:
+        rep = q.shape[1] // k.shape[1]
+        k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)
+    t, s = q.shape[2], k.shape[2]
+    add = None if bias is None else bias.to(dt)
+    keep = None
+    if mask is not None:
+        keep = mask if mask.dtype == torch.bool else mask != 0
+    if is_causal:
+        causal = torch.ones((t, s), dtype=torch.bool, device=q.device).tril()
+        keep = causal if keep is None else keep & causal
+    if keep is not None:
+        # masked logits get Keras' large negative number (fully masked rows average
+        # uniformly instead of giving nan)
+        neg = torch.zeros((), dtype=dt, device=q.device).new_full((), -0.7 * torch.finfo(dt).max)
+        m = torch.where(keep, torch.zeros((), dtype=dt, device=q.device), neg)
+        add = m if add is None else torch.clamp(add + m, min=-0.7 * torch.finfo(dt).max)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=add, scale=scale)
+    return out.transpose(1, 2)
