@@ -190,7 +190,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 # ----------------------------------------------------------------- conv and pooling
 from . import _utils as _U  # noqa: E402
 from .conv import check_depthwise, conv_spec, conv_transpose_spec  # noqa: E402
-from .pooling import pool_spec  # noqa: E402
+from .conv import windows as _windows  # noqa: E402
+from .pooling import pool_spec, same_counts  # noqa: E402
 
 _TF_FORMAT = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 
@@ -320,9 +321,29 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     return _from_cl(y, df)
 
 
+def _pool_sliced(x, s, kind):
+    """Pooling by strided slices (TF's 3-D pooling kernels have no float64)."""
+    low = -float("inf") if x.dtype.is_floating else x.dtype.min
+    x = _pad_cl(x, s.pads, low if kind == "max" else 0)
+    out = None
+    for w in _windows(x, s.pool_size, s.strides, (1,) * s.n, s.out_sizes):
+        out = w if out is None else (tf.maximum(out, w) if kind == "max" else out + w)
+    if kind == "max":
+        return out
+    if all(p == (0, 0) for p in s.pads):
+        return out / _U.prod(s.pool_size)
+    for i, counts in enumerate(same_counts(s)):
+        shape = [1] * (s.n + 2)
+        shape[1 + i] = len(counts)
+        out = out / tf.reshape(tf.constant(counts, out.dtype), shape)
+    return out
+
+
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     s = pool_spec("max_pool", inputs, pool_size, strides, padding, data_format)
     x = _to_cl(tf.convert_to_tensor(inputs), s.data_format)
+    if s.n == 3 and x.dtype not in (tf.float16, tf.bfloat16, tf.float32):
+        return _from_cl(_pool_sliced(x, s, "max"), s.data_format)
     y = tf.nn.max_pool(x, s.pool_size, s.strides, s.padding.upper(), data_format=_TF_FORMAT[s.n])
     return _from_cl(y, s.data_format)
 
@@ -330,6 +351,8 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     s = pool_spec("average_pool", inputs, pool_size, strides, padding, data_format)
     x = _to_cl(tf.convert_to_tensor(inputs), s.data_format)
+    if s.n == 3 and x.dtype not in (tf.float16, tf.bfloat16, tf.float32):
+        return _from_cl(_pool_sliced(x, s, "avg"), s.data_format)
     y = tf.nn.avg_pool(x, s.pool_size, s.strides, s.padding.upper(), data_format=_TF_FORMAT[s.n])
     return _from_cl(y, s.data_format)
 
