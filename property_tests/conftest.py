@@ -16,6 +16,8 @@ import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# One intra-op thread for torch (see tests/conftest.py).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # Tests run with --import-mode=importlib, which does not put this folder on sys.path:
 # put it there so that test files can ``from harness import ...``.

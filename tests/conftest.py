@@ -14,6 +14,9 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# One intra-op thread for torch (read at its import): tests use tiny arrays, and with
+# 2 cores shared by parallel workers torch's thread pool makes small ops ~100x slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from unikeras.xp import asarray, installed_frameworks, to_numpy  # noqa: E402
 
