@@ -99,7 +99,8 @@ class Normalization(Layer):
     single scalar). Give ``mean``/``variance``, or learn them with ``adapt(data)`` where
     ``data`` is a NumPy array, a framework array, or an iterable of batches (lists,
     generators, tf.data datasets, PyDatasets; ``(x, y)`` tuples use ``x``). After
-    ``adapt`` the weights are ``[mean, variance, count]`` as in Keras."""
+    ``adapt`` the weights are ``[mean, variance, count]`` as in Keras (which, like Keras
+    3, leaves ``count`` at 0)."""
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
@@ -184,7 +185,8 @@ class Normalization(Layer):
             raise ValueError(f'Normalization layer "{self.name}" was given mean and variance; '
                              "adapt() would overwrite nothing")
         batches = None
-        if isinstance(data, np.ndarray) or framework_of(data) is not None:
+        if isinstance(data, np.ndarray) or (framework_of(data) is not None
+                                            and hasattr(data, "shape")):
             input_shape = tuple(data.shape)
             batches = [data]
         else:
@@ -246,7 +248,6 @@ class Normalization(Layer):
             raise ValueError(f'Normalization layer "{self.name}".adapt received no data')
         self.adapt_mean.assign(np.asarray(total_mean, dtype=self.adapt_mean.dtype))
         self.adapt_variance.assign(np.asarray(total_var, dtype=self.adapt_variance.dtype))
-        self.count.assign(np.asarray(total_count, dtype=self.count.dtype))
 
     def finalize_state(self):
         """Kept for Keras compatibility: the statistics are read from the weights at
