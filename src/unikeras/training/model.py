@@ -162,6 +162,13 @@ class Model(Layer):
                 out[m.name] = r
         return out
 
+    def _move_to(self, framework):
+        # Compiled steps (tf.function) capture the framework's variable objects; after a
+        # move away and back those are new objects, so the cached trainers are stale.
+        if framework != self._framework:
+            self._trainers.clear()
+        super()._move_to(framework)
+
     def _place_metrics(self):
         fw = self._framework
         if fw is None:
