@@ -230,8 +230,10 @@ class Bidirectional(Wrapper):
             kwargs["mask"] = mask
         if initial_state is not None:
             initial_state = list(initial_state)
-            half = len(initial_state) // 2
-            fw_state, bw_state = initial_state[:half], initial_state[half:]
+            # Forward states first (as many as the forward layer has; Keras halves).
+            sizes = getattr(self.forward_layer, "state_size", None)
+            n = len(sizes) if isinstance(sizes, list) else len(initial_state) // 2
+            fw_state, bw_state = initial_state[:n], initial_state[n:]
         else:
             fw_state = bw_state = None
         if fw_state is not None:
