@@ -303,8 +303,10 @@ class Layer(Trackable):
             layer.trainable = value
 
     def get_weights(self):
-        """The weights as NumPy arrays, in Keras order."""
-        return [v.numpy() for v in self.weights]
+        """The weights as NumPy arrays, in Keras order (copies: a snapshot that later
+        in-place updates on torch/tf, which share memory with ``Variable.numpy()``,
+        cannot change)."""
+        return [np.array(v.numpy(), copy=True) for v in self.weights]
 
     def set_weights(self, weights):
         """Set the weights from a list of arrays in Keras order (``get_weights()``)."""
