@@ -104,6 +104,8 @@ FORMATS = {
     "pydataset": lambda: dict(x=Batches()),
     "pydataset_threads": lambda: dict(x=Batches(workers=3, max_queue_size=2)),
     "tf_data": lambda: dict(x=_tf_dataset()),
+    "tf_data_repeat": lambda: dict(x=_tf_dataset().repeat(), steps_per_epoch=N // B),
+    "tf_data_iterator": lambda: dict(x=iter(_tf_dataset().repeat()), steps_per_epoch=N // B),
     "torch_dataloader": lambda: dict(x=_torch_loader()),
     "torch_dataset": lambda: dict(x=_torch_dataset(), batch_size=B),
 }

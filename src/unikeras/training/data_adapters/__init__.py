@@ -24,7 +24,9 @@ def _mro_modules(x):
 
 
 def is_tf_dataset(x) -> bool:
-    return any(m.startswith("tensorflow.python.data.") for m in _mro_modules(x))
+    # a tf.data iterator (iter(dataset)) has no cardinality: it is read as a generator
+    return (any(m.startswith("tensorflow.python.data.") for m in _mro_modules(x))
+            and hasattr(type(x), "cardinality"))
 
 
 def is_torch_data(x) -> bool:

@@ -12,16 +12,14 @@ import collections.abc
 import inspect
 import warnings
 
-from ...xp import framework_of
 from ._common import ContainerAdapter, reject_extra_arguments, standardize_batch
 
 
 def is_generator(x) -> bool:
     if inspect.isgenerator(x):
         return True
-    if isinstance(x, collections.abc.Iterator) and framework_of(x) is None:
-        return not hasattr(x, "shape")
-    return False
+    # Any iterator (arrays are iterable but not iterators), tf.data iterators included.
+    return isinstance(x, collections.abc.Iterator) and not hasattr(x, "shape")
 
 
 class GeneratorAdapter(ContainerAdapter):
