@@ -30,12 +30,23 @@ def asarray(value, dtype_name=None):
     return tf.convert_to_tensor(value, dtype=dt)
 
 
+_ALIGN = 64
+
+
 def convert_from(x, src):
     if src == "numpy":
         # TF's kernels assume aligned buffers; NumPy's may not be: copy.
         return tf.convert_to_tensor(x)
     if src == "torch":
         x = x.detach()
+        if x.data_ptr() % _ALIGN:
+            x = x.clone()  # TF's kernels check 64-byte alignment; a fresh buffer has it
+    elif src == "jax":
+        try:
+            if x.unsafe_buffer_pointer() % _ALIGN:
+                return tf.convert_to_tensor(x.__array__())
+        except Exception:
+            pass
     try:
         return tf.experimental.dlpack.from_dlpack(x.__dlpack__())
     except Exception:
