@@ -107,7 +107,7 @@ class ConvSpec:
 
 
 def conv_spec(op, inputs, kernel, strides, padding, data_format, dilation_rate,
-              kernel_in_axis=-2, groups_from_kernel=True):
+              kernel_in_axis=-2, groups_from_kernel=True, check_output=True):
     """Validate ``conv``-style arguments; raises ValueError naming the op, the expected
     and the received values."""
     s = ConvSpec()
@@ -147,7 +147,7 @@ def conv_spec(op, inputs, kernel, strides, padding, data_format, dilation_rate,
     s.pads = U.conv_padding(s.padding, s.spatial, s.kernel_size, s.strides, s.dilation)
     s.out_sizes = tuple(U.conv_output_size(L, k, st, d, p) for L, k, st, d, p in
                         zip(s.spatial, s.kernel_size, s.strides, s.dilation, s.pads))
-    if any(o < 1 for o in s.out_sizes):
+    if check_output and any(o < 1 for o in s.out_sizes):
         raise ValueError(f"{op}: the (dilated) kernel {s.kernel_size} is larger than the "
                          f"padded input {s.spatial} with padding={s.padding!r}; received "
                          f"inputs.shape={tuple(inputs.shape)}, kernel.shape="
@@ -158,7 +158,7 @@ def conv_spec(op, inputs, kernel, strides, padding, data_format, dilation_rate,
 def conv_transpose_spec(op, inputs, kernel, strides, padding, output_padding, data_format,
                         dilation_rate):
     s = conv_spec(op, inputs, kernel, strides, padding, data_format, dilation_rate,
-                  kernel_in_axis=-1, groups_from_kernel=False)
+                  kernel_in_axis=-1, groups_from_kernel=False, check_output=False)
     n = s.n
     if output_padding is None:
         ops = [None] * n
@@ -251,7 +251,8 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     # flipped kernel, its in/out axes swapped: (*K, O, I) -> (*K, I, O)
     w = xp.flip(kernel, axis=tuple(range(n)))
     w = xp.permute_dims(w, tuple(range(n)) + (n + 1, n))
-    inner = conv_spec("conv_transpose", x, w, 1, "valid", "channels_last", s.dilation)
+    inner = conv_spec("conv_transpose", x, w, 1, "valid", "channels_last", s.dilation,
+                      check_output=False)
     inner.pads = s.pads
     inner.out_sizes = s.out_sizes
     y = _conv_channels_last(xp, x, w, inner)
