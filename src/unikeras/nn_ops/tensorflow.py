@@ -230,7 +230,9 @@ def _pad_cl(x, pads, value=0.0):
 def _conv_cl(x, kernel, s):
     """channels_last conv with TF's kernels; strides and dilation > 1 together (which
     tf.nn.convolution refuses) run as a stride-1 conv then subsampling."""
-    if s.groups > 1 and s.n == 3:  # no grouped Conv3D kernel on CPU
+    # No grouped Conv3D kernel on CPU, and no gradient of grouped convolutions on CPU
+    # ("Gradients for grouped convolutions are not supported on CPU"): split the groups.
+    if s.groups > 1 and (s.n == 3 or "GPU" not in (getattr(x, "device", "") or "")):
         xs = tf.split(x, s.groups, axis=-1)
         ks = tf.split(kernel, s.groups, axis=-1)
         return tf.concat([_conv_cl_one(a, k, s) for a, k in zip(xs, ks)], axis=-1)
