@@ -408,7 +408,9 @@ def _grad_tf(fn, args, nums, kwargs):
         total = _sum_all(tf.reduce_sum, fn(*targs, **kwargs))
     grads = tape.gradient(total, [targs[i] for i in nums],
                           unconnected_gradients=tf.UnconnectedGradients.ZERO)
-    return tuple(grads)
+    # gathers (embeddings) give IndexedSlices: densify them for comparison
+    return tuple(tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g
+                 for g in grads)
 
 
 _GRADS = {"jax": _grad_jax, "torch": _grad_torch, "tensorflow": _grad_tf}
