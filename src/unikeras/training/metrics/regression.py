@@ -129,7 +129,10 @@ class R2Score(Metric):
         self.squared_sum.assign(self.squared_sum.value + xp.sum(y_true * wy, axis=0))
         self.total_mse.assign(self.total_mse.value + xp.sum(d * d * w, axis=0))
         self.count.assign(self.count.value + xp.sum(w, axis=0))
-        self.num_samples.assign(self.num_samples.value + y_true.shape[0])
+        size = 1
+        for d in y_true.shape:
+            size *= d
+        self.num_samples.assign(self.num_samples.value + size)  # Keras: ops.size(y_true)
 
     def result(self):
         if not self._built:
@@ -148,7 +151,10 @@ class R2Score(Metric):
         if self.num_regressors:
             n = xp.astype(self.num_samples.value, r2.dtype)
             p = float(self.num_regressors)
-            r2 = 1 - (1 - r2) * (n - 1) / (n - p - 1)
+            # Keras falls back to the plain score when num_regressors >= num_samples - 1
+            ok = (n - p - 1) > 0
+            den = xp.where(ok, n - p - 1, xp.ones_like(n))
+            r2 = xp.where(ok, 1 - (1 - r2) * (n - 1) / den, r2)
         return r2
 
     def reset_state(self):
