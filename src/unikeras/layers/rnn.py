@@ -20,7 +20,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from ..state import SeedGenerator
 from ..utils.serialization import register, serialize_simple
-from ..xp import asarray, framework_of, namespace, shim, standardize_dtype
+from ..xp import asarray, framework_of, namespace, shim
 from ..xp import random as _random
 from .input_spec import InputSpec
 from .layer import Layer, _call_params
