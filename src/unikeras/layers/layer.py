@@ -22,7 +22,8 @@ from .. import dtype_policies
 from ..state import SeedGenerator, Variable, swap_values
 from ..state.tree import Trackable, bump_structure_version
 from ..state.variables import unique_name
-from ..xp import asarray, default_framework, framework_of, namespace, standardize_dtype
+from ..xp import (asarray, default_framework, framework_of, namespace, native_dtype,
+                  standardize_dtype)
 from ..xp.dtypes import FLOATS
 from . import _context
 from .input_spec import InputSpec, check_input
@@ -177,8 +178,8 @@ class Layer(Trackable):
     def _read(self, v: Variable):
         value = v._value
         if self.autocast and v.autocast and v.dtype != self.compute_dtype and v.dtype in FLOATS:
-            xp = namespace(value)
-            value = xp.astype(value, getattr(xp, self.compute_dtype))
+            fw = framework_of(value)
+            value = namespace(value).astype(value, native_dtype(fw, self.compute_dtype))
         return value
 
     def __delattr__(self, name):
@@ -583,8 +584,7 @@ def _cast_float(a, dtype):
     name = standardize_dtype(dt)
     if name == dtype or name not in FLOATS:
         return a
-    xp = namespace(a)
-    return xp.astype(a, getattr(xp, dtype))
+    return namespace(a).astype(a, native_dtype(framework_of(a), dtype))
 
 
 def _flat_arrays(out):

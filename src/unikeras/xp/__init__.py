@@ -42,6 +42,7 @@ __all__ = [
     "to_framework",
     "asarray",
     "dtype_of",
+    "native_dtype",
     "standardize_dtype",
     "result_dtype",
     "floatx",
@@ -181,6 +182,15 @@ def to_framework(x, framework: str):
         return ns.from_dlpack(x)
     except Exception:
         return ns.asarray(to_numpy(x))
+
+
+def native_dtype(framework: str, name: str):
+    """The framework's dtype object for a Keras dtype name (bfloat16 included, which the
+    Array API standard does not name)."""
+    mod = shim(framework, "xp")
+    if mod is not None:
+        return mod.dtype(name)
+    return getattr(_namespace_for(framework), name)
 
 
 def dtype_of(x) -> str:
