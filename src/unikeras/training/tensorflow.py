@@ -14,9 +14,13 @@ def loss_and_grads(model, x, y, sample_weight):
         scale = model.optimizer.loss_scale_factor if model.optimizer is not None else None
         scaled = loss * scale if scale else loss
     grads = tape.gradient(scaled, [v.value for v in tv]) if tv else []
-    # Gathers (Embedding) give IndexedSlices: the written-once optimizers want dense arrays.
-    grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
-    return loss, y_pred, grads
+    return loss, y_pred, dense_gradients(grads)
+
+
+def dense_gradients(grads):
+    """Gathers (Embedding) give IndexedSlices: the written-once optimizers want dense
+    arrays. Also used by Optimizer.apply for hand-written GradientTape loops."""
+    return [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
 
 
 class Trainer:

@@ -178,8 +178,13 @@ class Optimizer(Trackable):
         if len(grads) != len(trainable_variables):
             raise ValueError(f"{type(self).__name__}.apply: got {len(grads)} gradients for "
                              f"{len(trainable_variables)} variables")
-        # Gradients may come back boxed (tf.GradientTape over Variable objects).
+        # Gradients may come back boxed (tf.GradientTape over Variable objects) or sparse
+        # (tf.IndexedSlices from gathers): the framework's trainer makes them dense.
         grads = [g._value if isinstance(g, Variable) else g for g in grads]
+        probe = next((g for g in grads if g is not None), None)
+        mod = shim(framework_of(probe), "training") if framework_of(probe) else None
+        if getattr(mod, "dense_gradients", None) is not None:
+            grads = mod.dense_gradients(grads)
         pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
         if not pairs:
             return
