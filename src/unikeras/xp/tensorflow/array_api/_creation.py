@@ -184,6 +184,8 @@ def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None):
     dt = B.as_dtype(dtype) or B.DEFAULT_FLOAT
     n_cols = n_rows if n_cols is None else n_cols
     with B.device_scope(device):
+        if isinstance(k, int) and isinstance(n_rows, int) and isinstance(n_cols, int):
+            k = builtins.min(builtins.max(k, -n_rows - 1), n_cols + 1)
         r = tf.range(n_rows, dtype=tf.int64)[:, None]
         c = tf.range(n_cols, dtype=tf.int64)[None, :]
         return tf.cast(tf.equal(c - r, k), dt)
@@ -203,7 +205,9 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None):
         raise ValueError("step must not be zero")
     with B.device_scope(device):
         if B.is_int(dt):
-            out = tf.range(int(start), int(stop), int(step), dtype=tf.int64)
+            start, stop, step = int(start), int(stop), int(step)
+            n = builtins.max(-((start - stop) // step), 0)
+            out = tf.constant(start, tf.int64) + tf.range(n, dtype=tf.int64) * tf.constant(step, tf.int64)
             return out if dt == tf.int64 else tf.cast(out, dt)
         n = builtins.max(math.ceil((stop - start) / step), 0)
         idx = tf.range(n, dtype=tf.float64)

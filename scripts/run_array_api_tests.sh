@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Run the official Array API conformance suite (data-apis/array-api-tests) against
+# unikeras.xp.tensorflow.array_api. Fetches nothing: pass the path of an existing
+# checkout of array-api-tests (with its array-api spec submodule populated).
+#
+#   scripts/run_array_api_tests.sh third_party_checkouts/array-api-tests [extra pytest args]
+#
+# Environment knobs: MAX_EXAMPLES (default 20), PYTHON (default .venv/bin/python),
+# JOBS (pytest-xdist workers, default 1).
+set -euo pipefail
+if [ $# -lt 1 ]; then
+  echo "usage: $0 PATH_TO_ARRAY_API_TESTS_CHECKOUT [pytest args...]" >&2
+  exit 2
+fi
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SUITE="$(cd "$1" && pwd)"
+shift
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+MAX_EXAMPLES="${MAX_EXAMPLES:-20}"
+JOBS="${JOBS:-1}"
+XDIST=()
+if [ "$JOBS" != "1" ]; then XDIST=(-n "$JOBS"); fi
+
+export ARRAY_API_TESTS_MODULE=unikeras.xp.tensorflow.array_api
+export ARRAY_API_TESTS_VERSION=2023.12
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
+export PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}"
+
+cd "$SUITE"
+exec "$PYTHON" -m pytest array_api_tests/ \
+  --xfails-file "$ROOT/tests/xp/tf_array_api_xfails.txt" \
+  --max-examples="$MAX_EXAMPLES" \
+  -p no:cacheprovider --disable-warnings -q -rxXfE \
+  "${XDIST[@]}" "$@"
