@@ -13,7 +13,8 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "xp", "state", "nn_ops", "ops", "layers", "models", "training", "losses", "metrics",
     "optimizers", "callbacks", "activations", "initializers", "regularizers",
-    "constraints", "random", "utils", "backend", "config", "datasets", "saving",
+    "constraints", "random", "utils", "backend", "config", "saving",
+    "dtype_policies", "mixed_precision",
 }
 
 _ATTRS = {

@@ -198,3 +198,22 @@ def test_variable_outside_call_is_a_variable_inside_a_raw_array(framework, to_fw
     assert isinstance(p.w, keras.Variable)
     p.w.assign(np.array([2.0, 3.0], "float32"))
     np.testing.assert_allclose(xp.to_numpy(p(to_fw(np.ones((1, 2), "float32"), framework))), [[2.0, 3.0]])
+
+
+def test_config_random_backend_modules():
+    assert keras.config.floatx() == "float32" and keras.backend.epsilon() == 1e-7
+    keras.config.set_image_data_format("channels_first")
+    try:
+        assert layers.Conv2D(2, 3).data_format == "channels_first"
+    finally:
+        keras.config.set_image_data_format("channels_last")
+    with pytest.raises(ValueError, match="channels_last"):
+        keras.config.set_image_data_format("nhwc")
+    a = keras.random.normal((3,), seed=keras.random.SeedGenerator(1), framework="numpy")
+    assert a.shape == (3,)
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        assert layers.Dense(2).compute_dtype == "float16"
+    finally:
+        keras.mixed_precision.set_global_policy(None)
+    assert layers.Dense(2).compute_dtype == "float32"

@@ -1,0 +1,36 @@
+"""Keras' ``keras.config``: global settings."""
+
+from __future__ import annotations
+
+from .xp import default_framework as _default_framework
+from .xp.dtypes import epsilon, floatx, set_epsilon, set_floatx  # noqa: F401
+
+_image_data_format = ["channels_last"]
+
+
+def image_data_format() -> str:
+    return _image_data_format[0]
+
+
+def set_image_data_format(data_format: str) -> None:
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError("data_format must be 'channels_last' or 'channels_first'; received "
+                         f"{data_format!r}")
+    _image_data_format[0] = data_format
+
+
+def backend() -> str:
+    """The default framework (what NumPy data and array-less ops run on)."""
+    return _default_framework()
+
+
+def set_dtype_policy(policy) -> None:
+    from .dtype_policies import set_dtype_policy as _set
+
+    _set(policy)
+
+
+def dtype_policy():
+    from .dtype_policies import dtype_policy as _get
+
+    return _get()
