@@ -3,55 +3,11 @@ installed framework."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from unikeras import layers
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace not available yet: {e}"
-    return None
-
-
-def _skip_fw(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-
-
-@pytest.fixture(scope="module")
-def keras():
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _kn(x):
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
-
-
-def _call(layer, x, fw, **kwargs):
-    if fw == "numpy":
-        set_default_framework("numpy")
-    else:
-        x = asarray(x, framework=fw)
-        kwargs = {k: asarray(v, framework=fw) for k, v in kwargs.items()}
-    out = layer(x, **kwargs)
-    assert framework_of(out) == fw
-    return to_numpy(out)
+from unikeras.xp import asarray, set_default_framework
 
 
 RNG = np.random.default_rng(2)
@@ -77,8 +33,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
-def test_activation_layer_matches_keras(keras, any_framework, name, kwargs):
-    _skip_fw(any_framework)
+def test_activation_layer_matches_keras(keras, keras_np, run_layer, any_framework, name, kwargs):
     k = getattr(keras.layers, name)(**kwargs)
     u = getattr(layers, name)(**kwargs)
     if name == "PReLU":
@@ -88,19 +43,20 @@ def test_activation_layer_matches_keras(keras, any_framework, name, kwargs):
         k.set_weights([w])
         u.set_weights([w])
         assert u.weights[0].shape == tuple(k.weights[0].shape)
-    np.testing.assert_allclose(_call(u, X, any_framework), _kn(k(X)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(run_layer(u, X, any_framework), keras_np(k(X)),
+                               rtol=1e-5, atol=1e-6)
 
 
-def test_softmax_mask_matches_keras(keras, any_framework):
-    _skip_fw(any_framework)
+def test_softmax_mask_matches_keras(keras, keras_np, run_layer, any_framework):
     mask = RNG.uniform(size=(3, 4, 5)) > 0.3
-    want = _kn(keras.layers.Softmax()(X, mask=mask))
-    got = _call(layers.Softmax(), X, any_framework, mask=mask)
+    want = keras_np(keras.layers.Softmax()(X, mask=mask))
+    got = run_layer(layers.Softmax(), X, any_framework, mask=mask)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
     # broadcastable mask
     m2 = RNG.uniform(size=(3, 1, 5)) > 0.3
-    np.testing.assert_allclose(_call(layers.Softmax(), X, any_framework, mask=m2),
-                               _kn(keras.layers.Softmax()(X, mask=m2)), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(run_layer(layers.Softmax(), X, any_framework, mask=m2),
+                               keras_np(keras.layers.Softmax()(X, mask=m2)),
+                               rtol=1e-5, atol=1e-7)
 
 
 def test_activation_layers_on_array_api_strict():
@@ -120,7 +76,6 @@ def test_activation_layers_on_array_api_strict():
 
 def test_prelu_trains(framework):
     """PReLU's alpha gets gradients under each framework's trainer."""
-    _skip_fw(framework)
     import unikeras as uk
 
     model = uk.Sequential([layers.Input(shape=(5,)), layers.PReLU(alpha_initializer="zeros")])

@@ -3,13 +3,11 @@ output_shape, scores), dropout, configs, errors and array_api_strict."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from unikeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
+from unikeras.xp import framework_of, set_default_framework
 
 RNG = np.random.default_rng(7)
 Q = RNG.standard_normal((2, 4, 6)).astype("float32")
@@ -19,50 +17,6 @@ Q_MASK = np.array([[1, 1, 1, 0], [1, 1, 0, 0]], dtype=bool)
 V_MASK = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
 ATT_MASK = RNG.random((2, 4, 5)) > 0.4
 ATT_MASK[..., 0] = True  # no fully masked row
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace does not import yet ({e})"
-    return None
-
-
-def _prep(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-    if fw == "numpy":
-        set_default_framework("numpy")
-
-
-def _arr(a, fw):
-    return a if fw == "numpy" or not isinstance(a, np.ndarray) else asarray(a, framework=fw)
-
-
-def _np(out):
-    if isinstance(out, (list, tuple)):
-        return [_np(o) for o in out]
-    return np.asarray(to_numpy(out))
-
-
-@pytest.fixture(scope="module")
-def keras():
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _kcall(k, layer, *args, **kwargs):
-    out = layer(*args, **kwargs)
-    if isinstance(out, (list, tuple)):
-        return [k.ops.convert_to_numpy(o) for o in out]
-    return k.ops.convert_to_numpy(out)
 
 
 def _close(got, want, tol=1e-5):
@@ -88,14 +42,13 @@ _MHA_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(_MHA_CASES))
-def test_mha_matches_keras(keras, any_framework, case):
-    _prep(any_framework)
+def test_mha_matches_keras(keras, any_framework, case, keras_np, fw_arr, np_out):
     kw, args, call_kw = _MHA_CASES[case]
     kl = keras.layers.MultiHeadAttention(**kw)
     ul = MultiHeadAttention(**kw)
     kl(*args, **call_kw)
-    uargs = [_arr(a, any_framework) for a in args]
-    ucall = {k: _arr(v, any_framework) for k, v in call_kw.items()}
+    uargs = [fw_arr(a, any_framework) for a in args]
+    ucall = {k: fw_arr(v, any_framework) for k, v in call_kw.items()}
     out = ul(*uargs, **ucall)
     first = out[0] if isinstance(out, tuple) else out
     assert framework_of(first) == any_framework
@@ -104,11 +57,10 @@ def test_mha_matches_keras(keras, any_framework, case):
     ws = [RNG.uniform(-0.5, 0.5, s).astype("float32") for s in kw_shapes]
     kl.set_weights(ws)
     ul.set_weights(ws)
-    _close(_np(ul(*uargs, **ucall)), _kcall(keras, kl, *args, **call_kw))
+    _close(np_out(ul(*uargs, **ucall)), keras_np(kl(*args, **call_kw)))
 
 
-def test_mha_attention_axes_matches_keras(keras, framework):
-    _prep(framework)
+def test_mha_attention_axes_matches_keras(keras, framework, keras_np, fw_arr, np_out):
     x = RNG.standard_normal((2, 3, 4, 5)).astype("float32")
     mask = RNG.random((2, 3, 4, 3, 4)) > 0.3
     mask[..., 0, 0] = True
@@ -116,18 +68,17 @@ def test_mha_attention_axes_matches_keras(keras, framework):
         kl = keras.layers.MultiHeadAttention(2, 3, attention_axes=axes)
         ul = MultiHeadAttention(2, 3, attention_axes=axes)
         kl(x, x, **call_kw)
-        ux = _arr(x, framework)
-        ucall = {k: _arr(v, framework) for k, v in call_kw.items()}
+        ux = fw_arr(x, framework)
+        ucall = {k: fw_arr(v, framework) for k, v in call_kw.items()}
         ul(ux, ux, **ucall)
         ul.set_weights(kl.get_weights())
-        want = _kcall(keras, kl, x, x, return_attention_scores=True, **call_kw)
-        _close(_np(ul(ux, ux, return_attention_scores=True, **ucall)), want)
+        want = keras_np(kl(x, x, return_attention_scores=True, **call_kw))
+        _close(np_out(ul(ux, ux, return_attention_scores=True, **ucall)), want)
 
 
-def test_mha_masks_from_embedding(framework):
+def test_mha_masks_from_embedding(framework, fw_arr, np_out):
     """Query/value masks from Embedding(mask_zero=True) reach MHA in a Functional model,
     as attention_mask = query_mask[:, :, None] & value_mask[:, None, :]."""
-    _prep(framework)
     from unikeras.layers import Embedding, Input
     from unikeras.models import Model
 
@@ -136,24 +87,23 @@ def test_mha_masks_from_embedding(framework):
     emb = Embedding(8, 6, mask_zero=True)
     mha = MultiHeadAttention(2, 3)
     model = Model(inp, mha(emb(inp), emb(inp)))
-    out = _np(model(_arr(tokens, framework)))
-    e = emb(_arr(tokens, framework))
+    out = np_out(model(fw_arr(tokens, framework)))
+    e = emb(fw_arr(tokens, framework))
     m = tokens != 0
-    direct = _np(mha(e, e, attention_mask=_arr(m[:, :, None] & m[:, None, :], framework)))
+    direct = np_out(mha(e, e, attention_mask=fw_arr(m[:, :, None] & m[:, None, :], framework)))
     np.testing.assert_allclose(out, direct, rtol=1e-5, atol=1e-6)
 
 
-def test_mha_dropout_and_grad(framework):
-    _prep(framework)
+def test_mha_dropout_and_grad(framework, fw_arr, np_out):
     layer = MultiHeadAttention(2, 3, dropout=0.5, seed=3)
-    q = _arr(Q, framework)
-    a = _np(layer(q, q))
-    np.testing.assert_allclose(_np(layer(q, q, training=False)), a, rtol=1e-6)
-    b = _np(layer(q, q, training=True))
+    q = fw_arr(Q, framework)
+    a = np_out(layer(q, q))
+    np.testing.assert_allclose(np_out(layer(q, q, training=False)), a, rtol=1e-6)
+    b = np_out(layer(q, q, training=True))
     assert np.all(np.isfinite(b)) and not np.allclose(a, b)
 
 
-def test_mha_symbolic_and_config():
+def test_mha_symbolic_and_config(np_out):
     from unikeras.layers import Input
     from unikeras.models import Model
 
@@ -167,13 +117,13 @@ def test_mha_symbolic_and_config():
     assert len(layer.losses) == 4
     model = Model([q, v], out)
     set_default_framework("numpy")
-    y = _np(model([Q, V]))
+    y = np_out(model([Q, V]))
     assert y.shape == (2, 4, 7)
     clone = MultiHeadAttention.from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
     clone(Q, V)
     clone.set_weights(layer.get_weights())
-    np.testing.assert_allclose(_np(clone(Q, V)), _np(layer(Q, V)), rtol=1e-6)
+    np.testing.assert_allclose(np_out(clone(Q, V)), np_out(layer(Q, V)), rtol=1e-6)
 
 
 def test_mha_errors():
@@ -194,43 +144,36 @@ def test_mha_errors():
 @pytest.mark.parametrize("kw", [{}, {"use_scale": True}, {"score_mode": "concat"},
                                 {"score_mode": "concat", "use_scale": True}],
                          ids=["dot", "dot_scale", "concat", "concat_scale"])
-def test_attention_matches_keras(keras, any_framework, kw):
-    _prep(any_framework)
+def test_attention_matches_keras(keras, any_framework, kw, keras_np, fw_arr, np_out):
     q = RNG.standard_normal((2, 4, 3)).astype("float32")
     kl, ul = keras.layers.Attention(**kw), Attention(**kw)
     kl([q, V])
-    ul([_arr(q, any_framework), _arr(V, any_framework)])
+    ul(fw_arr([q, V], any_framework))
     ws = [np.asarray(RNG.uniform(0.5, 1.5), "float32").reshape(()) for _ in kl.get_weights()]
     kl.set_weights(ws)
     ul.set_weights(ws)
     for call_kw in (dict(mask=[Q_MASK, V_MASK], return_attention_scores=True),
                     dict(use_causal_mask=True, return_attention_scores=True),
                     dict(mask=[None, V_MASK])):
-        ucall = dict(call_kw)
-        if "mask" in ucall:
-            ucall["mask"] = [None if m is None else _arr(m, any_framework)
-                             for m in call_kw["mask"]]
-        want = _kcall(keras, kl, [q, V, V * 0.5], **call_kw)
-        got = _np(ul([_arr(q, any_framework), _arr(V, any_framework),
-                      _arr(V * 0.5, any_framework)], **ucall))
+        ucall = {k: fw_arr(v, any_framework) for k, v in call_kw.items()}
+        want = keras_np(kl([q, V, V * 0.5], **call_kw))
+        got = np_out(ul(fw_arr([q, V, V * 0.5], any_framework), **ucall))
         _close(got, want)
 
 
-def test_additive_attention_matches_keras(keras, framework):
-    _prep(framework)
+def test_additive_attention_matches_keras(keras, framework, keras_np, fw_arr, np_out):
     q = RNG.standard_normal((2, 4, 3)).astype("float32")
     kl, ul = keras.layers.AdditiveAttention(), AdditiveAttention()
     kl([q, V])
-    ul([_arr(q, framework), _arr(V, framework)])
+    ul(fw_arr([q, V], framework))
     ul.set_weights(kl.get_weights())
-    want = _kcall(keras, kl, [q, V], mask=[Q_MASK, V_MASK], return_attention_scores=True)
-    got = _np(ul([_arr(q, framework), _arr(V, framework)],
-                 mask=[_arr(Q_MASK, framework), _arr(V_MASK, framework)],
-                 return_attention_scores=True))
+    want = keras_np(kl([q, V], mask=[Q_MASK, V_MASK], return_attention_scores=True))
+    got = np_out(ul(fw_arr([q, V], framework), mask=fw_arr([Q_MASK, V_MASK], framework),
+                    return_attention_scores=True))
     _close(got, want)
 
 
-def test_attention_config_errors_and_dropout():
+def test_attention_config_errors_and_dropout(np_out):
     set_default_framework("numpy")
     layer = Attention(use_scale=True, score_mode="concat", dropout=0.3, seed=1)
     clone = Attention.from_config(layer.get_config())
@@ -240,17 +183,17 @@ def test_attention_config_errors_and_dropout():
     with pytest.raises(ValueError, match="list of inputs"):
         Attention()(Q)
     q = Q[..., :3]
-    a = _np(layer([q, V]))
-    b = _np(layer([q, V], training=True))
+    a = np_out(layer([q, V]))
+    b = np_out(layer([q, V], training=True))
     assert not np.allclose(a, b)
 
 
-def test_array_api_strict():
+def test_array_api_strict(np_out):
     import array_api_strict as xps
 
     set_default_framework("numpy")
     mha = MultiHeadAttention(2, 3, attention_axes=None)
-    ref = _np(mha(Q, V, attention_mask=ATT_MASK, return_attention_scores=True))
+    ref = np_out(mha(Q, V, attention_mask=ATT_MASK, return_attention_scores=True))
     got = mha(xps.asarray(Q), xps.asarray(V), attention_mask=xps.asarray(ATT_MASK),
               return_attention_scores=True)
     assert type(got[0]).__module__.startswith("array_api_strict")
@@ -258,7 +201,7 @@ def test_array_api_strict():
         np.testing.assert_allclose(np.asarray(g._array), r, rtol=1e-5, atol=1e-6)
     att = Attention(use_scale=True)
     q = Q[..., :3]
-    ref = _np(att([q, V], mask=[Q_MASK, V_MASK], use_causal_mask=True))
+    ref = np_out(att([q, V], mask=[Q_MASK, V_MASK], use_causal_mask=True))
     got = att([xps.asarray(q), xps.asarray(V)], mask=[xps.asarray(Q_MASK),
                                                        xps.asarray(V_MASK)],
               use_causal_mask=True)

@@ -3,57 +3,11 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from unikeras import layers
 from unikeras.models import Sequential
-from unikeras.xp import to_numpy
-
-_NEEDED = ("reshape", "permute_dims", "concat", "broadcast_to", "zeros_like")
-
-
-def _tf_missing():
-    try:
-        import unikeras.xp.tensorflow.array_api as ns
-    except ImportError as e:
-        return f"TensorFlow Array API namespace not available yet: {e}"
-    lacking = [f for f in _NEEDED if not hasattr(ns, f)]
-    return f"TensorFlow Array API namespace lacks {lacking} yet" if lacking else None
-
-
-def _skip_fw(fw):
-    if fw == "tensorflow" and _tf_missing():
-        pytest.skip(_tf_missing())
-
-
-@pytest.fixture(scope="module")
-def keras():
-    # Keras fixes its backend at import; set it only for the import so that unikeras'
-    # default framework (which also honours KERAS_BACKEND) is left alone.
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _call(layer, x, fw):
-    from unikeras.xp import asarray, framework_of, set_default_framework
-
-    if fw == "numpy":
-        set_default_framework("numpy")
-        out = layer(x)
-    else:
-        out = layer(asarray(x, framework=fw))
-    assert framework_of(out) == fw
-    return to_numpy(out)
-
 
 CASES = [
     ("Conv1D", {"filters": 4, "kernel_size": 3}, (2, 7, 3)),
@@ -141,8 +95,7 @@ def references(keras):
 
 
 @pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
-def test_matches_keras_on_every_framework(index, references, any_framework):
-    _skip_fw(any_framework)
+def test_matches_keras_on_every_framework(index, references, any_framework, run_layer):
     name, kwargs, shape = CASES[index]
     ref, weights, klayer = references[index]
     layer = getattr(layers, name)(**kwargs)
@@ -151,7 +104,7 @@ def test_matches_keras_on_every_framework(index, references, any_framework):
     assert [v.path.rpartition("/")[2] for v in layer.weights] == \
         [v.path.rpartition("/")[2] for v in klayer.weights]
     layer.set_weights(weights)
-    out = _call(layer, _input(shape), any_framework)
+    out = run_layer(layer, _input(shape), any_framework)
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)
 
 
@@ -192,8 +145,7 @@ def test_shapes_and_config(index, keras):
             assert cfg[k] == (tuple(v) if isinstance(v, list) else v), (k, cfg[k], v)
 
 
-def test_sequential_cnn(any_framework):
-    _skip_fw(any_framework)
+def test_sequential_cnn(any_framework, run_layer):
     model = Sequential([
         layers.Input(shape=(8, 8, 1)),
         layers.Conv2D(4, 3, padding="same", activation="relu"),
@@ -203,18 +155,17 @@ def test_sequential_cnn(any_framework):
     ])
     assert [tuple(w.shape) for w in model.get_weights()] == [
         (3, 3, 1, 4), (4,), (3, 3, 4, 1), (1, 1, 4, 6), (6,)]
-    out = _call(model, _input((2, 8, 8, 1)), any_framework)
+    out = run_layer(model, _input((2, 8, 8, 1)), any_framework)
     assert out.shape == (2, 6)
 
 
-def test_causal_conv_is_causal(any_framework):
-    _skip_fw(any_framework)
+def test_causal_conv_is_causal(any_framework, run_layer):
     layer = layers.Conv1D(2, 3, padding="causal", dilation_rate=2)
     x = _input((1, 9, 2))
-    base = _call(layer, x, any_framework)
+    base = run_layer(layer, x, any_framework)
     x2 = x.copy()
     x2[0, 6:] += 1.0
-    moved = _call(layer, x2, any_framework)
+    moved = run_layer(layer, x2, any_framework)
     np.testing.assert_allclose(base[0, :6], moved[0, :6], rtol=1e-6)
     assert not np.allclose(base[0, 6:], moved[0, 6:])
 

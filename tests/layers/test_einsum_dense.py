@@ -3,45 +3,12 @@ numpy.einsum, on every installed framework."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from unikeras import layers
 from unikeras.layers.einsum_dense import einsum2
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace not available yet: {e}"
-    return None
-
-
-def _skip_fw(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-
-
-@pytest.fixture(scope="module")
-def keras():
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _kn(x):
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
+from unikeras.xp import asarray, set_default_framework, to_numpy
 
 
 RNG = np.random.default_rng(6)
@@ -63,8 +30,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("eq,out,bias,shape", CASES, ids=[c[0] for c in CASES])
-def test_einsum_dense_matches_keras(keras, any_framework, eq, out, bias, shape):
-    _skip_fw(any_framework)
+def test_einsum_dense_matches_keras(keras, any_framework, eq, out, bias, shape, keras_np,
+                                    run_layer):
     x = RNG.normal(size=shape).astype("float32")
     k = keras.layers.EinsumDense(eq, output_shape=out, bias_axes=bias, activation="relu")
     k.build(shape)
@@ -74,15 +41,9 @@ def test_einsum_dense_matches_keras(keras, any_framework, eq, out, bias, shape):
     u.build(shape)
     assert [w.shape for w in u.weights] == [tuple(w.shape) for w in k.weights]
     u.set_weights(ws)
-    if any_framework == "numpy":
-        set_default_framework("numpy")
-        xx = x
-    else:
-        xx = asarray(x, framework=any_framework)
-    y = u(xx)
-    assert framework_of(y) == any_framework
-    want = _kn(k(x))
-    np.testing.assert_allclose(to_numpy(y), want, rtol=1e-5, atol=1e-5)
+    y = run_layer(u, x, any_framework)
+    want = keras_np(k(x))
+    np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-5)
     assert u.compute_output_shape((None,) + shape[1:]) == tuple(k.compute_output_shape((None,) + shape[1:]))
 
 
@@ -98,19 +59,14 @@ def test_einsum_dense_matches_keras(keras, any_framework, eq, out, bias, shape):
     ("ab,cd->abcd", (2, 3), (4, 5)),                     # outer product
     ("abc,cde->a", (2, 3, 4), (4, 2, 2)),                # kernel-only axes summed
 ])
-def test_einsum2_matches_numpy(any_framework, eq, xs, ws):
-    _skip_fw(any_framework)
+def test_einsum2_matches_numpy(any_framework, eq, xs, ws, fw_arr):
     x = RNG.normal(size=xs).astype("float32")
     w = RNG.normal(size=ws).astype("float32")
-    if any_framework == "numpy":
-        got = einsum2(eq, x, w)
-    else:
-        got = einsum2(eq, asarray(x, framework=any_framework), asarray(w, framework=any_framework))
+    got = einsum2(eq, fw_arr(x, any_framework), fw_arr(w, any_framework))
     np.testing.assert_allclose(to_numpy(got), np.einsum(eq, x, w), rtol=1e-5, atol=1e-5)
 
 
 def test_einsum_dense_gradients_and_strict(framework):
-    _skip_fw(framework)
     import unikeras as uk
 
     model = uk.Sequential([layers.Input(shape=(3, 4)),

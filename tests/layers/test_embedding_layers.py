@@ -3,60 +3,19 @@ through Sequential and Functional models."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 import unikeras as uk
 from unikeras import layers
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace not available yet: {e}"
-    return None
-
-
-def _skip_fw(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-
-
-@pytest.fixture(scope="module")
-def keras():
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _kn(x):
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
-
-
-def _fw(x, fw):
-    if fw == "numpy":
-        set_default_framework("numpy")
-        return x
-    return asarray(x, framework=fw)
+from unikeras.xp import asarray, to_numpy
 
 
 RNG = np.random.default_rng(4)
 IDS = np.array([[1, 5, 0, 0], [3, 9, 2, 0], [0, 0, 0, 0]], dtype="int64")
 
 
-def test_embedding_matches_keras(keras, any_framework):
-    _skip_fw(any_framework)
+def test_embedding_matches_keras(keras, any_framework, keras_np, run_layer, fw_arr):
     k = keras.layers.Embedding(10, 3, mask_zero=True)
     k.build()
     w = RNG.normal(size=(10, 3)).astype("float32")
@@ -64,13 +23,11 @@ def test_embedding_matches_keras(keras, any_framework):
     u = layers.Embedding(10, 3, mask_zero=True)
     u.build()
     u.set_weights([w])
-    ids = _fw(IDS, any_framework)
-    out = u(ids)
-    assert framework_of(out) == any_framework
-    np.testing.assert_allclose(to_numpy(out), _kn(k(IDS)), rtol=1e-6)
-    np.testing.assert_array_equal(to_numpy(u.compute_mask(ids)), _kn(k.compute_mask(IDS)))
+    np.testing.assert_allclose(run_layer(u, IDS, any_framework), keras_np(k(IDS)), rtol=1e-6)
+    ids = fw_arr(IDS, any_framework)
+    np.testing.assert_array_equal(to_numpy(u.compute_mask(ids)), keras_np(k.compute_mask(IDS)))
     # float ids are cast to int like Keras
-    np.testing.assert_allclose(to_numpy(u(_fw(IDS.astype("float32"), any_framework))), w[IDS])
+    np.testing.assert_allclose(to_numpy(u(fw_arr(IDS.astype("float32"), any_framework))), w[IDS])
     assert u.compute_output_shape((None, 4)) == (None, 4, 3)
 
 
@@ -86,7 +43,6 @@ def test_embedding_defaults_and_weights_arg():
 
 
 def test_embedding_gradients_are_scattered(framework):
-    _skip_fw(framework)
     model = uk.Sequential([layers.Input(shape=(3,), dtype="int64"),
                            layers.Embedding(5, 2, embeddings_initializer="zeros")])
     model.compile(optimizer=uk.optimizers.SGD(learning_rate=1.0), loss="mse")
@@ -101,23 +57,21 @@ def test_embedding_gradients_are_scattered(framework):
     np.testing.assert_array_equal(w[[0, 3, 4]], 0)
 
 
-def test_masking_matches_keras(keras, any_framework):
-    _skip_fw(any_framework)
+def test_masking_matches_keras(keras, any_framework, keras_np, run_layer, fw_arr):
     x = RNG.normal(size=(2, 4, 3)).astype("float32")
     x[0, 1] = 0.0
     x[1, 3] = 0.0
     x[1, 2, 0] = 0.0  # one zero feature only: not masked
     u = layers.Masking()
-    xx = _fw(x, any_framework)
-    out = u(xx)
-    assert framework_of(out) == any_framework
+    out = run_layer(u, x, any_framework)
     k = keras.layers.Masking()
-    np.testing.assert_allclose(to_numpy(out), _kn(k(x)))
-    np.testing.assert_array_equal(to_numpy(u.compute_mask(xx)), _kn(k.compute_mask(x)))
+    np.testing.assert_allclose(out, keras_np(k(x)))
+    xx = fw_arr(x, any_framework)
+    np.testing.assert_array_equal(to_numpy(u.compute_mask(xx)), keras_np(k.compute_mask(x)))
     y = np.full((1, 3, 2), 5.0, "float32")
     y[0, 1, 1] = 1.0
-    np.testing.assert_array_equal(to_numpy(layers.Masking(mask_value=5.0).compute_mask(_fw(y, any_framework))),
-                                  [[False, True, False]])
+    mask5 = layers.Masking(mask_value=5.0).compute_mask(fw_arr(y, any_framework))
+    np.testing.assert_array_equal(to_numpy(mask5), [[False, True, False]])
 
 
 class _MaskProbe(layers.Layer):
@@ -135,7 +89,6 @@ class _MaskProbe(layers.Layer):
 
 
 def test_masks_route_through_models(framework):
-    _skip_fw(framework)
     ids = np.array([[2, 3, 0], [4, 0, 0]], "int64")
     emb = layers.Embedding(6, 2, embeddings_initializer="ones", mask_zero=True)
     probe = _MaskProbe()

@@ -2,57 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 import unikeras as uk
 from unikeras import layers
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace not available yet: {e}"
-    return None
-
-
-def _skip_fw(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-
-
-@pytest.fixture(scope="module")
-def keras():
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _kn(x):
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
-
-
-def _call(layer, xs, fw, **kwargs):
-    if fw == "numpy":
-        set_default_framework("numpy")
-    else:
-        xs = [asarray(x, framework=fw) for x in xs]
-        kwargs = {k: [asarray(m, framework=fw) for m in v] if isinstance(v, list) else v
-                  for k, v in kwargs.items()}
-    out = layer(xs, **kwargs)
-    assert framework_of(out) == fw
-    return to_numpy(out)
+from unikeras.xp import asarray, set_default_framework, to_numpy
 
 
 RNG = np.random.default_rng(1)
@@ -77,21 +32,19 @@ CASES = [
 
 @pytest.mark.parametrize("name,kwargs,shapes", CASES,
                          ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(CASES)])
-def test_merge_matches_keras(keras, any_framework, name, kwargs, shapes):
-    _skip_fw(any_framework)
+def test_merge_matches_keras(keras, any_framework, name, kwargs, shapes, keras_np, run_layer):
     xs = [RNG.normal(size=s).astype("float32") for s in shapes]
-    want = _kn(getattr(keras.layers, name)(**kwargs)(xs))
+    want = keras_np(getattr(keras.layers, name)(**kwargs)(xs))
     u = getattr(layers, name)(**kwargs)
-    got = _call(u, xs, any_framework)
+    got = run_layer(u, xs, any_framework)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert tuple(u.compute_output_shape([tuple(s) for s in shapes])) == want.shape
 
 
 @pytest.mark.parametrize("name", ["Maximum", "Minimum", "Multiply"])
-def test_masked_merge_matches_keras(keras, framework, name):
+def test_masked_merge_matches_keras(keras, framework, name, keras_np, run_layer, fw_arr):
     """Masked entries are ignored like Keras' (its masks ride on the tensors; ours are
     passed as ``mask=[...]``, as a Functional model does)."""
-    _skip_fw(framework)
     from keras.src import backend as kb
 
     xs = [RNG.normal(size=(2, 4, 3)).astype("float32") for _ in range(2)]
@@ -100,12 +53,11 @@ def test_masked_merge_matches_keras(keras, framework, name):
     kxs = [keras.ops.convert_to_tensor(x) for x in xs]
     for t, m in zip(kxs, masks):
         kb.set_keras_mask(t, keras.ops.convert_to_tensor(m))
-    want = _kn(getattr(keras.layers, name)()(kxs))
-    got = _call(getattr(layers, name)(), xs, framework, mask=masks)
+    want = keras_np(getattr(keras.layers, name)()(kxs))
+    got = run_layer(getattr(layers, name)(), xs, framework, mask=masks)
     np.testing.assert_allclose(got, want, rtol=1e-6)
     u = getattr(layers, name)()
-    out_mask = to_numpy(u.compute_mask([asarray(x, framework=framework) for x in xs],
-                                       [asarray(m, framework=framework) for m in masks]))
+    out_mask = to_numpy(u.compute_mask(fw_arr(xs, framework), fw_arr(masks, framework)))
     np.testing.assert_array_equal(out_mask, masks[0] | masks[1])
 
 
@@ -120,7 +72,6 @@ def test_concatenate_mask():
 
 
 def test_merge_in_functional_model_on_every_framework(framework):
-    _skip_fw(framework)
     a = layers.Input(shape=(3,))
     b = layers.Input(shape=(3,))
     s = layers.add([a, b])
@@ -152,7 +103,6 @@ def test_merge_runs_on_array_api_strict():
 
 
 def test_merge_gradients_flow(framework):
-    _skip_fw(framework)
     from unikeras import ops
 
     def f(a, b):

@@ -5,56 +5,11 @@ UnitNormalization."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from unikeras import layers
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace not available yet: {e}"
-    return None
-
-
-def _skip_fw(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-
-
-@pytest.fixture(scope="module")
-def keras():
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _kn(x):
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
-
-
-def _call(layer, x, fw, **kwargs):
-    if fw == "numpy":
-        set_default_framework("numpy")
-        out = layer(x, **kwargs)
-    else:
-        kwargs = {k: asarray(v, framework=fw) if isinstance(v, np.ndarray) else v
-                  for k, v in kwargs.items()}
-        out = layer(asarray(x, framework=fw), **kwargs)
-    assert framework_of(out) == fw
-    return to_numpy(out)
+from unikeras.xp import asarray, set_default_framework, to_numpy
 
 
 def _randomize(klayer, rng):
@@ -68,8 +23,7 @@ RNG = np.random.default_rng(0)
 
 # ------------------------------------------------------------------- BatchNormalization
 @pytest.mark.parametrize("axis,shape", [(-1, (6, 4)), (1, (3, 4, 5)), (-1, (2, 3, 3, 2))])
-def test_batchnorm_matches_keras(keras, any_framework, axis, shape):
-    _skip_fw(any_framework)
+def test_batchnorm_matches_keras(keras, any_framework, axis, shape, keras_np, run_layer):
     x = (RNG.normal(size=shape) * 3 + 1).astype("float32")
     k = keras.layers.BatchNormalization(axis=axis, momentum=0.8)
     k.build(shape)
@@ -78,13 +32,13 @@ def test_batchnorm_matches_keras(keras, any_framework, axis, shape):
     u.build(shape)
     u.set_weights(ws)
     # inference: moving statistics
-    np.testing.assert_allclose(_call(u, x, any_framework, training=False),
-                               _kn(k(x, training=False)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(run_layer(u, x, any_framework, training=False),
+                               keras_np(k(x, training=False)), rtol=1e-5, atol=1e-5)
     # training: batch statistics, and the moving statistics move like Keras'
-    np.testing.assert_allclose(_call(u, x, any_framework, training=True),
-                               _kn(k(x, training=True)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(run_layer(u, x, any_framework, training=True),
+                               keras_np(k(x, training=True)), rtol=1e-5, atol=1e-5)
     for got, want in zip(u.get_weights(), k.get_weights()):
-        np.testing.assert_allclose(got, _kn(want), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got, keras_np(want), rtol=1e-5, atol=1e-6)
     assert not np.allclose(u.get_weights()[2], ws[2])
 
 
@@ -98,8 +52,7 @@ def test_batchnorm_weights_order_and_flags(keras):
     assert [w.trainable for w in u.weights] == [True, False, False]
 
 
-def test_batchnorm_masked_training_matches_keras(keras, framework):
-    _skip_fw(framework)
+def test_batchnorm_masked_training_matches_keras(keras, framework, keras_np, run_layer):
     x = RNG.normal(size=(3, 5, 4)).astype("float32")
     mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], dtype=bool)
     k = keras.layers.BatchNormalization(momentum=0.5)
@@ -107,27 +60,26 @@ def test_batchnorm_masked_training_matches_keras(keras, framework):
     u = layers.BatchNormalization(momentum=0.5)
     u.build(x.shape)
     u.set_weights(k.get_weights())
-    np.testing.assert_allclose(_call(u, x, framework, training=True, mask=mask),
-                               _kn(k(x, training=True, mask=mask)), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(u.get_weights()[2], _kn(k.moving_mean), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(u.get_weights()[3], _kn(k.moving_variance), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(run_layer(u, x, framework, training=True, mask=mask),
+                               keras_np(k(x, training=True, mask=mask)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(u.get_weights()[2], keras_np(k.moving_mean), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(u.get_weights()[3], keras_np(k.moving_variance), rtol=1e-5,
+                               atol=1e-6)
 
 
-def test_batchnorm_not_trainable_uses_moving_stats(framework):
-    _skip_fw(framework)
+def test_batchnorm_not_trainable_uses_moving_stats(framework, run_layer):
     x = RNG.normal(size=(4, 3)).astype("float32") + 5
     u = layers.BatchNormalization()
     u.build(x.shape)
     u.trainable = False
     before = u.get_weights()
-    out = _call(u, x, framework, training=True)
+    out = run_layer(u, x, framework, training=True)
     np.testing.assert_allclose(out, x / np.sqrt(1 + 1e-3), rtol=1e-5)
     for a, b in zip(before, u.get_weights()):
         np.testing.assert_array_equal(a, b)
 
 
 def test_batchnorm_stateless_call_returns_new_statistics(framework):
-    _skip_fw(framework)
     x = RNG.normal(size=(8, 3)).astype("float32") + 2
     u = layers.BatchNormalization(momentum=0.5)
     u.build(x.shape)
@@ -152,8 +104,6 @@ def test_batchnorm_fit_updates_moving_stats_on_every_trainer():
     results = {}
     init = None
     for fw in installed_frameworks():
-        if fw == "tensorflow" and _tf_reason():
-            continue
         model = uk.Sequential([layers.Input(shape=(4,)), layers.Dense(3),
                                layers.BatchNormalization(momentum=0.9), layers.Dense(1)])
         if init is None:
@@ -206,8 +156,7 @@ NORM_CASES = [
 
 @pytest.mark.parametrize("name,kwargs,shape", NORM_CASES,
                          ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(NORM_CASES)])
-def test_norm_matches_keras(keras, any_framework, name, kwargs, shape):
-    _skip_fw(any_framework)
+def test_norm_matches_keras(keras, any_framework, name, kwargs, shape, keras_np, run_layer):
     x = (RNG.normal(size=shape) * 2 + 0.5).astype("float32")
     k = getattr(keras.layers, name)(**kwargs)
     k.build(shape)
@@ -216,11 +165,11 @@ def test_norm_matches_keras(keras, any_framework, name, kwargs, shape):
     u.build(shape)
     u.set_weights(ws)
     assert [w.shape for w in u.weights] == [tuple(w.shape) for w in k.weights]
-    np.testing.assert_allclose(_call(u, x, any_framework), _kn(k(x)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(run_layer(u, x, any_framework), keras_np(k(x)),
+                               rtol=1e-5, atol=1e-5)
 
 
-def test_layernorm_rms_scaling_matches_keras(keras, framework):
-    _skip_fw(framework)
+def test_layernorm_rms_scaling_matches_keras(keras, framework, keras_np, run_layer):
     x = RNG.normal(size=(3, 4)).astype("float32") + 1
     with pytest.warns(UserWarning):
         k = keras.layers.LayerNormalization(rms_scaling=True)
@@ -230,14 +179,13 @@ def test_layernorm_rms_scaling_matches_keras(keras, framework):
         u = layers.LayerNormalization(rms_scaling=True)
     u.build(x.shape)
     u.set_weights(ws)
-    np.testing.assert_allclose(_call(u, x, framework), _kn(k(x)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(run_layer(u, x, framework), keras_np(k(x)), rtol=1e-5, atol=1e-5)
 
 
-def test_layernorm_half_precision_computes_in_float32(framework):
-    _skip_fw(framework)
+def test_layernorm_half_precision_computes_in_float32(framework, run_layer):
     x = (RNG.normal(size=(2, 8)) * 100).astype("float16")
     u = layers.LayerNormalization(dtype="float16")
-    out = _call(u, x, framework)
+    out = run_layer(u, x, framework)
     assert out.dtype == np.float16
     x64 = x.astype(np.float64)
     ref = (x64 - x64.mean(-1, keepdims=True)) / np.sqrt(x64.var(-1, keepdims=True) + 1e-3)

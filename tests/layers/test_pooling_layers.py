@@ -2,64 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
-from unikeras import layers, nn_ops
+from unikeras import layers
 from unikeras.models import Sequential
 from unikeras.xp import to_numpy
-
-_NEEDED = ("reshape", "permute_dims", "max", "mean", "sum", "where", "zeros_like")
-
-
-def _tf_missing():
-    try:
-        import unikeras.xp.tensorflow.array_api as ns
-    except ImportError as e:
-        return f"TensorFlow Array API namespace not available yet: {e}"
-    lacking = [f for f in _NEEDED if not hasattr(ns, f)]
-    return f"TensorFlow Array API namespace lacks {lacking} yet" if lacking else None
-
-
-def _skip_fw(fw):
-    if fw == "tensorflow" and _tf_missing():
-        pytest.skip(_tf_missing())
-
-
-def _skip_op(name):
-    op = {"Max": "max_pool", "Ave": "average_pool"}.get(name[:3])
-    if op and not hasattr(nn_ops, op):
-        pytest.skip(f"unikeras.nn_ops.{op} does not exist yet (nn_ops engineer)")
-
-
-@pytest.fixture(scope="module")
-def keras():
-    # Keras fixes its backend at import; set it only for the import so that unikeras'
-    # default framework (which also honours KERAS_BACKEND) is left alone.
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _call(layer, x, fw, **kwargs):
-    from unikeras.xp import asarray, framework_of, set_default_framework
-
-    if fw == "numpy":
-        set_default_framework("numpy")
-        out = layer(x, **kwargs)
-    else:
-        kwargs = {k: asarray(v, framework=fw) for k, v in kwargs.items()}
-        out = layer(asarray(x, framework=fw), **kwargs)
-    assert framework_of(out) == fw
-    return to_numpy(out)
-
 
 CASES = [
     ("MaxPooling1D", {}, (2, 7, 3)),
@@ -92,13 +40,11 @@ def _input(shape, seed=0):
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_matches_keras_on_every_framework(case, keras, any_framework):
-    _skip_fw(any_framework)
+def test_matches_keras_on_every_framework(case, keras, any_framework, run_layer):
     name, kwargs, shape = case
-    _skip_op(name)
     x = _input(shape)
     ref = np.asarray(getattr(keras.layers, name)(**kwargs)(x))
-    out = _call(getattr(layers, name)(**kwargs), x, any_framework)
+    out = run_layer(getattr(layers, name)(**kwargs), x, any_framework)
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
 
 
@@ -107,7 +53,6 @@ def test_runs_on_array_api_strict(case):
     import array_api_strict as xps
 
     name, kwargs, shape = case
-    _skip_op(name)
     x = _input(shape, seed=1)
     from unikeras.xp import set_default_framework
 
@@ -151,20 +96,18 @@ def test_sequential_unknown_spatial_dims():
 
 
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
-def test_global_average_pooling1d_mask(keras, any_framework, data_format):
-    _skip_fw(any_framework)
+def test_global_average_pooling1d_mask(keras, any_framework, data_format, run_layer):
     shape = (3, 5, 2) if data_format == "channels_last" else (3, 2, 5)
     x = _input(shape)
     mask = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 0, 1], [1, 1, 1, 1, 1]], dtype=bool)
     ref = np.asarray(keras.layers.GlobalAveragePooling1D(data_format=data_format)(x, mask=mask))
-    out = _call(layers.GlobalAveragePooling1D(data_format=data_format), x, any_framework,
-                mask=mask)
+    out = run_layer(layers.GlobalAveragePooling1D(data_format=data_format), x, any_framework,
+                    mask=mask)
     np.testing.assert_allclose(out, ref, rtol=1e-6, atol=1e-6)
 
 
-def test_global_average_pooling1d_mask_from_embedding_like_layer(any_framework):
+def test_global_average_pooling1d_mask_from_embedding_like_layer(any_framework, run_layer):
     # A mask produced upstream in a Sequential model reaches the pooling layer.
-    _skip_fw(any_framework)
     from unikeras.layers import Layer
     from unikeras.xp import namespace
 
@@ -183,7 +126,7 @@ def test_global_average_pooling1d_mask_from_embedding_like_layer(any_framework):
     x = _input((2, 4, 3))
     x[0, 2:] = 0
     model = Sequential([layers.Input(shape=(4, 3)), Masker(), layers.GlobalAveragePooling1D()])
-    out = _call(model, x, any_framework)
+    out = run_layer(model, x, any_framework)
     np.testing.assert_allclose(out[0], x[0, :2].mean(axis=0), rtol=1e-6)
     np.testing.assert_allclose(out[1], x[1].mean(axis=0), rtol=1e-6)
 

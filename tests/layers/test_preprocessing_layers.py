@@ -3,54 +3,11 @@ Keras 3, on every installed framework."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from unikeras import layers
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace not available yet: {e}"
-    return None
-
-
-def _skip_fw(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-
-
-@pytest.fixture(scope="module")
-def keras():
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _kn(x):
-    from keras import ops
-
-    return np.asarray(ops.convert_to_numpy(x))
-
-
-def _run(layer, x, fw, **kw):
-    if fw == "numpy":
-        set_default_framework("numpy")
-        out = layer(x, **kw)
-    else:
-        out = layer(asarray(x, framework=fw), **kw)
-    assert framework_of(out) == fw
-    return to_numpy(out)
+from unikeras.xp import asarray, set_default_framework
 
 
 RNG = np.random.default_rng(5)
@@ -59,15 +16,15 @@ X = (RNG.normal(size=(6, 4, 3)) * 3 + 2).astype("float32")
 
 @pytest.mark.parametrize("kwargs", [{"scale": 1 / 255.0}, {"scale": 2.0, "offset": -1.0},
                                     {"scale": [1.0, 2.0, 3.0], "offset": [0.0, 1.0, -1.0]}])
-def test_rescaling_matches_keras(keras, any_framework, kwargs):
-    _skip_fw(any_framework)
-    want = _kn(keras.layers.Rescaling(**kwargs)(X))
+def test_rescaling_matches_keras(keras, any_framework, kwargs, keras_np, run_layer):
+    want = keras_np(keras.layers.Rescaling(**kwargs)(X))
     layer = layers.Rescaling(**kwargs)
-    np.testing.assert_allclose(_run(layer, X, any_framework), want, rtol=1e-6)
-    np.testing.assert_allclose(_run(layer, X, any_framework), want, rtol=1e-6)  # cached consts
+    np.testing.assert_allclose(run_layer(layer, X, any_framework), want, rtol=1e-6)
+    # again: cached constants
+    np.testing.assert_allclose(run_layer(layer, X, any_framework), want, rtol=1e-6)
     xi = (X * 10).astype("uint8")
-    np.testing.assert_allclose(_run(layers.Rescaling(**kwargs), xi, any_framework),
-                               _kn(keras.layers.Rescaling(**kwargs)(xi)), rtol=1e-6)
+    np.testing.assert_allclose(run_layer(layers.Rescaling(**kwargs), xi, any_framework),
+                               keras_np(keras.layers.Rescaling(**kwargs)(xi)), rtol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -76,29 +33,28 @@ def test_rescaling_matches_keras(keras, any_framework, kwargs):
     {"axis": -1, "mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0], "invert": True},
     {"axis": (1, 2), "mean": 0.5, "variance": 2.0},
 ])
-def test_normalization_given_stats_matches_keras(keras, any_framework, kwargs):
-    _skip_fw(any_framework)
+def test_normalization_given_stats_matches_keras(keras, any_framework, kwargs, keras_np,
+                                                 run_layer):
     k = keras.layers.Normalization(**kwargs)
-    want = _kn(k(X))
+    want = keras_np(k(X))
     u = layers.Normalization(**kwargs)
-    np.testing.assert_allclose(_run(u, X, any_framework), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(run_layer(u, X, any_framework), want, rtol=1e-5, atol=1e-6)
     assert u.get_weights() == [] and k.get_weights() == []
 
 
 @pytest.mark.parametrize("axis", [-1, None, (1, 2)])
-def test_normalization_adapt_matches_keras(keras, any_framework, axis):
-    _skip_fw(any_framework)
+def test_normalization_adapt_matches_keras(keras, any_framework, axis, keras_np, run_layer):
     k = keras.layers.Normalization(axis=axis)
     k.adapt(X)
     u = layers.Normalization(axis=axis)
     u.adapt(X)
     for a, b in zip(u.get_weights(), k.get_weights()):
-        np.testing.assert_allclose(a, _kn(b), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(_run(u, X, any_framework), _kn(k(X)), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(a, keras_np(b), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(run_layer(u, X, any_framework), keras_np(k(X)),
+                               rtol=1e-5, atol=1e-5)
 
 
-def test_normalization_adapt_batches_framework_arrays_and_datasets(framework):
-    _skip_fw(framework)
+def test_normalization_adapt_batches_framework_arrays_and_datasets(framework, run_layer):
     ref_mean, ref_var = X.reshape(-1, 3).mean(0), X.reshape(-1, 3).var(0)
     sources = {
         "framework array": asarray(X, framework=framework),
@@ -120,7 +76,7 @@ def test_normalization_adapt_batches_framework_arrays_and_datasets(framework):
         np.testing.assert_allclose(mean, ref_mean, rtol=1e-5, err_msg=what)
         np.testing.assert_allclose(var, ref_var, rtol=1e-5, err_msg=what)
         assert int(count) == 0, what  # Keras 3 never updates it either
-    out = _run(u, X, framework)
+    out = run_layer(u, X, framework)
     np.testing.assert_allclose(out.reshape(-1, 3).mean(0), 0, atol=1e-5)
     np.testing.assert_allclose(out.reshape(-1, 3).std(0), 1, rtol=1e-4)
 
@@ -134,13 +90,10 @@ def test_normalization_adapt_batches_framework_arrays_and_datasets(framework):
     ("count", np.array([[0, 1, 1], [3, 2, 0]]),
      {"count_weights": np.array([[0.5, 1.0, 2.0], [1.0, 1.0, 3.0]], "float32")}),
 ])
-def test_category_encoding_matches_keras(keras, any_framework, mode, ids, kw):
-    _skip_fw(any_framework)
-    want = _kn(keras.layers.CategoryEncoding(num_tokens=4, output_mode=mode)(ids, **kw))
+def test_category_encoding_matches_keras(keras, any_framework, mode, ids, kw, keras_np, run_layer):
+    want = keras_np(keras.layers.CategoryEncoding(num_tokens=4, output_mode=mode)(ids, **kw))
     u = layers.CategoryEncoding(num_tokens=4, output_mode=mode)
-    if any_framework != "numpy":
-        kw = {k: asarray(v, framework=any_framework) for k, v in kw.items()}
-    got = _run(u, ids.astype("int64"), any_framework, **kw)
+    got = run_layer(u, ids.astype("int64"), any_framework, **kw)
     np.testing.assert_allclose(got, want)
     assert u.compute_output_shape(ids.shape) == want.shape
 

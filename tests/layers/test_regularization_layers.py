@@ -10,30 +10,7 @@ import numpy as np
 import pytest
 
 from unikeras import layers
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace not available yet: {e}"
-    return None
-
-
-def _skip_fw(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-
-
-def _run(layer, x, fw, **kwargs):
-    if fw == "numpy":
-        set_default_framework("numpy")
-        out = layer(x, **kwargs)
-    else:
-        out = layer(asarray(x, framework=fw), **kwargs)
-    assert framework_of(out) == fw
-    return to_numpy(out)
+from unikeras.xp import asarray, set_default_framework, to_numpy
 
 
 RNG = np.random.default_rng(3)
@@ -51,57 +28,54 @@ ALL = [
 
 @pytest.mark.parametrize("make", ALL, ids=["dropout", "dropout_noise_shape", "spatial1d",
                                            "gaussian_noise", "gaussian_dropout", "alpha"])
-def test_identity_in_inference(any_framework, make):
-    _skip_fw(any_framework)
+def test_identity_in_inference(any_framework, make, run_layer):
     layer = make()
-    np.testing.assert_array_equal(_run(layer, X, any_framework), X)
-    np.testing.assert_array_equal(_run(layer, X, any_framework, training=False), X)
+    np.testing.assert_array_equal(run_layer(layer, X, any_framework), X)
+    np.testing.assert_array_equal(run_layer(layer, X, any_framework, training=False), X)
 
 
 @pytest.mark.parametrize("rate", [0.2, 0.6])
-def test_dropout_training_statistics_and_seed(any_framework, rate):
-    _skip_fw(any_framework)
-    out = _run(layers.Dropout(rate, seed=7), X, any_framework, training=True)
+def test_dropout_training_statistics_and_seed(any_framework, rate, run_layer):
+    out = run_layer(layers.Dropout(rate, seed=7), X, any_framework, training=True)
     dropped = out == 0
     assert abs(dropped.mean() - rate) < 0.03
     np.testing.assert_allclose(out[~dropped], X[~dropped] / (1 - rate), rtol=1e-6)
     # same seed, fresh layer -> same mask; the generator advances between calls
-    again = _run(layers.Dropout(rate, seed=7), X, any_framework, training=True)
+    again = run_layer(layers.Dropout(rate, seed=7), X, any_framework, training=True)
     np.testing.assert_array_equal(out, again)
     layer = layers.Dropout(rate, seed=7)
-    first = _run(layer, X, any_framework, training=True)
-    second = _run(layer, X, any_framework, training=True)
+    first = run_layer(layer, X, any_framework, training=True)
+    second = run_layer(layer, X, any_framework, training=True)
     assert not np.array_equal(first == 0, second == 0)
 
 
-def test_noise_shape_and_spatial_share_masks(framework):
-    _skip_fw(framework)
-    out = _run(layers.Dropout(0.5, noise_shape=(None, 1, 16), seed=3), X, framework, training=True)
+def test_noise_shape_and_spatial_share_masks(framework, run_layer):
+    out = run_layer(layers.Dropout(0.5, noise_shape=(None, 1, 16), seed=3), X, framework,
+                    training=True)
     z = out == 0
     assert (z == z[:, :1, :]).all()
     assert 0.4 < z.mean() < 0.6
-    out = _run(layers.SpatialDropout1D(0.5, seed=3), X, framework, training=True)
+    out = run_layer(layers.SpatialDropout1D(0.5, seed=3), X, framework, training=True)
     z = out == 0
     assert (z == z[:, :1, :]).all()
     x4 = RNG.uniform(1, 2, size=(16, 4, 5, 6)).astype("float32")
-    z = _run(layers.SpatialDropout2D(0.5, data_format="channels_first", seed=3), x4, framework,
-             training=True) == 0
+    z = run_layer(layers.SpatialDropout2D(0.5, data_format="channels_first", seed=3), x4,
+                  framework, training=True) == 0
     assert (z == z[:, :, :1, :1]).all() and 0.3 < z.mean() < 0.7
     x5 = RNG.uniform(1, 2, size=(16, 2, 3, 2, 6)).astype("float32")
-    z = _run(layers.SpatialDropout3D(0.5, seed=3), x5, framework, training=True) == 0
+    z = run_layer(layers.SpatialDropout3D(0.5, seed=3), x5, framework, training=True) == 0
     assert (z == z[:, :1, :1, :1, :]).all() and 0.3 < z.mean() < 0.7
 
 
-def test_noise_layer_statistics(framework):
-    _skip_fw(framework)
+def test_noise_layer_statistics(framework, run_layer):
     x = np.ones((200, 100), "float32")
-    out = _run(layers.GaussianNoise(0.5, seed=2), x, framework, training=True)
+    out = run_layer(layers.GaussianNoise(0.5, seed=2), x, framework, training=True)
     assert abs((out - 1).mean()) < 0.02 and abs((out - 1).std() - 0.5) < 0.02
-    out = _run(layers.GaussianDropout(0.2, seed=2), x, framework, training=True)
+    out = run_layer(layers.GaussianDropout(0.2, seed=2), x, framework, training=True)
     assert abs(out.mean() - 1) < 0.02 and abs(out.std() - math.sqrt(0.2 / 0.8)) < 0.02
     # AlphaDropout keeps mean 0 / variance 1 of standardized inputs
     xs = RNG.normal(size=(200, 100)).astype("float32")
-    out = _run(layers.AlphaDropout(0.2, seed=2), xs, framework, training=True)
+    out = run_layer(layers.AlphaDropout(0.2, seed=2), xs, framework, training=True)
     assert abs(out.mean()) < 0.05 and abs(out.var() - 1) < 0.06
     alpha_p = -1.6732632423543772 * 1.0507009873554805
     a = ((1 - 0.2) * (1 + 0.2 * alpha_p**2)) ** -0.5
@@ -112,7 +86,6 @@ def test_noise_layer_statistics(framework):
 
 
 def test_dropout_stateless_call_threads_the_seed(framework):
-    _skip_fw(framework)
     layer = layers.Dropout(0.5, seed=11)
     layer(asarray(X[:2], framework=framework))
     ntv = [v.value if framework != "tensorflow" else v.value.read_value()
@@ -142,11 +115,10 @@ def test_dropout_under_jax_jit_via_stateless_call():
     assert not np.array_equal(np.asarray(o1), np.asarray(o2))
 
 
-def test_activity_regularization_adds_loss(framework):
-    _skip_fw(framework)
+def test_activity_regularization_adds_loss(framework, run_layer):
     layer = layers.ActivityRegularization(l1=0.1, l2=0.01)
     x = RNG.normal(size=(4, 3)).astype("float32")
-    np.testing.assert_array_equal(_run(layer, x, framework), x)
+    np.testing.assert_array_equal(run_layer(layer, x, framework), x)
     (loss,) = layer.losses
     want = (0.1 * np.abs(x).sum() + 0.01 * (x * x).sum()) / 4
     np.testing.assert_allclose(float(to_numpy(loss)), want, rtol=1e-5)

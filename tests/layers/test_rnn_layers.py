@@ -4,67 +4,17 @@ initial_state, dropout, configs, errors, array_api_strict, and a small fit."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from unikeras.layers.rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN,
                                  SimpleRNNCell, StackedRNNCells)
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
+from unikeras.xp import asarray, framework_of, set_default_framework
 
 RNG = np.random.default_rng(1234)
 X = RNG.standard_normal((3, 6, 4)).astype("float32")
 # Right-padded, left-padded and a hole in the middle.
 MASK = np.array([[1, 1, 1, 1, 0, 0], [0, 0, 1, 1, 1, 1], [1, 1, 0, 1, 1, 1]], dtype=bool)
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace does not import yet ({e})"
-    return None
-
-
-def _prep(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-    if fw == "numpy":
-        set_default_framework("numpy")
-
-
-def _arr(a, fw):
-    return a if fw == "numpy" or a is None else asarray(a, framework=fw)
-
-
-def _np(out):
-    if isinstance(out, (list, tuple)):
-        return [_np(o) for o in out]
-    return np.asarray(to_numpy(out))
-
-
-@pytest.fixture(scope="module")
-def keras():
-    # Keras fixes its backend at import; set it only for the import so that unikeras'
-    # default framework (which also honours KERAS_BACKEND) is left alone.
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _kcall(k, layer, *args, **kwargs):
-    def conv(o):
-        if isinstance(o, (list, tuple)):
-            return [conv(a) for a in o]
-        return k.ops.convert_to_numpy(o)
-
-    return conv(layer(*args, **kwargs))
 
 
 def _random_weights(layer):
@@ -105,14 +55,13 @@ def _torch_ref(kind, x, ws, units):
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru", "simple"])
-def test_matches_torch(any_framework, kind):
-    _prep(any_framework)
+def test_matches_torch(any_framework, kind, fw_arr, np_out):
     cls = {"lstm": LSTM, "gru": GRU, "simple": SimpleRNN}[kind]
     layer = cls(5, return_sequences=True, return_state=True)
-    out = layer(_arr(X, any_framework))
+    out = layer(fw_arr(X, any_framework))
     assert framework_of(out[0]) == any_framework
     ws = _random_weights(layer)
-    out = _np(layer(_arr(X, any_framework)))
+    out = np_out(layer(fw_arr(X, any_framework)))
     ref_seq, ref_states = _torch_ref(kind, X, ws, 5)
     np.testing.assert_allclose(out[0], ref_seq, rtol=1e-5, atol=1e-5)
     for got, want in zip(out[1:], ref_states):
@@ -153,26 +102,25 @@ _KERAS_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(_KERAS_CASES))
-def test_matches_keras(keras, any_framework, case):
-    _prep(any_framework)
+def test_matches_keras(keras, any_framework, case, keras_np, fw_arr, np_out):
     name, kw, use_mask, use_init = _KERAS_CASES[case]
     kl = getattr(keras.layers, name)(5, **kw)
     ul = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}[name](5, **kw)
     call_kw, ucall_kw = {}, {}
     if use_mask:
         call_kw["mask"] = MASK
-        ucall_kw["mask"] = _arr(MASK, any_framework)
+        ucall_kw["mask"] = fw_arr(MASK, any_framework)
     if use_init:
         init = [RNG.standard_normal((3, 5)).astype("float32") for _ in range(2)]
         call_kw["initial_state"] = init
-        ucall_kw["initial_state"] = [_arr(s, any_framework) for s in init]
+        ucall_kw["initial_state"] = fw_arr(init, any_framework)
     kl(X, **call_kw)
-    ul(_arr(X, any_framework), **ucall_kw)
+    ul(fw_arr(X, any_framework), **ucall_kw)
     ws = [RNG.uniform(-0.6, 0.6, w.shape).astype("float32") for w in kl.get_weights()]
     kl.set_weights(ws)
     ul.set_weights(ws)
-    want = _kcall(keras, kl, X, **call_kw)
-    got = _np(ul(_arr(X, any_framework), **ucall_kw))
+    want = keras_np(kl(X, **call_kw))
+    got = np_out(ul(fw_arr(X, any_framework), **ucall_kw))
     if not isinstance(want, list):
         want, got = [want], [got]
     assert len(got) == len(want)
@@ -180,7 +128,7 @@ def test_matches_keras(keras, any_framework, case):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
 
 
-def test_stacked_cells_match_keras(keras):
+def test_stacked_cells_match_keras(keras, keras_np, np_out):
     kl = keras.layers.RNN([keras.layers.LSTMCell(4), keras.layers.GRUCell(3)],
                           return_sequences=True, return_state=True)
     ul = RNN([LSTMCell(4), GRUCell(3)], return_sequences=True, return_state=True)
@@ -190,18 +138,17 @@ def test_stacked_cells_match_keras(keras):
     ws = [RNG.uniform(-0.5, 0.5, w.shape).astype("float32") for w in kl.get_weights()]
     kl.set_weights(ws)
     ul.set_weights(ws)
-    want = _kcall(keras, kl, X, mask=MASK)
-    got = _np(ul(asarray(X, framework="torch"), mask=asarray(MASK, framework="torch")))
+    want = keras_np(kl(X, mask=MASK))
+    got = np_out(ul(asarray(X, framework="torch"), mask=asarray(MASK, framework="torch")))
     flat = lambda s: [a for o in s for a in (o if isinstance(o, list) else [o])]  # noqa: E731
     for g, w in zip(flat(got), flat(want)):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
 
 
-def test_masked_steps_carry_state(framework):
-    _prep(framework)
+def test_masked_steps_carry_state(framework, fw_arr, np_out):
     layer = GRU(4, return_sequences=True, return_state=True)
-    x = _arr(X, framework)
-    seq, h = _np(layer(x, mask=_arr(MASK, framework)))
+    x = fw_arr(X, framework)
+    seq, h = np_out(layer(x, mask=fw_arr(MASK, framework)))
     # Masked steps repeat the previous output; leading masked steps output the zero state.
     np.testing.assert_array_equal(seq[0, 4], seq[0, 3])
     np.testing.assert_array_equal(seq[0, 5], seq[0, 3])
@@ -209,12 +156,11 @@ def test_masked_steps_carry_state(framework):
     np.testing.assert_array_equal(seq[2, 2], seq[2, 1])
     np.testing.assert_array_equal(h[0], seq[0, 3])
     # A right-padded row gives the state of its unpadded prefix.
-    short = _np(layer(_arr(X[:1, :4], framework), mask=None))
+    short = np_out(layer(fw_arr(X[:1, :4], framework), mask=None))
     np.testing.assert_allclose(short[1][0], h[0], rtol=1e-6, atol=1e-6)
 
 
-def test_mask_from_embedding(framework):
-    _prep(framework)
+def test_mask_from_embedding(framework, fw_arr, np_out):
     from unikeras.layers import Embedding
     from unikeras.models import Sequential
 
@@ -222,15 +168,15 @@ def test_mask_from_embedding(framework):
     emb = Embedding(8, 4, mask_zero=True)
     lstm = LSTM(3)
     model = Sequential([emb, lstm])
-    out = _np(model(_arr(tokens, framework)))
-    vectors = emb(_arr(tokens, framework))
-    direct = _np(lstm(vectors, mask=_arr(tokens != 0, framework)))
+    out = np_out(model(fw_arr(tokens, framework)))
+    vectors = emb(fw_arr(tokens, framework))
+    direct = np_out(lstm(vectors, mask=fw_arr(tokens != 0, framework)))
     np.testing.assert_allclose(out, direct, rtol=1e-6, atol=1e-6)
-    prefix = _np(lstm(vectors[:1, :3]))
+    prefix = np_out(lstm(vectors[:1, :3]))
     np.testing.assert_allclose(out[:1], prefix, rtol=1e-6, atol=1e-6)
 
 
-def test_jax_scan_matches_eager():
+def test_jax_scan_matches_eager(np_out):
     """Under jit, sequences of >= SCAN_MIN_STEPS steps run through lax.scan."""
     import jax
 
@@ -245,17 +191,16 @@ def test_jax_scan_matches_eager():
     for kw in (dict(return_sequences=True, return_state=True),
                dict(go_backwards=True, return_state=True)):
         layer = LSTM(4, **kw)
-        eager = _np(layer(x, mask=m))
-        jitted = _np(jax.jit(lambda mod, a, b: mod(a, mask=b))(layer, x, m))
+        eager = np_out(layer(x, mask=m))
+        jitted = np_out(jax.jit(lambda mod, a, b: mod(a, mask=b))(layer, x, m))
         for e, j in zip(eager, jitted):
             np.testing.assert_allclose(j, e, rtol=1e-5, atol=1e-6)
 
 
 # --------------------------------------------------------------------------- dropout
 @pytest.mark.parametrize("cls", [LSTM, GRU, SimpleRNN])
-def test_dropout(framework, cls):
-    _prep(framework)
-    x = _arr(X, framework)
+def test_dropout(framework, cls, fw_arr, np_out):
+    x = fw_arr(X, framework)
     layer = cls(4, dropout=0.5, recurrent_dropout=0.3, seed=7, return_sequences=True)
     twin = cls(4, dropout=0.5, recurrent_dropout=0.3, seed=7, return_sequences=True)
     plain = cls(4, return_sequences=True)
@@ -263,23 +208,23 @@ def test_dropout(framework, cls):
         lay.build((None, 6, 4))
     twin.set_weights(layer.get_weights())
     plain.set_weights(layer.get_weights())
-    ref = _np(plain(x))
-    np.testing.assert_allclose(_np(layer(x, training=False)), ref, rtol=1e-6)
-    a = _np(layer(x, training=True))
+    ref = np_out(plain(x))
+    np.testing.assert_allclose(np_out(layer(x, training=False)), ref, rtol=1e-6)
+    a = np_out(layer(x, training=True))
     assert np.all(np.isfinite(a))
     assert not np.allclose(a, ref)
     # Same seed, same weights: same masks; the seed generator advances between calls.
-    np.testing.assert_allclose(_np(twin(x, training=True)), a, rtol=1e-6)
-    assert not np.allclose(_np(layer(x, training=True)), a)
+    np.testing.assert_allclose(np_out(twin(x, training=True)), a, rtol=1e-6)
+    assert not np.allclose(np_out(layer(x, training=True)), a)
 
 
 # --------------------------------------------------------------------------- config
-def _same_output(a, b):
+def _same_output(a, b, np_out):
     set_default_framework("numpy")
     a(X)
     b(X)
     b.set_weights(a.get_weights())
-    for x, y in zip(_np(a(X)), _np(b(X))):
+    for x, y in zip(np_out(a(X)), np_out(b(X))):
         np.testing.assert_allclose(x, y, rtol=1e-6)
 
 
@@ -291,14 +236,14 @@ def _same_output(a, b):
     lambda: RNN(LSTMCell(3), return_sequences=True),
     lambda: RNN([SimpleRNNCell(2), GRUCell(3)], return_state=True),
 ])
-def test_config_roundtrip(make):
+def test_config_roundtrip(make, np_out):
     from unikeras.layers import deserialize, serialize
 
     layer = make()
     config = layer.get_config()
     clone = type(layer).from_config(config)
     assert clone.get_config() == config
-    _same_output(layer, clone)
+    _same_output(layer, clone, np_out)
     again = deserialize(serialize(layer))
     assert type(again) is type(layer)
 
@@ -327,7 +272,7 @@ def test_errors():
         RNN(object())
 
 
-def test_regularizer_losses_and_symbolic():
+def test_regularizer_losses_and_symbolic(np_out):
     from unikeras.layers import Input
     from unikeras.models import Model
 
@@ -339,26 +284,25 @@ def test_regularizer_losses_and_symbolic():
     assert len(layer.losses) == 2
     model = Model(inp, [seq, h])
     set_default_framework("numpy")
-    out = _np(model(X))
+    out = np_out(model(X))
     assert out[0].shape == (3, 6, 3) and out[1].shape == (3, 3)
     np.testing.assert_allclose(out[0][:, -1], out[1], rtol=1e-6)
 
 
-def test_array_api_strict():
+def test_array_api_strict(np_out):
     import array_api_strict as xps
 
     for cls in (LSTM, GRU, SimpleRNN):
         layer = cls(4, return_sequences=True, go_backwards=True)
         set_default_framework("numpy")
-        ref = _np(layer(X, mask=MASK))
+        ref = np_out(layer(X, mask=MASK))
         got = layer(xps.asarray(X), mask=xps.asarray(MASK))
         assert type(got).__module__.startswith("array_api_strict")
         np.testing.assert_allclose(np.asarray(got._array), ref, rtol=1e-5, atol=1e-6)
 
 
 # --------------------------------------------------------------------------- training
-def test_fit_embedding_lstm_dense(framework):
-    _prep(framework)
+def test_fit_embedding_lstm_dense(framework, fw_arr):
     import unikeras as uk
     from unikeras.layers import Dense, Embedding
 
@@ -373,7 +317,7 @@ def test_fit_embedding_lstm_dense(framework):
              recurrent_initializer=init.Orthogonal(seed=3)),
         Dense(1, kernel_initializer=init.GlorotUniform(seed=4))])
     model.compile(optimizer=uk.optimizers.Adam(learning_rate=0.02), loss="mse")
-    hist = model.fit(_arr(tokens, framework), _arr(y, framework), epochs=2, batch_size=16,
+    hist = model.fit(fw_arr(tokens, framework), fw_arr(y, framework), epochs=2, batch_size=16,
                      shuffle=False, verbose=0)
     losses = hist.history["loss"]
     assert all(np.isfinite(losses)), losses

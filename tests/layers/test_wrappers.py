@@ -3,63 +3,17 @@ configs and errors."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from unikeras.layers.core import Dense
 from unikeras.layers.rnn import GRU, LSTM, SimpleRNN
 from unikeras.layers.wrappers import Bidirectional, TimeDistributed
-from unikeras.xp import asarray, framework_of, set_default_framework, to_numpy
+from unikeras.xp import framework_of, set_default_framework
 
 RNG = np.random.default_rng(11)
 X = RNG.standard_normal((3, 5, 4)).astype("float32")
 MASK = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 1, 1, 1, 1]], dtype=bool)
-
-
-def _tf_reason():
-    try:
-        import unikeras.xp.tensorflow.array_api  # noqa: F401
-    except ImportError as e:
-        return f"TensorFlow Array API namespace does not import yet ({e})"
-    return None
-
-
-def _prep(fw):
-    if fw == "tensorflow" and _tf_reason():
-        pytest.skip(_tf_reason())
-    if fw == "numpy":
-        set_default_framework("numpy")
-
-
-def _arr(a, fw):
-    return a if fw == "numpy" or a is None else asarray(a, framework=fw)
-
-
-def _np(out):
-    if isinstance(out, (list, tuple)):
-        return [_np(o) for o in out]
-    return np.asarray(to_numpy(out))
-
-
-@pytest.fixture(scope="module")
-def keras():
-    old = os.environ.get("KERAS_BACKEND")
-    os.environ["KERAS_BACKEND"] = old or "tensorflow"
-    try:
-        import keras as k
-    finally:
-        if old is None:
-            del os.environ["KERAS_BACKEND"]
-    return k
-
-
-def _kcall(k, layer, *args, **kwargs):
-    out = layer(*args, **kwargs)
-    if isinstance(out, (list, tuple)):
-        return [k.ops.convert_to_numpy(o) for o in out]
-    return k.ops.convert_to_numpy(out)
 
 
 _BIDI_CASES = {
@@ -73,14 +27,13 @@ _BIDI_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(_BIDI_CASES))
-def test_bidirectional_matches_keras(keras, any_framework, case):
-    _prep(any_framework)
+def test_bidirectional_matches_keras(keras, any_framework, case, keras_np, fw_arr, np_out):
     name, kw, mode, use_mask = _BIDI_CASES[case]
     cls = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}[name]
     kl = keras.layers.Bidirectional(getattr(keras.layers, name)(3, **kw), merge_mode=mode)
     ul = Bidirectional(cls(3, **kw), merge_mode=mode)
     kl(X)
-    out = ul(_arr(X, any_framework))
+    out = ul(fw_arr(X, any_framework))
     first = out[0] if isinstance(out, (list, tuple)) else out
     assert framework_of(first) == any_framework
     assert [w.shape for w in ul.get_weights()] == [w.shape for w in kl.get_weights()]
@@ -88,9 +41,9 @@ def test_bidirectional_matches_keras(keras, any_framework, case):
     kl.set_weights(ws)
     ul.set_weights(ws)
     kcall = {"mask": MASK} if use_mask else {}
-    ucall = {"mask": _arr(MASK, any_framework)} if use_mask else {}
-    want = _kcall(keras, kl, X, **kcall)
-    got = _np(ul(_arr(X, any_framework), **ucall))
+    ucall = {"mask": fw_arr(MASK, any_framework)} if use_mask else {}
+    want = keras_np(kl(X, **kcall))
+    got = np_out(ul(fw_arr(X, any_framework), **ucall))
     if not isinstance(want, list):
         want, got = [want], [got]
     assert len(got) == len(want)
@@ -98,18 +51,17 @@ def test_bidirectional_matches_keras(keras, any_framework, case):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
 
 
-def test_bidirectional_initial_state_backward_layer_and_config(framework):
-    _prep(framework)
+def test_bidirectional_initial_state_backward_layer_and_config(framework, fw_arr, np_out):
     fwd = LSTM(3, return_sequences=True, return_state=True)
     bwd = GRU(3, return_sequences=True, return_state=True, go_backwards=True)
     layer = Bidirectional(fwd, backward_layer=bwd)
-    x = _arr(X, framework)
-    init = [_arr(RNG.standard_normal((3, 3)).astype("float32"), framework) for _ in range(3)]
+    x = fw_arr(X, framework)
+    init = fw_arr([RNG.standard_normal((3, 3)).astype("float32") for _ in range(3)], framework)
     out = layer(x, initial_state=init)
     assert len(out) == 4 and tuple(out[0].shape) == (3, 5, 6)
     # The backward half is the backward layer run on its own, flipped back in time.
-    b_seq = _np(layer.backward_layer(x, initial_state=init[2:])[0])
-    np.testing.assert_allclose(_np(out[0])[..., 3:], b_seq[:, ::-1], rtol=1e-6)
+    b_seq = np_out(layer.backward_layer(x, initial_state=init[2:])[0])
+    np.testing.assert_allclose(np_out(out[0])[..., 3:], b_seq[:, ::-1], rtol=1e-6)
     clone = Bidirectional.from_config(layer.get_config())
     assert type(clone.backward_layer) is GRU and clone.backward_layer.go_backwards
     with pytest.raises(ValueError, match="merge mode"):
@@ -127,16 +79,15 @@ def test_bidirectional_symbolic():
     assert [o.shape for o in outs] == [(None, 2), (None, 2), (None, 2), (None, 2)]
 
 
-def test_time_distributed_matches_keras(keras, any_framework):
-    _prep(any_framework)
+def test_time_distributed_matches_keras(keras, any_framework, keras_np, fw_arr, np_out):
     x = RNG.standard_normal((2, 3, 4, 5)).astype("float32")
     kl = keras.layers.TimeDistributed(keras.layers.Dense(2, activation="tanh"))
     ul = TimeDistributed(Dense(2, activation="tanh"))
     kl(x)
-    out = ul(_arr(x, any_framework))
+    out = ul(fw_arr(x, any_framework))
     assert framework_of(out) == any_framework and tuple(out.shape) == (2, 3, 4, 2)
     ul.set_weights(kl.get_weights())
-    np.testing.assert_allclose(_np(ul(_arr(x, any_framework))), _kcall(keras, kl, x),
+    np.testing.assert_allclose(np_out(ul(fw_arr(x, any_framework))), keras_np(kl(x)),
                                rtol=1e-5, atol=1e-6)
 
 
