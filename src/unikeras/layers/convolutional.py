@@ -139,6 +139,43 @@ class _BaseConv(ShapeSpecMixin, Layer):
                     f"kernel_size={self.kernel_size}, dilation_rate={self.dilation_rate} "
                     "with padding='valid'")
 
+    def _check_strides_with_dilation(self):
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{_who(self)}: `strides > 1` is not supported in conjunction "
+                             f"with `dilation_rate > 1`; received strides={self.strides} and "
+                             f"dilation_rate={self.dilation_rate}")
+
+    def _set_kernel_args(self, initializer, regularizer, constraint):
+        self.kernel_initializer = initializers.get(initializer)
+        self.kernel_regularizer = regularizers.get(regularizer)
+        self.kernel_constraint = constraints.get(constraint)
+
+    def _set_depthwise_args(self, depth_multiplier, initializer, regularizer, constraint):
+        if not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
+            raise ValueError(f"{_who(self)}: invalid value for argument `depth_multiplier`; "
+                             f"expected a strictly positive int, received depth_multiplier="
+                             f"{depth_multiplier!r}")
+        self.depth_multiplier = depth_multiplier
+        self.depthwise_initializer = initializers.get(initializer)
+        self.depthwise_regularizer = regularizers.get(regularizer)
+        self.depthwise_constraint = constraints.get(constraint)
+
+    def _output_channels(self, channels):
+        """Channels of the output for ``channels`` input channels."""
+        return self.filters
+
+    def compute_output_shape(self, input_shape):
+        """Output shape of a (not transposed) convolution."""
+        input_shape = tuple(input_shape)
+        channels = self._input_channels(input_shape)
+        self._check_valid_size(input_shape)
+        out = list(input_shape)
+        for axis, k, s, d in zip(self._spatial_axes(len(out)), self.kernel_size, self.strides,
+                                 self.dilation_rate):
+            out[axis] = conv_output_length(out[axis], k, s, self.padding, d)
+        out[self._channel_axis] = self._output_channels(channels)
+        return tuple(out)
+
     def _base_config(self):
         config = super().get_config()
         config.update({
@@ -180,14 +217,9 @@ class BaseConv(_BaseConv):
         if filters % groups:
             raise ValueError(f"{who}: the number of filters must be evenly divisible by the "
                              f"number of groups; received groups={groups}, filters={filters}")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"{who}: `strides > 1` is not supported in conjunction with "
-                             f"`dilation_rate > 1`; received strides={self.strides} and "
-                             f"dilation_rate={self.dilation_rate}")
+        self._check_strides_with_dilation()
         self.groups = groups
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
+        self._set_kernel_args(kernel_initializer, kernel_regularizer, kernel_constraint)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -216,17 +248,6 @@ class BaseConv(_BaseConv):
         outputs = nn_ops.conv(inputs, self.kernel, strides=self.strides, padding=padding,
                               data_format=self.data_format, dilation_rate=self.dilation_rate)
         return self._add_bias(outputs, self.filters)
-
-    def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        self._input_channels(input_shape)
-        self._check_valid_size(input_shape)
-        out = list(input_shape)
-        for axis, k, s, d in zip(self._spatial_axes(len(out)), self.kernel_size, self.strides,
-                                 self.dilation_rate):
-            out[axis] = conv_output_length(out[axis], k, s, self.padding, d)
-        out[self._channel_axis] = self.filters
-        return tuple(out)
 
     def get_config(self):
         config = self._base_config()
@@ -320,13 +341,8 @@ class BaseConvTranspose(_BaseConv):
                         f"the corresponding `strides` value; at index {i}, output_padding is "
                         f"{op} and strides is {s} (received output_padding="
                         f"{self.output_padding}, strides={self.strides})")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"{who}: `strides > 1` is not supported in conjunction with "
-                             f"`dilation_rate > 1`; received strides={self.strides} and "
-                             f"dilation_rate={self.dilation_rate}")
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
+        self._check_strides_with_dilation()
+        self._set_kernel_args(kernel_initializer, kernel_regularizer, kernel_constraint)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -435,14 +451,8 @@ class BaseDepthwiseConv(_BaseConv):
                          bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer,
                          bias_constraint=bias_constraint, **kwargs)
-        if not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
-            raise ValueError(f"{_who(self)}: invalid value for argument `depth_multiplier`; "
-                             f"expected a strictly positive int, received depth_multiplier="
-                             f"{depth_multiplier!r}")
-        self.depth_multiplier = depth_multiplier
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self._set_depthwise_args(depth_multiplier, depthwise_initializer,
+                                 depthwise_regularizer, depthwise_constraint)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -462,16 +472,8 @@ class BaseDepthwiseConv(_BaseConv):
                                         dilation_rate=self.dilation_rate)
         return self._add_bias(outputs, inputs.shape[self._channel_axis] * self.depth_multiplier)
 
-    def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        channels = self._input_channels(input_shape)
-        self._check_valid_size(input_shape)
-        out = list(input_shape)
-        for axis, k, s, d in zip(self._spatial_axes(len(out)), self.kernel_size, self.strides,
-                                 self.dilation_rate):
-            out[axis] = conv_output_length(out[axis], k, s, self.padding, d)
-        out[self._channel_axis] = channels * self.depth_multiplier
-        return tuple(out)
+    def _output_channels(self, channels):
+        return channels * self.depth_multiplier
 
     def get_config(self):
         config = self._base_config()
@@ -536,16 +538,10 @@ class BaseSeparableConv(_BaseConv):
                          bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer,
                          bias_constraint=bias_constraint, **kwargs)
-        if not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
-            raise ValueError(f"{_who(self)}: invalid value for argument `depth_multiplier`; "
-                             f"expected a strictly positive int, received depth_multiplier="
-                             f"{depth_multiplier!r}")
-        self.depth_multiplier = depth_multiplier
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self._set_depthwise_args(depth_multiplier, depthwise_initializer,
+                                 depthwise_regularizer, depthwise_constraint)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     def build(self, input_shape):
@@ -570,17 +566,6 @@ class BaseSeparableConv(_BaseConv):
                                         data_format=self.data_format,
                                         dilation_rate=self.dilation_rate)
         return self._add_bias(outputs, self.filters)
-
-    def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        self._input_channels(input_shape)
-        self._check_valid_size(input_shape)
-        out = list(input_shape)
-        for axis, k, s, d in zip(self._spatial_axes(len(out)), self.kernel_size, self.strides,
-                                 self.dilation_rate):
-            out[axis] = conv_output_length(out[axis], k, s, self.padding, d)
-        out[self._channel_axis] = self.filters
-        return tuple(out)
 
     def get_config(self):
         config = self._base_config()
