@@ -76,6 +76,16 @@ def _moments(xp, x, axes, keepdims=False):
     return mean, var
 
 
+def _int_or_list_axis(who, axis):
+    """``axis`` as given to the layer: an int, or a list/tuple of ints (made a list)."""
+    if isinstance(axis, (list, tuple)):
+        return list(axis)
+    if isinstance(axis, int):
+        return axis
+    raise TypeError(f"{who}: expected an int or a list/tuple of ints for axis; received "
+                    f"axis={axis!r}")
+
+
 def _norm_axes(layer, axis, ndim):
     axes = [axis] if isinstance(axis, int) else list(axis)
     out = []
@@ -275,13 +285,7 @@ class LayerNormalization(_GammaBeta):
                           "scales by the variance, not the root mean square); use "
                           "RMSNormalization instead.", stacklevel=2)
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = list(axis)
-        elif isinstance(axis, int):
-            self.axis = axis
-        else:
-            raise TypeError("LayerNormalization: expected an int or a list/tuple of ints for "
-                            f"axis; received axis={axis!r}")
+        self.axis = _int_or_list_axis("LayerNormalization", axis)
         self.epsilon = epsilon
         self.rms_scaling = bool(rms_scaling)
         self._init_gamma_beta(center, scale, beta_initializer, gamma_initializer,
@@ -464,13 +468,7 @@ class UnitNormalization(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = list(axis)
-        elif isinstance(axis, int):
-            self.axis = axis
-        else:
-            raise TypeError("UnitNormalization: expected an int or a list/tuple of ints for "
-                            f"axis; received axis={axis!r}")
+        self.axis = _int_or_list_axis("UnitNormalization", axis)
         self.supports_masking = True
         self.built = True
 
