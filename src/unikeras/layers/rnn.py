@@ -156,19 +156,19 @@ class DropoutRNNCell:
         return [_random.dropout(ones, rate, seed=self.seed_generator)
                 for _ in range(self.dropout_mask_count)]
 
-    def get_dropout_mask(self, step_input):
-        mask = self.__dict__.get("_dropout_mask")
-        if mask is None and self.dropout > 0:
-            mask = self._make_dropout_mask(step_input, self.dropout)
-            self.__dict__["_dropout_mask"] = mask
+    def _cached_dropout_mask(self, key, step_input, rate):
+        mask = self.__dict__.get(key)
+        if mask is None and rate > 0:
+            mask = self._make_dropout_mask(step_input, rate)
+            self.__dict__[key] = mask
         return mask
 
+    def get_dropout_mask(self, step_input):
+        return self._cached_dropout_mask("_dropout_mask", step_input, self.dropout)
+
     def get_recurrent_dropout_mask(self, step_input):
-        mask = self.__dict__.get("_recurrent_dropout_mask")
-        if mask is None and self.recurrent_dropout > 0:
-            mask = self._make_dropout_mask(step_input, self.recurrent_dropout)
-            self.__dict__["_recurrent_dropout_mask"] = mask
-        return mask
+        return self._cached_dropout_mask("_recurrent_dropout_mask", step_input,
+                                         self.recurrent_dropout)
 
     def reset_dropout_mask(self):
         self.__dict__["_dropout_mask"] = None
