@@ -1,0 +1,129 @@
+"""Hand-written JAX training loops for the workloads: pure functions on a dict of
+arrays, ``jax.jit`` with the parameters and optimizer state donated, optax.adam."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from workloads import HEADS, KEY_DIM, MLP, SEQ, WIDTH, glorot
+
+
+def init_params(key, rng):
+    z = lambda *s: np.zeros(s, np.float32)  # noqa: E731
+    if key == "W1":
+        p = {"w1": glorot(rng, (784, 512), 784, 512), "b1": z(512),
+             "w2": glorot(rng, (512, 512), 512, 512), "b2": z(512),
+             "w3": glorot(rng, (512, 10), 512, 10), "b3": z(10)}
+    elif key == "W2":
+        p = {"k1": glorot(rng, (3, 3, 1, 32), 9, 288), "c1": z(32),
+             "k2": glorot(rng, (3, 3, 32, 64), 288, 576), "c2": z(64),
+             "w": glorot(rng, (1600, 10), 1600, 10), "b": z(10)}
+    elif key == "W3":
+        d = WIDTH
+        p = {"wq": glorot(rng, (d, d), d, d), "bq": z(d), "wk": glorot(rng, (d, d), d, d),
+             "bk": z(d), "wv": glorot(rng, (d, d), d, d), "bv": z(d),
+             "wo": glorot(rng, (d, d), d, d), "bo": z(d),
+             "g1": np.ones(d, np.float32), "be1": z(d), "g2": np.ones(d, np.float32), "be2": z(d),
+             "wf1": glorot(rng, (d, MLP), d, MLP), "bf1": z(MLP),
+             "wf2": glorot(rng, (MLP, d), MLP, d), "bf2": z(d),
+             "wh": glorot(rng, (d, 10), d, 10), "bh": z(10)}
+    elif key == "W4":
+        p = {"w1": glorot(rng, (32, 32), 32, 32), "b1": z(32),
+             "w2": glorot(rng, (32, 1), 32, 1), "b2": z(1)}
+    return {k: jnp.asarray(v) for k, v in p.items()}
+
+
+def _ln(x, g, b, eps=1e-3):
+    m = jnp.mean(x, -1, keepdims=True)
+    v = jnp.mean(jnp.square(x - m), -1, keepdims=True)
+    return (x - m) * jax.lax.rsqrt(v + eps) * g + b
+
+
+def _pool(x):
+    return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+
+
+def forward(key, p, x, rng_key=None, training=False):
+    if key == "W1":
+        h = jax.nn.relu(x @ p["w1"] + p["b1"])
+        h = jax.nn.relu(h @ p["w2"] + p["b2"])
+        return h @ p["w3"] + p["b3"]
+    if key == "W2":
+        dn = ("NHWC", "HWIO", "NHWC")
+        h = jax.lax.conv_general_dilated(x, p["k1"], (1, 1), "VALID", dimension_numbers=dn)
+        h = _pool(jax.nn.relu(h + p["c1"]))
+        h = jax.lax.conv_general_dilated(h, p["k2"], (1, 1), "VALID", dimension_numbers=dn)
+        h = _pool(jax.nn.relu(h + p["c2"]))
+        h = h.reshape(h.shape[0], -1)
+        if training:
+            keep = jax.random.bernoulli(rng_key, 0.5, h.shape)
+            h = jnp.where(keep, h / 0.5, 0.0)
+        return h @ p["w"] + p["b"]
+    if key == "W3":
+        B = x.shape[0]
+        split = lambda t: t.reshape(B, SEQ, HEADS, KEY_DIM)  # noqa: E731
+        q = split(x @ p["wq"] + p["bq"])
+        k = split(x @ p["wk"] + p["bk"])
+        v = split(x @ p["wv"] + p["bv"])
+        s = jnp.einsum("bqhd,bkhd->bhqk", q, k) / np.sqrt(KEY_DIM).astype(np.float32)
+        a = jnp.einsum("bhqk,bkhd->bqhd", jax.nn.softmax(s, axis=-1), v).reshape(B, SEQ, WIDTH)
+        h = _ln(x + a @ p["wo"] + p["bo"], p["g1"], p["be1"])
+        f = jax.nn.relu(h @ p["wf1"] + p["bf1"]) @ p["wf2"] + p["bf2"]
+        h = _ln(h + f, p["g2"], p["be2"])
+        return jnp.mean(h, axis=1) @ p["wh"] + p["bh"]
+    if key == "W4":
+        return jax.nn.relu(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+    raise KeyError(key)
+
+
+class Native:
+    """``step(batch)`` trains one step; ``predict(x)`` runs the jitted forward."""
+
+    def __init__(self, key, device="cpu"):
+        self.key = key
+        self.params = init_params(key, np.random.default_rng(0))
+        self.tx = optax.adam(1e-3)
+        self.opt_state = self.tx.init(self.params)
+        self.rng = jax.random.PRNGKey(0)
+        regression = key == "W4"
+
+        def loss_fn(params, x, y, rk):
+            out = forward(key, params, x, rk, training=True)
+            if regression:
+                return jnp.mean(jnp.square(out - y))
+            return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(out, y))
+
+        def step(params, opt_state, rk, x, y):
+            rk, sub = jax.random.split(rk)
+            loss, grads = jax.value_and_grad(loss_fn)(params, x, y, sub)
+            updates, opt_state = self.tx.update(grads, opt_state, params)
+            return optax.apply_updates(params, updates), opt_state, rk, loss
+
+        self._step = jax.jit(step, donate_argnums=(0, 1, 2))
+        self._predict = jax.jit(lambda params, x: forward(key, params, x))
+        self.loss = None
+
+    def to_batch(self, x, y):
+        return jnp.asarray(x), jnp.asarray(y)
+
+    def step(self, batch):
+        self.params, self.opt_state, self.rng, self.loss = self._step(
+            self.params, self.opt_state, self.rng, *batch)
+
+    def sync(self):
+        return float(self.loss)
+
+    def predict(self, x):
+        return self._predict(self.params, x)
+
+    def sync_out(self, out):
+        out.block_until_ready()
+
+
+def matmul_fn(n):
+    a = jnp.asarray(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32))
+    mm = jax.jit(lambda a: a @ a)
+    return lambda: mm(a).block_until_ready()

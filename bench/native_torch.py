@@ -1,0 +1,95 @@
+"""Hand-written PyTorch training loops: ``torch.nn.Module`` + ``torch.optim.Adam``
+(foreach, the default), eager, in the framework's own idiom (NCHW convolutions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from workloads import HEADS, MLP, WIDTH
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(WIDTH, HEADS, batch_first=True)
+        self.ln1 = nn.LayerNorm(WIDTH, eps=1e-3)
+        self.ff1 = nn.Linear(WIDTH, MLP)
+        self.ff2 = nn.Linear(MLP, WIDTH)
+        self.ln2 = nn.LayerNorm(WIDTH, eps=1e-3)
+        self.head = nn.Linear(WIDTH, 10)
+
+    def forward(self, x):
+        a, _ = self.mha(x, x, x, need_weights=False)
+        h = self.ln1(x + a)
+        h = self.ln2(h + self.ff2(torch.relu(self.ff1(h))))
+        return self.head(h.mean(dim=1))
+
+
+def make_module(key):
+    if key == "W1":
+        return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
+                             nn.Linear(512, 10))
+    if key == "W2":
+        return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
+                             nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5),
+                             nn.Linear(1600, 10))
+    if key == "W3":
+        return Encoder()
+    if key == "W4":
+        return nn.Sequential(nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 1))
+    raise KeyError(key)
+
+
+class Native:
+    def __init__(self, key, device="cpu"):
+        torch.manual_seed(0)
+        self.key, self.device = key, torch.device(device)
+        self.model = make_module(key).to(self.device)
+        self.model.train()
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.loss_fn = nn.MSELoss() if key == "W4" else nn.CrossEntropyLoss()
+        self.loss = None
+
+    def to_batch(self, x, y):
+        x = torch.from_numpy(np.ascontiguousarray(x))
+        if self.key == "W2":  # NHWC data -> the NCHW layout a PyTorch user writes
+            x = x.permute(0, 3, 1, 2).contiguous()
+        y = torch.from_numpy(y)
+        if self.key != "W4":
+            y = y.long()
+        return x.to(self.device), y.to(self.device)
+
+    def step(self, batch):
+        x, y = batch
+        self.opt.zero_grad(set_to_none=True)
+        loss = self.loss_fn(self.model(x), y)
+        loss.backward()
+        self.opt.step()
+        self.loss = loss
+
+    def sync(self):
+        return float(self.loss.item())
+
+    def predict(self, x):
+        self.model.eval()
+        with torch.no_grad():
+            out = self.model(x)
+        self.model.train()
+        return out
+
+    def sync_out(self, out):
+        if out.is_cuda:
+            torch.cuda.synchronize()
+
+
+def matmul_fn(n, device="cpu"):
+    a = torch.from_numpy(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)).to(device)
+
+    def run():
+        out = a @ a
+        if out.is_cuda:
+            torch.cuda.synchronize()
+        return out
+    return run

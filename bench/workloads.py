@@ -1,0 +1,123 @@
+"""The benchmark workloads: shapes, synthetic data (fixed seed), analytic FLOP counts,
+and one model builder shared by unikeras and Keras 3 (both speak the Keras 3 API).
+
+Framework-free: NumPy only. The hand-written native models live in bench/native_*.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SEED = 1234
+
+
+@dataclass(frozen=True)
+class Workload:
+    key: str
+    title: str
+    batch: int
+    x_shape: tuple          # per sample
+    n_classes: int          # 0: regression (MSE, 1 output)
+    steps: int              # steps per timed measurement (fit / train_on_batch / native)
+
+    def data(self, n_batches):
+        """Synthetic inputs and labels for ``n_batches`` batches (NumPy, float32)."""
+        rng = np.random.default_rng(SEED)
+        n = n_batches * self.batch
+        x = rng.standard_normal((n, *self.x_shape), dtype=np.float32)
+        if self.n_classes:
+            y = rng.integers(0, self.n_classes, size=(n,)).astype(np.int32)
+        else:
+            y = rng.standard_normal((n, 1), dtype=np.float32)
+        return x, y
+
+
+W1 = Workload("W1", "MLP 784-512-512-10 relu, softmax CE, Adam, batch 128", 128, (784,), 10, 20)
+W2 = Workload("W2", "ConvNet 28x28x1 Conv32-Pool-Conv64-Pool-Drop0.5-Dense10, Adam, batch 128",
+              128, (28, 28, 1), 10, 6)
+W3 = Workload("W3", "Transformer encoder block seq 64, width 128, 4 heads, MLP 512, LayerNorm, "
+              "batch 32, Adam", 32, (64, 128), 10, 10)
+W4 = Workload("W4", "Tiny MLP 32-32-1, MSE, Adam, batch 32 (per-step overhead)", 32, (32,), 0, 60)
+
+WORKLOADS = {w.key: w for w in (W1, W2, W3, W4)}
+
+# W3 geometry
+SEQ, WIDTH, HEADS, MLP = 64, 128, 4, 512
+KEY_DIM = WIDTH // HEADS
+
+
+# --------------------------------------------------------------------------- FLOPs
+def _dense(n_in, n_out):
+    return n_in * n_out  # MACs per sample
+
+
+def macs_per_sample(key):
+    """Multiply-accumulates of one forward pass for one sample, per layer: a list of
+    (name, MACs, is_first_layer)."""
+    if key == "W1":
+        return [("dense1", _dense(784, 512), True), ("dense2", _dense(512, 512), False),
+                ("dense3", _dense(512, 10), False)]
+    if key == "W2":
+        return [("conv1", 26 * 26 * 32 * (3 * 3 * 1), True),
+                ("conv2", 11 * 11 * 64 * (3 * 3 * 32), False),
+                ("dense", _dense(5 * 5 * 64, 10), False)]
+    if key == "W3":
+        L, d = SEQ, WIDTH
+        return [("qkv", 3 * L * d * d, True), ("scores", L * L * d, False),
+                ("attn@v", L * L * d, False), ("out_proj", L * d * d, False),
+                ("mlp", 2 * L * d * MLP, False), ("head", _dense(d, 10), False)]
+    if key == "W4":
+        return [("dense1", _dense(32, 32), True), ("dense2", _dense(32, 1), False)]
+    raise KeyError(key)
+
+
+def flops(key, batch):
+    """(forward FLOPs, training-step FLOPs) per batch, counting matmul/conv/attention
+    products only (2 FLOPs per MAC; elementwise ops, softmax, norms, pooling and the
+    optimizer ignored). A training step is the forward, the weight gradients (= forward)
+    and the input gradients (= forward, except for the first layer, whose input needs
+    none). The scores and attn@v products have no weights: their backward is two
+    input-gradient products, which the same count gives."""
+    layers = macs_per_sample(key)
+    fwd = sum(m for _, m, _ in layers)
+    train = 3 * fwd - sum(m for _, m, first in layers if first)
+    return 2 * fwd * batch, 2 * train * batch
+
+
+# --------------------------------------------------------------------------- models
+def build_model(k, key):
+    """The workload's model with the Keras 3 API of module ``k`` (``unikeras`` or
+    ``keras``), compiled with Adam(1e-3). Logits + from_logits cross-entropy."""
+    L = k.layers
+    if key == "W1":
+        model = k.Sequential([L.Input(shape=(784,)), L.Dense(512, activation="relu"),
+                              L.Dense(512, activation="relu"), L.Dense(10)])
+    elif key == "W2":
+        model = k.Sequential([
+            L.Input(shape=(28, 28, 1)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
+            L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(),
+            L.Dropout(0.5), L.Dense(10)])
+    elif key == "W3":
+        inp = L.Input(shape=(SEQ, WIDTH))
+        a = L.MultiHeadAttention(num_heads=HEADS, key_dim=KEY_DIM)(inp, inp)
+        h = L.LayerNormalization()(L.Add()([inp, a]))
+        f = L.Dense(MLP, activation="relu")(h)
+        f = L.Dense(WIDTH)(f)
+        h = L.LayerNormalization()(L.Add()([h, f]))
+        out = L.Dense(10)(L.GlobalAveragePooling1D()(h))
+        model = k.Model(inp, out)
+    elif key == "W4":
+        model = k.Sequential([L.Input(shape=(32,)), L.Dense(32, activation="relu"), L.Dense(1)])
+    else:
+        raise KeyError(key)
+    loss = (k.losses.SparseCategoricalCrossentropy(from_logits=True) if WORKLOADS[key].n_classes
+            else k.losses.MeanSquaredError())
+    model.compile(optimizer=k.optimizers.Adam(learning_rate=1e-3), loss=loss)
+    return model
+
+
+def glorot(rng, shape, fan_in, fan_out):
+    lim = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-lim, lim, size=shape).astype(np.float32)
