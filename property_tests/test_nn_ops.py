@@ -55,7 +55,9 @@ def test_activation_gradients(name, x):
     if name == "selu":  # kink at 0: finite differences straddle it
         x = np.where(np.abs(x) < 1e-3, 0.5, x)
     grads = grad_everywhere(fn, x)
-    assert_all_close(grads, finite_difference_grad(fn, x), "float32")
+    # float32 derivatives lose ~1e-6 absolute in saturating tails (gelu at -5 is -1.5e-6
+    # in float64 and rounds to 0 in float32): compare at gradient tolerances.
+    assert_all_close(grads, finite_difference_grad(fn, x), "float32", rtol=1e-4, atol=1e-5)
 
 
 @given(data=st.data())

@@ -18,11 +18,11 @@ def test_import_unikeras_imports_no_framework():
 
 
 def test_import_time_beyond_numpy_is_small():
-    out = _run(
-        "import time, numpy\n"
-        "t = time.perf_counter(); import unikeras, unikeras.layers; "
-        "print(time.perf_counter() - t)")
-    assert float(out) < 0.3
+    code = ("import time, numpy\n"
+            "t = time.perf_counter(); import unikeras, unikeras.layers; "
+            "print(time.perf_counter() - t)")
+    best = min(float(_run(code)) for _ in range(3))  # best of 3: the machine may be busy
+    assert best < 0.3
 
 
 def test_a_framework_is_imported_when_its_arrays_are_seen():

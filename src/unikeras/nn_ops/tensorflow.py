@@ -20,6 +20,8 @@ def relu6(x):
 
 
 def leaky_relu(x, negative_slope=0.2):
+    if x.dtype == tf.float64:  # tf.nn.leaky_relu rounds alpha through float32
+        return tf.where(x >= 0, x, x * tf.constant(negative_slope, tf.float64))
     return tf.nn.leaky_relu(x, alpha=negative_slope)
 
 

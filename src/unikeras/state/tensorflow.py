@@ -4,6 +4,16 @@
 
 import tensorflow as tf
 
+try:  # unikeras is written without data-dependent Python control flow: autograph must
+    # not rewrite it when a user's tf.function calls a layer (Keras is excluded likewise).
+    from tensorflow.python.autograph.core import config as _ag_config
+
+    if not any(getattr(r, "_prefix", None) == "unikeras" for r in _ag_config.CONVERSION_RULES):
+        _ag_config.CONVERSION_RULES = (_ag_config.DoNotConvert("unikeras"),) + tuple(
+            _ag_config.CONVERSION_RULES)
+except Exception:  # pragma: no cover - internal layout of another TF version
+    pass
+
 
 def make_variable(value, variable):
     if isinstance(value, tf.Variable):

@@ -195,8 +195,8 @@ class Trackable:
 
 
 # --------------------------------------------------------------------------------------
-# Registration with jax.tree_util / torch.utils._pytree must happen as soon as those
-# frameworks are imported (a jax.jit or torch.func call may be the first thing to see a
+# Registration with jax.tree_util / torch.utils._pytree (and, for TensorFlow, telling
+# autograph to leave unikeras alone) must happen as soon as those frameworks are imported (a jax.jit or torch.func call may be the first thing to see a
 # layer), but unikeras must not import them itself. A post-import hook on sys.meta_path
 # loads our state shim right after `import jax` / `import torch` finishes; frameworks
 # already imported are handled at once.
@@ -205,7 +205,7 @@ import importlib.abc as _abc
 import importlib.util as _util
 import sys as _sys
 
-_WATCHED = ("jax", "torch")
+_WATCHED = ("jax", "torch", "tensorflow")
 
 
 def _load_state_shim(framework):

@@ -41,7 +41,9 @@ def deserialize_simple(config, aliases=None, custom_objects=None):
     if config is None:
         return None
     name = config.get("class_name")
-    cls = (custom_objects or {}).get(name) or _registry.get(name) or (aliases or {}).get(name)
+    # The caller's own table first: class names repeat across kinds of object (the loss
+    # MeanSquaredError and the metric MeanSquaredError).
+    cls = (custom_objects or {}).get(name) or (aliases or {}).get(name) or _registry.get(name)
     if cls is None and aliases:
         cls = aliases.get(str(name).lower())
     if cls is None:
