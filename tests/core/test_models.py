@@ -153,3 +153,31 @@ def test_layer_weights_api(any_framework, to_fw):
     assert d.trainable_weights == [] and len(d.non_trainable_weights) == 2
     with pytest.raises(ValueError, match="expected 2 weights"):
         d.set_weights([np.ones((4, 2))])
+
+
+def test_subclassed_model_config_round_trip(any_framework, to_fw):
+    class Tower(keras.Model):
+        def __init__(self, width, depth, **kwargs):
+            super().__init__(**kwargs)
+            self.width, self.depth = width, depth
+            self.blocks = [layers.Dense(width, activation="relu") for _ in range(depth)]
+            self.head = layers.Dense(1)
+
+        def call(self, x):
+            for blk in self.blocks:
+                x = blk(x)
+            return self.head(x)
+
+        def get_config(self):
+            config = super().get_config()
+            config.update(width=self.width, depth=self.depth)
+            return config
+
+    m = Tower(6, 2, name="tower")
+    x = to_fw(X, any_framework)
+    y = m(x)
+    m2 = Tower.from_config(m.get_config())
+    assert (m2.width, m2.depth, m2.name) == (6, 2, "tower")
+    m2(x)
+    m2.set_weights(m.get_weights())
+    np.testing.assert_allclose(xp.to_numpy(m2(x)), xp.to_numpy(y), rtol=1e-6)
