@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..xp import asarray, default_framework, floatx, framework_of, namespace, to_numpy
+from ..xp import asarray, default_framework, floatx, framework_of, namespace, split_rows, to_numpy
 
 _FLOAT64 = np.dtype("float64")
 
@@ -170,20 +170,59 @@ class ArrayAdapter(DataAdapter):
                 nb = math.ceil(self.size / self.batch_size)
                 blocks = self._rng.permutation(nb)
                 order = np.concatenate([np.arange(b * self.batch_size, min((b + 1) * self.batch_size, self.size)) for b in blocks])
-        if order is not None and self.framework is not None:
-            idx_fw = asarray(order.astype("int64") if self.framework != "jax" else order.astype("int32"),
-                             framework=self.framework)
+        if self.framework is not None:
+            idx_fw = None
+            if order is not None:
+                idx_fw = asarray(order.astype("int64") if self.framework != "jax" else order.astype("int32"),
+                                 framework=self.framework)
+            yield from self._framework_epoch(n, idx_fw)
+            return
         for b in range(n):
             lo, hi = b * self.batch_size, min((b + 1) * self.batch_size, self.size)
             if order is None:
                 sl = _map(lambda a: a[lo:hi], (self.x, self.y, self.sample_weight))
-            elif self.framework is None:
+            else:
                 idx = order[lo:hi]
                 sl = _map(lambda a: a[idx], (self.x, self.y, self.sample_weight))
-            else:
-                idx = idx_fw[lo:hi]
-                sl = _map(lambda a: _take(a, idx), (self.x, self.y, self.sample_weight))
             yield pack_x_y_sample_weight(*sl)  # (x, y) when there are no weights, as Keras
+
+    def _framework_epoch(self, n, idx_fw):
+        """Batches of framework arrays, cut a chunk of batches at a time: one slice (or
+        one gather when shuffled) and one ``split_rows`` per array and chunk, instead of
+        one slice per batch and array (0.1-0.4 ms each in jax / TensorFlow eager, as
+        much as a small model's whole step). Chunks hold at most _CHUNK_BATCHES batches
+        and about _CHUNK_BYTES."""
+        data = (self.x, self.y, self.sample_weight)
+        leaves = _leaves(data)
+        bs = self.batch_size
+        batch_bytes = sum(_row_bytes(a) for a in leaves) * bs
+        per_chunk = max(1, min(_CHUNK_BATCHES, _CHUNK_BYTES // max(batch_bytes, 1)))
+        for c0 in range(0, n, per_chunk):
+            c1 = min(c0 + per_chunk, n)
+            lo, hi = c0 * bs, min(c1 * bs, self.size)
+            sizes = [min((b + 1) * bs, self.size) - b * bs for b in range(c0, c1)]
+            if idx_fw is not None:
+                idx = idx_fw[lo:hi]
+                pieces = [_take(a, idx) for a in leaves]
+            elif lo == 0 and hi == self.size:
+                pieces = leaves
+            else:
+                pieces = [a[lo:hi] for a in leaves]
+            parts = [split_rows(p, sizes) for p in pieces]
+            for i in range(c1 - c0):
+                it = iter([p[i] for p in parts])
+                sl = _map(lambda _: next(it), data)
+                yield pack_x_y_sample_weight(*sl)  # (x, y) when there are no weights, as Keras
+
+
+_CHUNK_BATCHES = 32
+_CHUNK_BYTES = 64 * 2**20
+
+
+def _row_bytes(a):
+    dt = a.dtype
+    item = getattr(dt, "itemsize", None) or getattr(dt, "size", None) or 4
+    return int(math.prod(int(d) for d in a.shape[1:])) * int(item)
 
 
 def _take(a, idx):

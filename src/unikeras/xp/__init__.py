@@ -53,6 +53,7 @@ __all__ = [
     "is_int_dtype",
     "device_of",
     "to_device",
+    "split_rows",
 ]
 
 _ns_cache: dict[str, object] = {}
@@ -216,3 +217,20 @@ def to_device(x, device: str):
             return x
         raise ValueError(f"Framework {fw!r} has no device support; asked for {device!r}")
     return mod.to_device(x, device)
+
+
+def split_rows(x, sizes):
+    """``x`` cut along axis 0 into consecutive pieces of ``sizes`` rows (a list of
+    arrays of ``x``'s framework). One framework call where the shim has one (``split``:
+    jax/tensorflow eager slicing costs 0.1-0.4 ms per slice in Python, one split of many
+    pieces about as much as one slice); plain slices otherwise."""
+    fw = framework_of(x)
+    mod = shim(fw, "xp") if fw else None
+    split = getattr(mod, "split", None) if mod is not None else None
+    if split is not None and len(sizes) > 1:
+        return split(x, list(sizes))
+    out, lo = [], 0
+    for n in sizes:
+        out.append(x[lo:lo + n])
+        lo += n
+    return out

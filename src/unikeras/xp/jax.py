@@ -103,3 +103,8 @@ def random_categorical(logits, num_samples, dtype_name, seed):
 
 def random_permutation(n, seed):
     return jax.random.permutation(_key(seed), n)
+
+
+def split(x, sizes):
+    """Consecutive pieces along axis 0 (``unikeras.xp.split_rows``): one primitive."""
+    return jax.lax.split(x, sizes, axis=0)

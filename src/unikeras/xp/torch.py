@@ -130,3 +130,8 @@ def random_categorical(logits, num_samples, dtype_name, seed, device="cpu"):
 
 def random_permutation(n, seed, device="cpu"):
     return torch.randperm(n, generator=_gen(seed, device), device=device)
+
+
+def split(x, sizes):
+    """Consecutive pieces along axis 0 (``unikeras.xp.split_rows``): views."""
+    return list(torch.split(x, sizes, dim=0))

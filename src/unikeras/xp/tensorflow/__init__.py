@@ -99,3 +99,8 @@ def random_categorical(logits, num_samples, dtype_name, seed):
 def random_permutation(n, seed):
     keys = tf.random.stateless_uniform((n,), _seed(seed))
     return tf.argsort(keys)
+
+
+def split(x, sizes):
+    """Consecutive pieces along axis 0 (``unikeras.xp.split_rows``): one op."""
+    return tf.split(x, sizes, axis=0)
