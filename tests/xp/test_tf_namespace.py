@@ -291,3 +291,108 @@ def test_unknown_shapes_in_tf_function():
 def test_no_global_tf_changes():
     # the namespace must not switch on numpy behaviour (which would add e.g. .T)
     assert not hasattr(tf.constant([1.0]), "T")
+
+
+# ----------------------------------------------------------------- special values
+
+
+def _sign(v):
+    return np.copysign(1.0, v)
+
+
+def test_signed_zero_scalars_survive_tf_scalar_cache():
+    # tf.constant(-0.0) and tf.constant(0.0) share TF's eager scalar cache entry;
+    # asarray/full must not lose the sign whichever came first.
+    for v in (0.0, -0.0, 0.0, -0.0):
+        for dt in (xp.float32, xp.float64):
+            assert _sign(float(xp.asarray(v, dtype=dt))) == _sign(v)
+            assert _sign(xp.full((2,), v, dtype=dt).numpy()[0]) == _sign(v)
+    z = xp.asarray(complex(-0.0, -0.0), dtype=xp.complex128)
+    assert _sign(complex(z).real) == -1 and _sign(complex(z).imag) == -1
+    assert _sign(float(xp.add(xp.asarray(0.0), xp.asarray(-0.0)))) == 1
+    assert float(xp.divide(xp.asarray(1.0), xp.asarray(-0.0))) == -np.inf
+
+
+def test_complex_expm1_log1p_tanh_special_cases():
+    inf, nan = np.inf, np.nan
+    e = xp.expm1(t([complex(inf, 0.0), complex(-inf, inf), complex(-inf, nan), complex(nan, 0.0),
+                    complex(inf, inf), 0j], xp.complex128)).numpy()
+    assert e[0] == complex(inf, 0.0)
+    assert e[1] == -1 and e[2] == -1
+    assert np.isnan(e[3].real) and e[3].imag == 0
+    assert np.isinf(e[4].real) and np.isnan(e[4].imag)
+    assert e[5] == 0 and _sign(e[5].real) == 1
+    p = xp.log1p(t([complex(-1.0, 0.0), complex(2.0, inf), complex(-inf, 1.0), complex(inf, inf),
+                    complex(nan, inf)], xp.complex128)).numpy()
+    assert p[0] == complex(-inf, 0.0)
+    np.testing.assert_allclose(p[1].imag, np.pi / 2)
+    assert p[1].real == inf and p[2] == complex(inf, np.pi)
+    np.testing.assert_allclose(p[3].imag, np.pi / 4)
+    assert p[4].real == inf and np.isnan(p[4].imag)
+    th = xp.tanh(t([complex(inf, 2.0), complex(-inf, -2.0)], xp.complex128)).numpy()
+    assert th[0] == 1 and _sign(th[0].imag) == 1 and th[1] == -1 and _sign(th[1].imag) == -1
+    # ordinary values still agree with numpy (and are accurate near 0)
+    z = np.array([0.3 - 0.2j, 3 + 4j, -2 + 0.5j, 1e-5 + 2e-5j], np.complex128)
+    close(xp.expm1(t(z)), np.expm1(z), rtol=1e-12, atol=0)
+    close(xp.log1p(t(z)), np.log1p(z), rtol=1e-10, atol=0)
+    close(xp.tanh(t(z)), np.tanh(z), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_special_value_fixes_in_tf_function_and_gradient(jit):
+    z = t([0.3 - 0.2j, 1.5 + 0.7j], xp.complex128)
+    r = t([0.3, 1.7], xp.float64)
+
+    @tf.function(jit_compile=jit)
+    def grads(z, r):
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([z, r])
+            yz = tf.reduce_sum(tf.math.real(xp.expm1(z) + xp.log1p(z) + xp.tanh(z)))
+            yr = tf.reduce_sum(xp.log2(r) + xp.log10(r) + xp.logaddexp(r, 2 * r) + xp.expm1(r))
+        return tape.gradient(yz, z), tape.gradient(yr, r)
+
+    gz, gr = grads(z, r)
+    zz, rr = z.numpy(), r.numpy()
+    # d/dz of an analytic f, as TF reports for real(f): conj(f'(z))
+    ref_z = np.conj(np.exp(zz) + 1 / (1 + zz) + 1 / np.cosh(zz) ** 2)
+    np.testing.assert_allclose(gz.numpy(), ref_z, rtol=1e-10)
+    ref_r = 1 / (rr * np.log(2)) + 1 / (rr * np.log(10)) + (np.exp(rr) + 2 * np.exp(2 * rr)) / (
+        np.exp(rr) + np.exp(2 * rr)) + np.exp(rr)
+    np.testing.assert_allclose(gr.numpy(), ref_r, rtol=1e-10)
+
+
+def test_float64_constants_are_exact():
+    x = t([8.0, 1e-3, 7.0], xp.float64)
+    np.testing.assert_allclose(xp.log2(x).numpy(), np.log2(x.numpy()), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(xp.log10(x).numpy(), np.log10(x.numpy()), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(xp.logaddexp(x, x).numpy(), np.logaddexp(x.numpy(), x.numpy()),
+                               rtol=1e-15, atol=0)
+
+
+def test_half_precision_is_kept():
+    for dt in (tf.float16, tf.bfloat16):
+        x = tf.constant([0.25, 0.5], dt)
+        for name in ("sin", "cos", "exp", "sqrt", "tanh", "expm1", "log1p", "log", "log2", "abs"):
+            assert getattr(xp, name)(x).dtype == dt, (name, dt)
+        assert xp.add(x, 1.0).dtype == dt
+        assert xp.add(x, tf.ones(2, tf.float32)).dtype == tf.float32
+        assert not bool(xp.any(xp.signbit(x)))
+    assert xp.add(tf.ones(2, tf.float16), tf.ones(2, tf.bfloat16)).dtype == tf.float32
+    assert xp.add(tf.ones(2, tf.float32), tf.ones(2, tf.float64)).dtype == tf.float64
+    assert xp.multiply(tf.ones(2, tf.float64), tf.ones(2, tf.float32)).dtype == tf.float64
+
+
+def test_take_along_axis_and_cumulative_prod():
+    x = RNG.normal(size=(3, 4, 5))
+    i = np.argsort(x, axis=1)
+    close(xp.take_along_axis(t(x), t(i), axis=1), np.take_along_axis(x, i, 1))
+    j = RNG.integers(-5, 5, size=(1, 4, 2))
+    close(xp.take_along_axis(t(x), t(j), axis=2), np.take_along_axis(x, j, 2))
+    f = tf.function(lambda a, b: xp.take_along_axis(a, b, axis=0),
+                    input_signature=[tf.TensorSpec([None, None], tf.float64),
+                                     tf.TensorSpec([None, None], tf.int64)])
+    close(f(t(x[0]), t(i[0, :2])), np.take_along_axis(x[0], i[0, :2], 0))
+    a = np.array([[1, 2, 3], [4, 5, 6]], np.uint8)
+    out = xp.cumulative_prod(t(a), axis=1, include_initial=True)
+    assert out.dtype == tf.uint64 and out.numpy().tolist() == [[1, 1, 2, 6], [1, 4, 20, 120]]
+    close(xp.cumulative_prod(t([1.5, 2.0, -1.0], xp.float32)), [1.5, 3.0, -3.0])

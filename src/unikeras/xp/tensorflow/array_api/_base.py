@@ -7,6 +7,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 
+import numpy as np
 import tensorflow as tf
 
 # --------------------------------------------------------------------------- dtypes
@@ -20,6 +21,9 @@ COMPLEX = (tf.complex64, tf.complex128)
 FLOATING = REAL_FLOAT + COMPLEX
 NUMERIC = INTEGRAL + FLOATING
 ALL_DTYPES = (BOOL,) + NUMERIC
+# Not Array API dtypes, but accepted (mixed-precision layers): they count as real
+# floating in promotion and in the elementwise functions, which keep them.
+HALF_FLOAT = (tf.float16, tf.bfloat16)
 
 DEFAULT_FLOAT = tf.float32
 DEFAULT_COMPLEX = tf.complex64
@@ -36,6 +40,8 @@ _BITS = {
     tf.uint16: 16,
     tf.uint32: 32,
     tf.uint64: 64,
+    tf.float16: 16,
+    tf.bfloat16: 16,
     tf.float32: 32,
     tf.float64: 64,
     tf.complex64: 64,
@@ -55,7 +61,7 @@ def kind(dt) -> str:
         return "i"
     if dt in UNSIGNED:
         return "u"
-    if dt in REAL_FLOAT:
+    if dt in REAL_FLOAT or dt in HALF_FLOAT:
         return "f"
     if dt in COMPLEX:
         return "c"
@@ -67,7 +73,7 @@ def is_int(dt) -> bool:
 
 
 def is_float(dt) -> bool:
-    return dt in REAL_FLOAT
+    return dt in REAL_FLOAT or dt in HALF_FLOAT
 
 
 def is_complex(dt) -> bool:
@@ -75,7 +81,7 @@ def is_complex(dt) -> bool:
 
 
 def is_inexact(dt) -> bool:
-    return dt in FLOATING
+    return dt in FLOATING or dt in HALF_FLOAT
 
 
 def real_dtype(dt):
@@ -110,7 +116,9 @@ def _strict_pair(a, b):
     ka, kb = kind(a), kind(b)
     ba, bb = _BITS[a], _BITS[b]
     if ka == kb and ka in "iufc":
-        return a if ba >= bb else b
+        if ba == bb:  # float16 with bfloat16
+            return tf.float32
+        return a if ba > bb else b
     if {ka, kb} == {"i", "u"}:
         s, sb, ub = (a, ba, bb) if ka == "i" else (b, bb, ba)
         if sb > ub:
@@ -257,6 +265,10 @@ def convert_scalar(s, dt):
         s = s.real
     if isinstance(s, float) and is_int(dt):
         s = int(s)
+    if dt.is_floating or dt.is_complex:
+        # Not tf.constant(python_float): TF's eager scalar cache is keyed by value, so
+        # -0.0 and +0.0 (and +-0j) share one cached tensor and signed zeros get lost.
+        return tf.constant(np.asarray(s, dtype=dt.as_numpy_dtype))
     return tf.constant(s, dtype=dt)
 
 

@@ -41,24 +41,91 @@ atanh = _unary_float(tf.math.atanh)
 cos = _unary_float(tf.math.cos)
 cosh = _unary_float(tf.math.cosh)
 exp = _unary_float(tf.math.exp)
-expm1 = _unary_float(tf.math.expm1)
 log = _unary_float(tf.math.log)
-log1p = _unary_float(tf.math.log1p)
+
+
+def _const(value, dt):
+    """A constant of dtype ``dt`` made directly in ``dt`` (a Python float converted
+    through float32 first would lose float64 precision)."""
+    return tf.constant(value, dtype=dt)
+
+
+def _expm1_complex(z):
+    # TF's complex expm1 returns NaN for infinite parts; built from real kernels:
+    # expm1(a + ib) = expm1(a) cos b - 2 sin^2(b/2) + i e^a sin b, with the standard's
+    # special cases (imag +-0 kept, a = -inf gives -1 + 0j, a = +inf with b inf/NaN
+    # gives inf + NaN j).
+    a, b = tf.math.real(z), tf.math.imag(z)
+    zero = tf.zeros_like(a)
+    re = tf.math.expm1(a) * tf.math.cos(b) - 2 * tf.math.square(tf.math.sin(b / 2))
+    im = tf.math.exp(a) * tf.math.sin(b)
+    b_zero = tf.equal(b, 0)
+    b_finite = tf.math.is_finite(b)
+    neg_inf = tf.equal(a, _const(-math.inf, a.dtype))
+    pos_inf = tf.equal(a, _const(math.inf, a.dtype))
+    re = tf.where(b_zero, tf.math.expm1(a), re) + 0  # + 0: (-0 + 0j) -> (0 + 0j)
+    im = tf.where(b_zero, b, im)
+    re = tf.where(neg_inf, -tf.ones_like(a), re)
+    im = tf.where(tf.logical_and(neg_inf, tf.logical_not(b_finite)), zero, im)
+    re = tf.where(tf.logical_and(pos_inf, tf.logical_not(b_finite)), a, re)
+    return tf.complex(re, im)
+
+
+def expm1(x, /):
+    x = _float_in(x)
+    if B.is_complex(x.dtype):
+        return _expm1_complex(x)
+    return tf.math.expm1(x)
+
+
+def _log1p_complex(z):
+    # log(1 + z) (TF's complex log has the standard's special cases; its complex log1p
+    # does not), with the real part as 0.5 * log1p(2a + a^2 + b^2) near z = 0.
+    a, b = tf.math.real(z), tf.math.imag(z)
+    w = tf.math.log(tf.complex(1 + a, b))
+    small = tf.logical_and(tf.math.abs(a) < 0.5, tf.math.abs(b) < 0.5)
+    sa = tf.where(small, a, tf.zeros_like(a))
+    sb = tf.where(small, b, tf.zeros_like(b))
+    re_small = 0.5 * tf.math.log1p(sa * (2 + sa) + sb * sb)
+    return tf.complex(tf.where(small, re_small, tf.math.real(w)), tf.math.imag(w))
+
+
+def log1p(x, /):
+    x = _float_in(x)
+    if B.is_complex(x.dtype):
+        return _log1p_complex(x)
+    return tf.math.log1p(x)
+
+
 sin = _unary_float(tf.math.sin)
 sinh = _unary_float(tf.math.sinh)
 sqrt = _unary_float(tf.math.sqrt)
 tan = _unary_float(tf.math.tan)
-tanh = _unary_float(tf.math.tanh)
+
+
+def tanh(x, /):
+    x = _float_in(x)
+    r = tf.math.tanh(x)
+    if not B.is_complex(x.dtype):
+        return r
+    # TF gives 1 +- 0j with the sign of sin(2b) for a = +-inf; the standard says
+    # +-1 + 0j for b > 0 (conjugate-symmetric: -0j for b < 0).
+    a, b = tf.math.real(x), tf.math.imag(x)
+    edge = tf.logical_and(tf.math.is_inf(a), tf.math.is_finite(b))
+    zero = tf.zeros_like(b)
+    re = tf.where(edge, tf.math.sign(a), tf.math.real(r))
+    im = tf.where(edge, tf.where(signbit(b), -zero, zero), tf.math.imag(r))
+    return tf.complex(re, im)
 
 
 def log2(x, /):
     x = _float_in(x)
-    return tf.math.log(x) / tf.cast(_LN2, x.dtype)
+    return tf.math.log(x) / _const(_LN2, x.dtype)
 
 
 def log10(x, /):
     x = _float_in(x)
-    return tf.math.log(x) / tf.cast(_LN10, x.dtype)
+    return tf.math.log(x) / _const(_LN10, x.dtype)
 
 
 def abs(x, /):
@@ -325,6 +392,8 @@ def isnan(x, /):
 
 def signbit(x, /):
     x = _t(x)
+    if x.dtype == tf.float16 or x.dtype == tf.bfloat16:
+        return tf.bitcast(x, tf.int16) < 0
     if x.dtype == tf.float32:
         return tf.bitcast(x, tf.int32) < 0
     if x.dtype == tf.float64:
@@ -368,7 +437,7 @@ def logaddexp(x1, x2, /):
     m = tf.math.maximum(a, b)
     d = tf.where(same, tf.zeros_like(a), a - b)
     r = m + tf.math.log1p(tf.math.exp(-tf.math.abs(d)))
-    return tf.where(same, a + tf.cast(_LN2, a.dtype), r)
+    return tf.where(same, a + _const(_LN2, a.dtype), r)
 
 
 def clip(x, /, min=None, max=None):

@@ -20,6 +20,7 @@ __all__ = [
     "squeeze",
     "stack",
     "take",
+    "take_along_axis",
     "tile",
     "unstack",
 ]
@@ -192,6 +193,33 @@ def take(x, indices, /, *, axis=None):
     if idx.dtype not in B.UNSIGNED:
         idx = tf.where(idx < 0, idx + n, idx)
     return tf.gather(x, idx, axis=axis)
+
+
+def take_along_axis(x, indices, /, *, axis=-1):
+    """2024.12 name, provided early: ``out[..., i, ...] = x[..., indices[..., i, ...], ...]``
+    along ``axis``; the other dimensions broadcast."""
+    x = B.tensor(x)
+    idx = B.tensor(indices)
+    n = B.ndim(x)
+    if B.ndim(idx) != n:
+        raise ValueError("x and indices must have the same number of dimensions")
+    axis = B.normalize_axis(axis, n)
+    xm = moveaxis(x, axis, -1)
+    im = moveaxis(idx, axis, -1)
+    if idx.dtype not in B.UNSIGNED:
+        m = tf.cast(B.dim(xm, -1), im.dtype)
+        im = tf.where(im < 0, im + m, im)
+    xs, is_ = B.shape_list(xm), B.shape_list(im)
+    batch = tf.broadcast_static_shape(tf.TensorShape(xm.shape[:-1]), tf.TensorShape(im.shape[:-1]))
+    if batch.is_fully_defined():
+        batch = batch.as_list()
+    else:
+        batch = tf.broadcast_dynamic_shape(tf.shape(xm)[:-1], tf.shape(im)[:-1])
+        batch = tf.unstack(batch)
+    xm = tf.broadcast_to(xm, list(batch) + [xs[-1]])
+    im = tf.broadcast_to(im, list(batch) + [is_[-1]])
+    out = tf.gather(xm, im, axis=n - 1, batch_dims=n - 1)
+    return moveaxis(out, -1, axis)
 
 
 def tile(x, repetitions, /):

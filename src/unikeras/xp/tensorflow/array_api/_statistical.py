@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from . import _base as B
 
-__all__ = ["all", "any", "cumulative_sum", "max", "mean", "min", "prod", "std", "sum", "var"]
+__all__ = ["all", "any", "cumulative_prod", "cumulative_sum", "max", "mean", "min", "prod", "std", "sum", "var"]
 
 
 def _axes(x, axis):
@@ -99,7 +99,7 @@ def std(x, /, *, axis=None, correction=0.0, keepdims=False):
     return tf.math.sqrt(var(x, axis=axis, correction=correction, keepdims=keepdims))
 
 
-def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+def _cumulative(fn, init, x, axis, dtype, include_initial):
     x = B.tensor(x)
     n = B.ndim(x)
     if axis is None:
@@ -109,12 +109,24 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     axis = B.normalize_axis(axis, n)
     dt = _sum_dtype(x.dtype, dtype)
     x = tf.cast(x, dt) if x.dtype != dt else x
-    out = tf.math.cumsum(x, axis=axis)
+    if dt in B.UNSIGNED:  # no cumsum/cumprod kernels: wrap-around arithmetic in int64
+        out = tf.cast(fn(tf.cast(x, tf.int64), axis=axis), dt)
+    else:
+        out = fn(x, axis=axis)
     if include_initial:
         shape = B.shape_list(x)
         shape[axis] = 1
-        out = tf.concat([tf.zeros(shape, dt), out], axis)
+        out = tf.concat([init(shape, dt), out], axis)
     return out
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+    return _cumulative(tf.math.cumsum, tf.zeros, x, axis, dtype, include_initial)
+
+
+def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
+    """2024.12 name, provided early (same dtype rules as cumulative_sum)."""
+    return _cumulative(tf.math.cumprod, tf.ones, x, axis, dtype, include_initial)
 
 
 def _truth(x):
