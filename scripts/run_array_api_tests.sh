@@ -6,7 +6,8 @@
 #   scripts/run_array_api_tests.sh third_party_checkouts/array-api-tests [extra pytest args]
 #
 # Environment knobs: MAX_EXAMPLES (default 20), PYTHON (default .venv/bin/python),
-# JOBS (pytest-xdist workers, default 1).
+# JOBS (pytest-xdist workers, default 1), NO_SHRINK=1 (skip Hypothesis shrinking via
+# tests/xp/array_api_tests_noshrink.py: same outcomes, much faster when tests fail).
 set -euo pipefail
 if [ $# -lt 1 ]; then
   echo "usage: $0 PATH_TO_ARRAY_API_TESTS_CHECKOUT [pytest args...]" >&2
@@ -20,6 +21,11 @@ MAX_EXAMPLES="${MAX_EXAMPLES:-20}"
 JOBS="${JOBS:-1}"
 XDIST=()
 if [ "$JOBS" != "1" ]; then XDIST=(-n "$JOBS"); fi
+PLUGINS=()
+if [ "${NO_SHRINK:-0}" = "1" ]; then
+  export PYTHONPATH="$ROOT/tests/xp${PYTHONPATH:+:$PYTHONPATH}"
+  PLUGINS=(-p array_api_tests_noshrink)
+fi
 
 export ARRAY_API_TESTS_MODULE=unikeras.xp.tensorflow.array_api
 export ARRAY_API_TESTS_VERSION=2023.12
@@ -31,4 +37,4 @@ exec "$PYTHON" -m pytest array_api_tests/ \
   --xfails-file "$ROOT/tests/xp/tf_array_api_xfails.txt" \
   --max-examples="$MAX_EXAMPLES" \
   -p no:cacheprovider --disable-warnings -q -rxXfE \
-  "${XDIST[@]}" "$@"
+  "${XDIST[@]}" "${PLUGINS[@]}" "$@"
