@@ -219,17 +219,24 @@ def to_device(x, device: str):
     return mod.to_device(x, device)
 
 
-def split_rows(x, sizes):
-    """``x`` cut along axis 0 into consecutive pieces of ``sizes`` rows (a list of
-    arrays of ``x``'s framework). One framework call where the shim has one (``split``:
-    jax/tensorflow eager slicing costs 0.1-0.4 ms per slice in Python, one split of many
-    pieces about as much as one slice); plain slices otherwise."""
+def split_rows(x, sizes, start=0, indices=None):
+    """Rows of ``x`` cut into consecutive pieces of ``sizes`` rows (a list of arrays of
+    ``x``'s framework): the rows ``start:start + sum(sizes)``, or the rows ``indices``
+    (a NumPy integer array) when given. The data adapters cut batches with it, a chunk
+    of batches per call: eager jax / TensorFlow slicing costs 0.1-0.4 ms per slice in
+    Python (and jax compiles each distinct static slice), so a shim's ``split`` does
+    it in one or two framework calls; plain slicing / indexing otherwise."""
     fw = framework_of(x)
     mod = shim(fw, "xp") if fw else None
     split = getattr(mod, "split", None) if mod is not None else None
-    if split is not None and len(sizes) > 1:
-        return split(x, list(sizes))
-    out, lo = [], 0
+    sizes = [int(n) for n in sizes]
+    if split is not None:
+        return split(x, sizes, int(start), indices)
+    if indices is not None:
+        ns = namespace(x)
+        x = ns.take(x, ns.asarray(np.asarray(indices)), axis=0)
+        start = 0
+    out, lo = [], int(start)
     for n in sizes:
         out.append(x[lo:lo + n])
         lo += n

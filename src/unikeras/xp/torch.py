@@ -132,6 +132,10 @@ def random_permutation(n, seed, device="cpu"):
     return torch.randperm(n, generator=_gen(seed, device), device=device)
 
 
-def split(x, sizes):
-    """Consecutive pieces along axis 0 (``unikeras.xp.split_rows``): views."""
-    return list(torch.split(x, sizes, dim=0))
+def split(x, sizes, start, indices):
+    """``unikeras.xp.split_rows``: views of one slice (or of one gather)."""
+    if indices is not None:
+        rows = x.index_select(0, torch.from_numpy(np.asarray(indices, dtype=np.int64)).to(x.device))
+    else:
+        rows = x[start:start + sum(sizes)]
+    return list(torch.split(rows, sizes, dim=0))

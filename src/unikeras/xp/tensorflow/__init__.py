@@ -101,6 +101,7 @@ def random_permutation(n, seed):
     return tf.argsort(keys)
 
 
-def split(x, sizes):
-    """Consecutive pieces along axis 0 (``unikeras.xp.split_rows``): one op."""
-    return tf.split(x, sizes, axis=0)
+def split(x, sizes, start, indices):
+    """``unikeras.xp.split_rows``: one slice (or gather) and one split op."""
+    rows = tf.gather(x, indices) if indices is not None else x[start:start + sum(sizes)]
+    return tf.split(rows, sizes, axis=0) if len(sizes) > 1 else [rows]
