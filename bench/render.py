@@ -28,8 +28,15 @@ def _ratio(a, b):
     return a["median"] / b["median"]
 
 
-def _r(r):
-    return "n/a" if r is None else f"{r:.2f}"
+def _r(r, overlap=False):
+    if r is None:
+        return "n/a"
+    return f"*{r:.2f}*" if overlap else f"{r:.2f}"
+
+
+def _overlap(a, b):
+    """True when the min–max ranges of two measurements overlap (within the noise)."""
+    return bool(a and b and a["min"] <= b["max"] and b["min"] <= a["max"])
 
 
 def _mark(ok):
@@ -85,7 +92,9 @@ def render(results):
     add("## Summary\n")
     add("Median train-step time ratios (lower is better). Targets: unikeras `fit` step "
         f"≤ {FIT_TARGET:.2f}× the native loop on the same framework (✓/✗), and below "
-        "Keras 3 `fit` on the same backend (ratio < 1: ✓).\n")
+        "Keras 3 `fit` on the same backend (ratio < 1: ✓). A ratio in *italics*: the "
+        "min–max ranges of the two measurements overlap, so the difference is within this "
+        "run's noise.\n")
     add("| framework | ratio | " + " | ".join(WORKLOADS) + " |")
     add("|---|---|" + "---|" * len(WORKLOADS))
     for fw in FRAMEWORKS:
@@ -96,12 +105,14 @@ def render(results):
             e = results["runs"].get(f"{fw}/{key}")
             t = e["timing"] if e else {}
             present |= bool(e)
-            rn = _ratio(t.get("unikeras.fit"), t.get("native.fit"))
-            rk = _ratio(t.get("unikeras.fit"), t.get("keras.fit"))
-            rt = _ratio(t.get("unikeras.tob"), t.get("native.fit"))
-            rows["unikeras fit / native"].append(_r(rn) + _mark(None if rn is None else rn <= FIT_TARGET))
-            rows["unikeras fit / Keras 3 fit"].append(_r(rk) + _mark(None if rk is None else rk < 1))
-            rows["unikeras train_on_batch / native"].append(_r(rt))
+            uf, nf, kf = t.get("unikeras.fit"), t.get("native.fit"), t.get("keras.fit")
+            rn, rk = _ratio(uf, nf), _ratio(uf, kf)
+            rt = _ratio(t.get("unikeras.tob"), nf)
+            rows["unikeras fit / native"].append(
+                _r(rn, _overlap(uf, nf)) + _mark(None if rn is None else rn <= FIT_TARGET))
+            rows["unikeras fit / Keras 3 fit"].append(
+                _r(rk, _overlap(uf, kf)) + _mark(None if rk is None else rk < 1))
+            rows["unikeras train_on_batch / native"].append(_r(rt, _overlap(t.get("unikeras.tob"), nf)))
         if present:
             for label, vals in rows.items():
                 add(f"| {fw} | {label} | " + " | ".join(vals) + " |")
