@@ -33,7 +33,9 @@ export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 export PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}"
 
 cd "$SUITE"
-exec "$PYTHON" -m pytest array_api_tests/ \
+# --rootdir: otherwise pytest takes unikeras' pyproject.toml as rootdir, node ids get a
+# third_party_checkouts/... prefix and no --xfails-file id ever matches.
+exec "$PYTHON" -m pytest array_api_tests/ --rootdir "$SUITE" \
   --xfails-file "$ROOT/tests/xp/tf_array_api_xfails.txt" \
   --max-examples="$MAX_EXAMPLES" \
   -p no:cacheprovider --disable-warnings -q -rxXfE \
