@@ -441,6 +441,16 @@ class Model(Layer):
 
         save_model(self, filepath, overwrite=overwrite)
 
+    def to_json(self, **kwargs):
+        """The model's architecture (no weights) as a JSON string, for
+        ``keras.models.model_from_json``; ``kwargs`` go to ``json.dumps``."""
+        import json
+
+        from ..saving.keras_file import _json_default, model_config
+
+        spec = {k: v for k, v in model_config(self).items() if k != "compile_config"}
+        return json.dumps(spec, default=_json_default, **kwargs)
+
     # ------------------------------------------------------------------ summary
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
