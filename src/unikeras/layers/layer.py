@@ -95,6 +95,9 @@ class Layer(Trackable):
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None,
                  autocast=True, name=None, **kwargs):
+        if kwargs.pop("quantization_config", None) is not None:
+            raise ValueError(f"{type(self).__name__}: quantized layers are not supported by "
+                             "unikeras; received a quantization_config")
         unknown = set(kwargs) - _INIT_KWARGS
         if unknown:
             raise TypeError(

@@ -179,7 +179,14 @@ class InputLayer(Layer):
     batch_shape=None, input_tensor=None, name=None)``."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None,
-                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
+                 batch_shape=None, input_tensor=None, optional=False, name=None,
+                 ragged=None, **kwargs):
+        if ragged:
+            raise ValueError(f"InputLayer: ragged inputs are not supported by unikeras; "
+                             f"received ragged={ragged!r}")
+        if sparse:
+            raise ValueError(f"InputLayer: sparse inputs are not supported by unikeras; "
+                             f"received sparse={sparse!r}")
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -214,7 +221,7 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": self.batch_shape, "dtype": self._dtype_name,
-                "sparse": self.sparse, "name": self.name}
+                "sparse": self.sparse, "ragged": False, "name": self.name}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,

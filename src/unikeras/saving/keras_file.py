@@ -19,7 +19,7 @@ import zipfile
 import numpy as np
 
 from .. import __version__
-from ..utils.serialization import lookup
+from ..utils.serialization import keras_identity, lookup
 from . import weights_h5
 
 CONFIG = "config.json"
@@ -75,8 +75,9 @@ def compile_config(model):
 
 def model_config(model):
     cls = type(model)
-    out = {"module": cls.__module__, "class_name": cls.__name__, "config": model.get_config(),
-           "registered_name": cls.__name__}
+    module, registered = keras_identity(cls)
+    out = {"module": module, "class_name": cls.__name__, "config": model.get_config(),
+           "registered_name": registered}
     build = getattr(model, "_build_shape", None)
     if build is not None:
         out["build_config"] = {"input_shape": build}

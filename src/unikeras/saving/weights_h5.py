@@ -24,8 +24,11 @@ _ATTR_SKIP = {"_layers", "_input_layer", "optimizer", "_trainers", "_compile_los
 
 
 def _snake(name):
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    # exactly Keras' naming.to_snake_case (its file paths): "Conv2D" -> "conv2d",
+    # "ReLU" -> "re_lu", "Conv2DTranspose" -> "conv2d_transpose"
+    s = re.sub(r"\W+", "", name)
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", s)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def _unique(base, used):

@@ -8,7 +8,7 @@ runs its own copied layers. Shared layers and nested models are layers like any 
 from __future__ import annotations
 
 from ..layers.symbolic import InputLayer, KerasTensor, Node, _flat, _map
-from ..utils.serialization import lookup, register
+from ..utils.serialization import keras_identity, lookup, register
 from .model import Model
 
 
@@ -190,9 +190,10 @@ class Functional(Model):
             for n in ([] if isinstance(layer, InputLayer) else self._layer_nodes.get(id(layer), [])):
                 inbound.append({"args": _ser_tensors(n.args, node_keys),
                                 "kwargs": _ser_tensors(n.kwargs, node_keys)})
+            module, registered = keras_identity(type(layer))
             layer_configs.append({
-                "module": type(layer).__module__, "class_name": type(layer).__name__,
-                "config": layer.get_config(), "registered_name": type(layer).__name__,
+                "module": module, "class_name": type(layer).__name__,
+                "config": layer.get_config(), "registered_name": registered,
                 "name": layer.name, "inbound_nodes": inbound})
 
         def ref(t):
@@ -216,6 +217,7 @@ class Functional(Model):
             created[spec["name"]] = layer
             if isinstance(layer, InputLayer):
                 outputs_by_node[(spec["name"], 0)] = [layer.output]
+                outputs_by_node[(spec["name"], "input")] = [layer.output]
         remaining = [(spec, i, node) for spec in pending if not isinstance(created[spec["name"]], InputLayer)
                      for i, node in enumerate(spec["inbound_nodes"])]
         progress = True
@@ -266,7 +268,11 @@ def _deser_tensors(obj, outputs_by_node):
     def de(a):
         if isinstance(a, dict) and a.get("class_name") == "__keras_tensor__":
             name, node_index, idx = a["config"]["keras_history"]
-            key = (name, node_index) if (name, node_index) in outputs_by_node else (name, 0)
+            # an Input has one node, whatever index the file gives it; any other layer's
+            # node must exist already (a shared layer's later node is not its first)
+            key = (name, node_index)
+            if key not in outputs_by_node and (name, "input") in outputs_by_node:
+                key = (name, 0)
             if key not in outputs_by_node:
                 raise KeyError(key)
             return outputs_by_node[key][idx]

@@ -444,7 +444,9 @@ def get(identifier):
 
 def serialize(loss):
     if isinstance(loss, Loss):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+        from ..utils.serialization import serialize_simple
+
+        return serialize_simple(loss)
     return getattr(loss, "__name__", loss)
 
 

@@ -137,7 +137,9 @@ def get(identifier):
 
 
 def serialize(metric):
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    from ...utils.serialization import serialize_simple
+
+    return serialize_simple(metric)
 
 
 def deserialize(config):

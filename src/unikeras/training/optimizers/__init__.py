@@ -31,7 +31,9 @@ def get(identifier):
 
 
 def serialize(optimizer):
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    from ...utils.serialization import serialize_simple
+
+    return serialize_simple(optimizer)
 
 
 def deserialize(config):

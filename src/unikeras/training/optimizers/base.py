@@ -84,12 +84,17 @@ class Optimizer(Trackable):
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
         """One slot per variable (Keras 3 helper); ``name`` may be a list of names,
-        giving a list of slot lists."""
-        if isinstance(name, (list, tuple)):
-            return [self.add_optimizer_variables(trainable_variables, n, initializer)
-                    for n in name]
-        return [self.add_variable_from_reference(v, name, initializer=initializer)
-                for v in trainable_variables]
+        giving a list of slot lists. The slots are created variable by variable
+        (``kernel_momentum, kernel_velocity, bias_momentum, ...``), the order in which
+        Keras 3 creates, lists and saves them: a Keras-written optimizer state loads."""
+        names = list(name) if isinstance(name, (list, tuple)) else [name]
+        inits = (list(initializer) if isinstance(initializer, (list, tuple))
+                 else [initializer] * len(names))
+        slots = [[] for _ in names]
+        for v in trainable_variables:
+            for k, (n, init) in enumerate(zip(names, inits)):
+                slots[k].append(self.add_variable_from_reference(v, n, initializer=init))
+        return slots if isinstance(name, (list, tuple)) else slots[0]
 
     def _prep(self, gradient, variable, learning_rate):
         """``(xp, gradient, lr)`` with the gradient and the learning rate in the
