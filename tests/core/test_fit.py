@@ -161,3 +161,23 @@ def test_numpy_is_inference_only():
     assert model.evaluate(x, y, return_dict=True, verbose=0)["loss"] > 0
     with pytest.raises(ValueError, match="inference only"):
         model.fit(x, y, verbose=0)
+
+
+def test_list_results_follow_keras_order(framework, to_fw):
+    """``return_dict=False`` lists the loss first, then the metrics in compile order (Keras
+    3's ``_flatten_metrics_in_order``), whatever order the logs dict has."""
+    x, y = _data(64)
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_top_k_categorical_accuracy", "accuracy"])
+    fx, fy = to_fw(x, framework), to_fw(y, framework)
+    as_dict = model.evaluate(fx, fy, return_dict=True, verbose=0)
+    as_list = model.evaluate(fx, fy, verbose=0)
+    assert model.metrics_names[0] == "loss"
+    assert as_list == [as_dict[k] for k in ("loss", "sparse_top_k_categorical_accuracy",
+                                            "accuracy")]
+    assert as_list[0] > 0.5 and 0.0 <= as_list[2] <= 1.0  # a loss, then an accuracy
+    d = model.test_on_batch(fx, fy, return_dict=True)
+    assert model.test_on_batch(fx, fy) == [d["loss"], d["sparse_top_k_categorical_accuracy"],
+                                           d["accuracy"]]
+    assert len(model.train_on_batch(fx, fy)) == 3

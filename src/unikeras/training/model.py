@@ -117,6 +117,14 @@ class Model(Layer):
     def metrics_variables(self):
         return [v for m in self.metrics for v in m.variables]
 
+    def _flatten_metrics_in_order(self, logs):
+        """Keras 3's list form of ``logs`` (``return_dict=False``): the loss, then each
+        compiled metric in compile order, then any other key sorted; one value alone."""
+        names = self.metrics_names
+        values = [logs[n] for n in names if n in logs]
+        values += [logs[k] for k in sorted(logs) if k not in names]
+        return values[0] if len(values) == 1 else values
+
     def reset_metrics(self):
         for m in self.metrics:
             m.reset_state()
@@ -336,8 +344,7 @@ class Model(Layer):
         logs = self._evaluate_adapter(data, data.target_framework, callbacks)
         if return_dict:
             return logs
-        values = [logs[k] for k in logs]
-        return values[0] if len(values) == 1 else values
+        return self._flatten_metrics_in_order(logs)
 
     def _evaluate_adapter(self, data, framework, callbacks):
         cbs = callbacks_mod.CallbackList(callbacks, model=self, steps=data.num_batches())
@@ -401,7 +408,7 @@ class Model(Layer):
         self.reset_metrics()
         logs = callbacks_mod.logs_to_floats(trainer.train_step(batch))
         trainer.sync()
-        return logs if return_dict else _logs_list(logs)
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
@@ -413,7 +420,7 @@ class Model(Layer):
         self.reset_metrics()
         logs = callbacks_mod.logs_to_floats(trainer.test_step(batch))
         trainer.sync(metrics_only=True)
-        return logs if return_dict else _logs_list(logs)
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         framework = _batch_framework((x,))
@@ -547,9 +554,6 @@ def _batch_framework(batch):
     return fws.pop() if fws else default_framework()
 
 
-def _logs_list(logs):
-    vals = list(logs.values())
-    return vals[0] if len(vals) == 1 else vals
 
 
 def _concat_outputs(outputs, to_host):
