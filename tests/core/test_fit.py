@@ -181,3 +181,18 @@ def test_list_results_follow_keras_order(framework, to_fw):
     assert model.test_on_batch(fx, fy) == [d["loss"], d["sparse_top_k_categorical_accuracy"],
                                            d["accuracy"]]
     assert len(model.train_on_batch(fx, fy)) == 3
+
+
+def test_history_and_logs_keys_in_keras_order(framework, to_fw):
+    """Keras 3 sorts the logs (``pythonify_logs``); validation keys follow."""
+    x, y = _data(64)
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_top_k_categorical_accuracy", "accuracy"])
+    seen = []
+    cb = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(list(logs)))
+    h = model.fit(to_fw(x, framework), to_fw(y, framework), epochs=1, verbose=0,
+                  validation_split=0.25, callbacks=[cb])
+    train = ["accuracy", "loss", "sparse_top_k_categorical_accuracy"]
+    assert list(h.history) == train + ["val_" + k for k in train]
+    assert seen == [list(h.history)]

@@ -181,3 +181,26 @@ def test_subclassed_model_config_round_trip(any_framework, to_fw):
     m2(x)
     m2.set_weights(m.get_weights())
     np.testing.assert_allclose(xp.to_numpy(m2(x)), xp.to_numpy(y), rtol=1e-6)
+
+
+def test_subclassed_model_layers_get_layer_and_summary(any_framework, to_fw):
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.body = keras.layers.Dense(4, name="body")
+            self.head = keras.layers.Dense(2, name="head")
+
+        def call(self, x):
+            return self.head(self.body(x))
+
+    net = Net()
+    net(to_fw(np.ones((3, 5), "float32"), any_framework))
+    assert [layer.name for layer in net.layers] == ["body", "head"]
+    assert net.get_layer("head") is net.head and net.get_layer(index=0) is net.body
+    with pytest.raises(ValueError, match="No such layer: tail"):
+        net.get_layer("tail")
+    lines = []
+    net.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "body (Dense)" in text and "head (Dense)" in text
+    assert "Total params: 34" in text  # 5*4+4 + 4*2+2

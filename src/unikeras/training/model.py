@@ -100,6 +100,26 @@ class Model(Layer):
             raise RuntimeError(f"You must call compile() before {what}().")
 
     @property
+    def layers(self):
+        """The model's direct sublayers, in the order they were assigned (Keras 3's
+        ``Model.layers`` for a subclassed model; Sequential/Functional list their own)."""
+        return list(self._layers)
+
+    def get_layer(self, name=None, index=None):
+        """A direct sublayer by name or index (Keras' ``get_layer``)."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"get_layer: index {index} out of range for a model with "
+                                 f"{len(layers)} layers")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in layers]}")
+
+    @property
     def metrics(self):
         """The loss tracker and every compiled metric."""
         out = []

@@ -16,10 +16,12 @@ from ...xp import framework_of, to_numpy
 
 
 def logs_to_floats(logs):
+    """Logs as Python numbers, keys sorted (as Keras 3's ``pythonify_logs``: History and
+    the progress bar show the same order on every framework)."""
     if not logs:
         return {}
     out = {}
-    for k, v in logs.items():
+    for k, v in sorted(logs.items()):
         if framework_of(v) is not None:
             v = to_numpy(v)
             v = float(v) if np.ndim(v) == 0 else v
