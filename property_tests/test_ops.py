@@ -110,4 +110,9 @@ def test_reduction_matches_numpy(name, data):
     results = everywhere(getattr(ops, name), x, axis=axis, keepdims=keepdims)
     ref = REDUCTIONS[name](x.astype(np.float64), axis=axis, keepdims=keepdims)
     rtol = 1e-4 if dtype == "float32" and name in ("var", "std", "prod") else None
-    check(name, results, ref, dtype, rtol=rtol, atol=rtol)
+    atol = rtol
+    if name == "std":
+        # sqrt amplifies the rounding of a near-zero variance: a float32 std (jax without
+        # x64 computes float64 input in float32) is only good to ~sqrt(eps32) * max|x|
+        atol = 4e-4 * max(1.0, float(np.abs(x).max(initial=0.0)))
+    check(name, results, ref, dtype, rtol=rtol, atol=atol)

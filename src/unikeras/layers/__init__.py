@@ -54,6 +54,10 @@ def deserialize(config, custom_objects=None):
     from ..utils.serialization import lookup
 
     name = config["class_name"]
+    if str(config.get("module") or "").startswith("keras.src.ops."):
+        from .symbolic import OpLayer  # a Keras 3 Operation node (x + y, ops.mean(x))
+
+        return OpLayer.from_keras_operation(config)
     cls = (custom_objects or {}).get(name) or lookup(name)
     if cls is None:
         raise ValueError(f"Unknown layer class {name!r}: define or register it, or pass it "

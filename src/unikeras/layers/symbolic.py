@@ -13,6 +13,8 @@ import numpy as np
 
 from ..state import swap_values
 from ..xp import asarray, floatx, framework_of, standardize_dtype
+from ..state.variables import unique_name
+from ..utils.serialization import register
 from .layer import Layer
 
 
@@ -38,6 +40,81 @@ class KerasTensor:
 
     def __bool__(self):
         raise TypeError("A symbolic KerasTensor cannot be used as a Python bool")
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(f"A symbolic KerasTensor ({self.shape}, {self.dtype}) has no value: "
+                        "it only describes the input of a Functional model. Build the "
+                        "model, then call it on arrays")
+
+    def __getitem__(self, key):
+        return symbolic_op("get_item", self, _encode_key(key))
+
+    def __round__(self, ndigits=None):
+        return symbolic_op("round", self, decimals=ndigits or 0)
+
+    def reshape(self, *shape):
+        return symbolic_op("reshape", self, shape[0] if len(shape) == 1 else shape)
+
+    @property
+    def T(self):
+        return symbolic_op("transpose", self)
+
+
+
+# Python operators on KerasTensors record `unikeras.ops` calls as graph nodes, as Keras 3
+# does (`x + y`, `-x`, `x @ w`, `x[:, 0]`). Like Keras, `!=` is an op but `==` is identity.
+_BINARY = {"add": "add", "sub": "subtract", "mul": "multiply", "matmul": "matmul",
+           "truediv": "divide", "floordiv": "floor_divide", "mod": "mod", "pow": "power",
+           "and": "logical_and", "or": "logical_or", "xor": "logical_xor"}
+_COMPARE = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+            "ne": "not_equal"}
+_UNARY = {"neg": "negative", "pos": "identity", "abs": "absolute", "invert": "logical_not"}
+
+
+def _install_operators():
+    def binary(op):
+        return lambda self, other: symbolic_op(op, self, other)
+
+    def reflected(op):
+        return lambda self, other: symbolic_op(op, other, self)
+
+    def unary(op):
+        return lambda self: symbolic_op(op, self)
+
+    for dunder, op in _BINARY.items():
+        setattr(KerasTensor, f"__{dunder}__", binary(op))
+        setattr(KerasTensor, f"__r{dunder}__", reflected(op))
+    for dunder, op in _COMPARE.items():
+        setattr(KerasTensor, f"__{dunder}__", binary(op))
+    for dunder, op in _UNARY.items():
+        setattr(KerasTensor, f"__{dunder}__", unary(op))
+
+
+def _encode_key(key):
+    """An index key in Keras 3's JSON form: a tuple becomes a list, a slice
+    ``{"class_name": "__slice__", ...}``, Ellipsis ``{"class_name": "__ellipsis__"}``."""
+    if isinstance(key, tuple):
+        return [_encode_key(k) for k in key]
+    if isinstance(key, slice):
+        return {"class_name": "__slice__",
+                "config": {"start": key.start, "stop": key.stop, "step": key.step}}
+    if key is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(key, KerasTensor):
+        raise TypeError("Indexing a KerasTensor with another KerasTensor is not supported; "
+                        "use ops.take / ops.take_along_axis")
+    return key
+
+
+def _decode_key(key, top=True):
+    if isinstance(key, list) and top:
+        return tuple(_decode_key(k, top=False) for k in key)
+    if isinstance(key, dict) and key.get("class_name") == "__slice__":
+        c = key.get("config", {})
+        return slice(c.get("start"), c.get("stop"), c.get("step"))
+    if isinstance(key, dict) and key.get("class_name") == "__ellipsis__":
+        return Ellipsis
+    return key
 
 
 class Node:
@@ -231,3 +308,64 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
                        batch_shape=batch_shape, name=name, input_tensor=tensor,
                        optional=optional)
     return layer.output
+
+
+@register
+class OpLayer(Layer):
+    """One ``unikeras.ops`` call recorded in a Functional graph (``x + y``,
+    ``ops.mean(x, axis=1)`` on KerasTensors). It has no weights; its config names the op,
+    and the call's arguments live in the graph's node like any layer's."""
+
+    def __init__(self, op, name=None, op_kwargs=None, **kwargs):
+        from .. import ops
+
+        if not callable(getattr(ops, op, None)):
+            raise ValueError(f"OpLayer: unknown op {op!r}; expected a name in unikeras.ops")
+        kwargs.pop("dtype", None)
+        super().__init__(name=name or unique_name(op), autocast=False, **kwargs)
+        self.op = op
+        self.op_kwargs = dict(op_kwargs or {})  # static arguments kept in the config
+        self.built = True
+
+    @classmethod
+    def from_keras_operation(cls, spec):
+        """A Keras 3 Operation node from a Keras-written file (module ``keras.src.ops.*``,
+        class ``Mean``, config ``{"name", "axis", "keepdims"}``): the op of the same
+        snake-case name with the config's arguments."""
+        from .layer import _snake
+
+        config = dict(spec.get("config") or {})
+        name = config.pop("name", None)
+        op = _snake(spec["class_name"])
+        try:
+            return cls(op, name=name, op_kwargs=config)
+        except ValueError:
+            raise ValueError(f"Cannot load Keras operation {spec['class_name']!r} "
+                             f"({spec.get('module')}): unikeras.ops has no {op!r}") from None
+
+    def __call__(self, *args, **kwargs):
+        if any_symbolic(args) or any_symbolic(kwargs):
+            return symbolic_call(self, args, kwargs)
+        return self.call(*args, **kwargs)
+
+    def call(self, *args, **kwargs):
+        from .. import ops
+
+        if self.op == "get_item":
+            return args[0][_decode_key(args[1])]
+        return getattr(ops, self.op)(*args, **self.op_kwargs, **kwargs)
+
+    def compute_output_spec(self, *args, **kwargs):
+        return run_for_spec(self, args, kwargs)
+
+    def get_config(self):
+        return {"name": self.name, "op": self.op, "op_kwargs": self.op_kwargs}
+
+
+def symbolic_op(op, *args, **kwargs):
+    """``unikeras.ops.<op>(*args, **kwargs)`` on KerasTensors: a new graph node."""
+    return OpLayer(op)(*args, **kwargs)
+
+
+_install_operators()
+

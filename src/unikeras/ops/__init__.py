@@ -25,3 +25,8 @@ from .linalg import norm  # noqa: E402,F401
 
 __all__ = sorted(set(core.__all__) | set(linalg.__all__) | set(math.__all__) | set(nn.__all__)
                  | set(np_api.__all__) | {"nn", "linalg", "numpy", "math", "core"})
+
+# ops called on KerasTensors record graph nodes (ops/_symbolic.py)
+from . import _symbolic  # noqa: E402
+
+_symbolic.install(globals(), __all__, (core, linalg, math, nn, np_api))
