@@ -217,3 +217,28 @@ def test_config_random_backend_modules():
     finally:
         keras.mixed_precision.set_global_policy(None)
     assert layers.Dense(2).compute_dtype == "float32"
+
+
+def test_custom_layer_calls_ops_on_its_weights(framework, to_fw):
+    """Inside call(), weights are the framework's own arrays (tf.Variable on TF): every
+    `unikeras.ops` function takes them, and gradients reach them."""
+    from unikeras import ops
+
+    class Block(keras.layers.Layer):
+        def build(self, shape):
+            self.w = self.add_weight(shape=(shape[-1], 4), initializer="glorot_uniform")
+            self.b = self.add_weight(shape=(4,), initializer="zeros")
+
+        def call(self, x):
+            h = ops.relu(ops.matmul(x, self.w) + self.b)
+            return ops.sum(h * ops.transpose(self.w)[:, 0], axis=-1, keepdims=True)
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = x[:, :1] ** 2
+    model = keras.Sequential([keras.Input((3,)), Block()])
+    model.compile(keras.optimizers.Adam(0.05), "mse")
+    hist = model.fit(to_fw(x, framework), to_fw(y, framework), epochs=5, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    v = keras.Variable(np.array([-1.0, 2.0], "float32"))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(ops.relu(v)), [0.0, 2.0])

@@ -107,6 +107,8 @@ def to_array(xp, fw: str, value, dtype: str | None = None):
     if f is None and isinstance(value, _Variable):
         value = value.value
         f = framework_of(value)
+    if f is not None and not hasattr(value, "ndim") and hasattr(value, "read_value"):
+        value = value.read_value()  # a raw tf.Variable (a layer's weight inside call())
     if f == fw:
         if dtype is not None and standardize_dtype(value.dtype) != dtype:
             return xp.astype(value, dtype_obj(xp, fw, dtype))

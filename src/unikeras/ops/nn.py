@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+from ..state import Variable
 from ..xp import framework_of
 from ._common import resolve, to_array
 
@@ -33,6 +34,10 @@ missing: list[str] = []
 
 def _forward(name, fn):
     def op(*args, **kwargs):
+        if any(isinstance(a, Variable) for a in args) or any(
+                isinstance(v, Variable) for v in kwargs.values()):
+            args = tuple(a.value if isinstance(a, Variable) else a for a in args)
+            kwargs = {k: v.value if isinstance(v, Variable) else v for k, v in kwargs.items()}
         arrays = [a for a in args if framework_of(a) is not None]
         arrays += [v for v in kwargs.values() if framework_of(v) is not None]
         if args and isinstance(args[0], (list, tuple)) and name not in ("moments",):
