@@ -204,3 +204,22 @@ def test_subclassed_model_layers_get_layer_and_summary(any_framework, to_fw):
     text = "\n".join(lines)
     assert "body (Dense)" in text and "head (Dense)" in text
     assert "Total params: 34" in text  # 5*4+4 + 4*2+2
+
+
+def test_model_subclass_called_on_inputs_outputs_is_functional(any_framework, to_fw):
+    """Keras 3: ``CustomModel(inputs, outputs)`` for a ``keras.Model`` subclass gives a
+    Functional model that keeps the subclass' methods (e.g. a custom train_step)."""
+    from unikeras.training.functional import Functional
+
+    class Tagged(keras.Model):
+        def tag(self):
+            return f"tagged {self.name}"
+
+    inp = keras.Input((4,))
+    m = Tagged(inp, layers.Dense(2)(inp), name="t")
+    assert isinstance(m, Tagged) and isinstance(m, Functional)
+    assert m.tag() == "tagged t" and len(m.layers) == 2
+    x = to_fw(X, any_framework)
+    assert tuple(m(x).shape) == (6, 2)
+    again = Tagged(inp, layers.Dense(3)(inp))  # the class is patched once, still works
+    assert tuple(again(x).shape) == (6, 3)

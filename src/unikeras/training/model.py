@@ -29,6 +29,23 @@ from .data import (
 from .metrics import Mean
 
 
+def _inject_functional(cls):
+    """Put Functional where Model is among ``cls``'s bases (recursively), in place."""
+    from .functional import Functional
+
+    if cls is Model:
+        return Functional
+    if cls is object or issubclass(cls, Functional) or not issubclass(cls, Model):
+        return cls
+    try:
+        cls.__bases__ = tuple(_inject_functional(b) for b in cls.__bases__)
+    except TypeError as e:
+        raise TypeError(f"{cls.__name__}(inputs, outputs): cannot make this Model subclass "
+                        f"a Functional model ({e}); subclass keras.Model without calling it "
+                        "on inputs/outputs, or build a keras.Model(inputs, outputs)") from None
+    return cls
+
+
 class Model(Layer):
     """Keras 3's ``Model``: ``Model(inputs, outputs)`` builds a Functional model;
     subclassing ``Model`` and defining ``call`` builds a subclassed one."""
@@ -41,9 +58,16 @@ class Model(Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs:
-            raise TypeError(f"{type(self).__name__}: positional arguments / inputs= only "
-                            "make sense for a Functional model: Model(inputs, outputs)")
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            # `class CustomModel(keras.Model)` built as CustomModel(inputs, outputs): as in
+            # Keras 3, the subclass becomes a Functional subclass (custom train_step etc.
+            # on a functional graph)
+            from .functional import Functional
+
+            if not isinstance(self, Functional):
+                _inject_functional(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         super().__init__(**kwargs)
         self._init_model_state()
 
