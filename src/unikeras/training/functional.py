@@ -105,19 +105,6 @@ class Functional(Model):
     def output(self):
         return self._outputs_struct
 
-    def get_layer(self, name=None, index=None):
-        """A layer by name or index (Keras' ``get_layer``)."""
-        if index is not None:
-            if not -len(self._layers) <= index < len(self._layers):
-                raise ValueError(f"get_layer: index {index} out of range for a model with "
-                                 f"{len(self._layers)} layers")
-            return self._layers[index]
-        for layer in self._layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(f"No such layer: {name}. Existing layers are: "
-                         f"{[layer.name for layer in self._layers]}")
-
     def _bind_inputs(self, inputs):
         values = {}
         flat = self._flat_inputs
