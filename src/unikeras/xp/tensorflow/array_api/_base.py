@@ -265,6 +265,8 @@ def convert_scalar(s, dt):
         s = s.real
     if isinstance(s, float) and is_int(dt):
         s = int(s)
+    if isinstance(s, builtins.bool) and dt != tf.bool:
+        s = int(s)  # tf.constant(False, dtype=tf.uint8) raises
     if dt.is_floating or dt.is_complex:
         # Not tf.constant(python_float): TF's eager scalar cache is keyed by value, so
         # -0.0 and +0.0 (and +-0j) share one cached tensor and signed zeros get lost.

@@ -112,6 +112,9 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None):
             return tf.cast(tf.constant(np.asarray(obj, dtype=np.complex128)), dtype)
         if B.is_int(dtype) and "f" in acc["kinds"]:
             return tf.cast(tf.constant(obj, dtype=tf.float64), dtype)
+        if len(acc["kinds"]) > 1 or ("b" in acc["kinds"] and dtype != tf.bool):
+            # tf.constant refuses mixed Python types ([1, 2j], [True, 2]) and bools into numbers
+            return tf.constant(np.asarray(obj, dtype=dtype.as_numpy_dtype))
         return tf.constant(obj, dtype=dtype)
 
 

@@ -240,6 +240,8 @@ def _cmp(fn):
         (a, b), dt = B.promote(x1, x2)
         if dt == tf.bool:
             a, b = tf.cast(a, tf.int8), tf.cast(b, tf.int8)
+        elif B.is_complex(dt):
+            raise TypeError(f"{fn.__name__}: complex numbers are not ordered; received dtype {dt.name}")
         return fn(a, b)
 
     return f
