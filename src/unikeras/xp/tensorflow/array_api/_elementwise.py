@@ -41,7 +41,36 @@ atanh = _unary_float(tf.math.atanh)
 cos = _unary_float(tf.math.cos)
 cosh = _unary_float(tf.math.cosh)
 exp = _unary_float(tf.math.exp)
-log = _unary_float(tf.math.log)
+def _log_complex(z):
+    # TF's complex log returns NaN real parts for |z| near 2**64 and above, and for tiny
+    # |z|: log|z| is computed here as log(m) + 0.5*log1p((n/m)^2), m = max(|a|, |b|),
+    # n = min(|a|, |b|) (no overflow or underflow), with inf winning over NaN.
+    a, b = tf.math.abs(tf.math.real(z)), tf.math.abs(tf.math.imag(z))
+    m, n = tf.math.maximum(a, b), tf.math.minimum(a, b)
+    ok = tf.logical_and(m > 0, tf.math.is_finite(m))
+    safe = tf.where(ok, m, tf.ones_like(m))
+    r = n / safe
+    re = tf.math.log(safe) + 0.5 * tf.math.log1p(r * r)
+    nan = tf.logical_or(tf.math.is_nan(a), tf.math.is_nan(b))
+    inf = tf.logical_or(tf.math.is_inf(a), tf.math.is_inf(b))
+    re = tf.where(m == 0, tf.constant(-math.inf, re.dtype), re)
+    re = tf.where(nan, tf.constant(math.nan, re.dtype), re)
+    re = tf.where(inf, tf.constant(math.inf, re.dtype), re)
+    return tf.complex(re, tf.math.atan2(tf.math.imag(z), tf.math.real(z)))
+
+
+def log(x, /):
+    x = _float_in(x)
+    return _log_complex(x) if B.is_complex(x.dtype) else tf.math.log(x)
+
+
+def _log_base(x, ln_base):
+    x = _float_in(x)
+    if B.is_complex(x.dtype):
+        w = _log_complex(x)
+        c = _const(ln_base, B.real_dtype(x.dtype))
+        return tf.complex(tf.math.real(w) / c, tf.math.imag(w) / c)
+    return tf.math.log(x) / _const(ln_base, x.dtype)
 
 
 def _const(value, dt):
@@ -82,7 +111,7 @@ def _log1p_complex(z):
     # log(1 + z) (TF's complex log has the standard's special cases; its complex log1p
     # does not), with the real part as 0.5 * log1p(2a + a^2 + b^2) near z = 0.
     a, b = tf.math.real(z), tf.math.imag(z)
-    w = tf.math.log(tf.complex(1 + a, b))
+    w = _log_complex(tf.complex(1 + a, b))
     small = tf.logical_and(tf.math.abs(a) < 0.5, tf.math.abs(b) < 0.5)
     sa = tf.where(small, a, tf.zeros_like(a))
     sb = tf.where(small, b, tf.zeros_like(b))
@@ -119,13 +148,11 @@ def tanh(x, /):
 
 
 def log2(x, /):
-    x = _float_in(x)
-    return tf.math.log(x) / _const(_LN2, x.dtype)
+    return _log_base(x, _LN2)
 
 
 def log10(x, /):
-    x = _float_in(x)
-    return tf.math.log(x) / _const(_LN10, x.dtype)
+    return _log_base(x, _LN10)
 
 
 def abs(x, /):

@@ -139,26 +139,32 @@ UniqueCountsResult = namedtuple("UniqueCountsResult", ["values", "counts"])
 UniqueInverseResult = namedtuple("UniqueInverseResult", ["values", "inverse_indices"])
 
 
+def _unique_sorted(flat):
+    """(sorted unique values, inverse indices) of a 1-d tensor. Complex values (no TF
+    kernel) are unique (real, imag) rows, sorted by real part then imaginary part."""
+    if B.is_complex(flat.dtype):
+        pairs = tf.stack([tf.math.real(flat), tf.math.imag(flat)], axis=1)
+        rows, idx = tf.raw_ops.UniqueV2(x=pairs, axis=tf.constant([0], tf.int64), out_idx=B.DEFAULT_INDEX)
+        by_imag = _argsort_last(rows[:, 1], False)
+        order = tf.gather(by_imag, _argsort_last(tf.gather(rows[:, 0], by_imag), False))
+        y = tf.complex(rows[:, 0], rows[:, 1])
+    else:
+        y, idx = tf.unique(flat, out_idx=B.DEFAULT_INDEX)
+        order = _argsort_last(y, False)
+    order = tf.cast(order, B.DEFAULT_INDEX)
+    inverse = tf.gather(tf.math.invert_permutation(order), idx)
+    return tf.gather(y, order), inverse
+
+
 def _unique(x, need_inverse=True):
     x = B.tensor(x)
     flat = tf.reshape(x, [-1])
-    work = flat
-    if B.is_complex(x.dtype):
-        raise TypeError("unique_* on complex tensors is not supported by TensorFlow")
-    y, idx = tf.unique(work, out_idx=B.DEFAULT_INDEX)
-    order = _argsort_last(y, False)
-    order = tf.cast(order, B.DEFAULT_INDEX)
-    values = tf.gather(y, order)
-    rank = tf.math.invert_permutation(order)
-    inverse = tf.gather(rank, idx)
+    values, inverse = _unique_sorted(flat)
     return x, flat, values, inverse
 
 
 def unique_values(x, /):
-    x = B.tensor(x)
-    flat = tf.reshape(x, [-1])
-    y, _ = tf.unique(flat, out_idx=B.DEFAULT_INDEX)
-    return tf.gather(y, _argsort_last(y, False))
+    return _unique_sorted(tf.reshape(B.tensor(x), [-1]))[0]
 
 
 def unique_counts(x, /):

@@ -142,8 +142,9 @@ def cholesky(x, /, *, upper=False):
 
 def cross(x1, x2, /, *, axis=-1):
     (a, b), _ = B.promote(x1, x2)
-    if B.ndim(a) != B.ndim(b):
-        raise ValueError("cross: arrays must have the same number of dimensions")
+    if B.ndim(a) != B.ndim(b):  # the standard broadcasts the non-vector dims
+        shape = broadcast_shapes_of([a, b])
+        a, b = tf.broadcast_to(a, shape), tf.broadcast_to(b, shape)
     n = B.ndim(a)
     axis = B.normalize_axis(axis, n, ValueError)
     if a.shape[axis] != 3 or b.shape[axis] != 3:
@@ -160,9 +161,16 @@ def det(x, /):
     return tf.linalg.det(B.tensor(x))
 
 
-def diagonal(x, /, *, offset=0):
-    x = B.tensor(x)
+def _diag_part(x, offset):
+    m, n = x.shape[-2], x.shape[-1]
+    if (n is not None and offset >= n) or (m is not None and -offset >= m):
+        # TF refuses offsets outside the matrix; the standard gives an empty diagonal
+        return tf.zeros(B.shape_list(x)[:-2] + [0], x.dtype)
     return tf.linalg.diag_part(x, k=offset)
+
+
+def diagonal(x, /, *, offset=0):
+    return _diag_part(B.tensor(x), offset)
 
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
@@ -197,6 +205,10 @@ def qr(x, /, *, mode="reduced"):
     if mode not in ("reduced", "complete"):
         raise ValueError("mode must be 'reduced' or 'complete'")
     q, r = tf.linalg.qr(B.tensor(x), full_matrices=(mode == "complete"))
+    # TF leaves NaNs below the diagonal of R for non-finite input: R must be triangular
+    rows = tf.range(B.dim(r, -2))[:, None]
+    cols = tf.range(B.dim(r, -1))[None, :]
+    r = tf.where(cols >= rows, r, tf.zeros_like(r))
     return QRResult(q, r)
 
 
@@ -283,7 +295,7 @@ def matrix_power(x, n, /):
 
 def trace(x, /, *, offset=0, dtype=None):
     x = B.tensor(x)
-    d = tf.linalg.diag_part(x, k=offset)
+    d = _diag_part(x, offset)
     if dtype is None:
         if x.dtype in B.SIGNED:
             dtype = B.DEFAULT_INT

@@ -330,10 +330,30 @@ def _is_int_tensor(k):
     return isinstance(k, tf.Tensor) and B.is_int(k.dtype)
 
 
+def _scalar_index(v):
+    """A slice bound or a 0-d integer index: a Python int where the value is known,
+    else an int64 tensor (TF's strided slice takes int32/int64 only)."""
+    if isinstance(v, Array):
+        v = v._t
+    if isinstance(v, (tf.Tensor, tf.Variable)):
+        if not B.is_int(v.dtype) or v.shape.rank != 0:
+            raise IndexError(f"slice bounds must be integers; received a {v.dtype.name} array of shape {tuple(v.shape)}")
+        return int(v.numpy()) if hasattr(v, "numpy") and tf.executing_eagerly() else tf.cast(v, tf.int64)
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
 def _as_index_value(k):
     """Unwrap Arrays; numpy index arrays and numpy integer scalars become tensors / ints."""
+    if isinstance(k, slice):
+        return slice(_scalar_index(k.start), _scalar_index(k.stop), _scalar_index(k.step))
     if isinstance(k, Array):
-        return k._t
+        k = k._t
+    if isinstance(k, tf.Tensor) and k.shape.rank == 0 and B.is_int(k.dtype):
+        return _scalar_index(k)
+    if isinstance(k, tf.Tensor):
+        return k
     if isinstance(k, tf.Variable):
         return tf.convert_to_tensor(k)
     if isinstance(k, np.ndarray):
@@ -356,7 +376,46 @@ def _getitem(t, key):
     if any(_is_int_tensor(k) and k.shape.rank != 0 for k in keys):
         return _integer_arrays(t, keys)
     _check_basic(t, keys)
+    if B.ndim(t) > _MAX_STRIDED_SLICE_DIMS:
+        return _basic_by_axes(t, keys)
     return t[keys if isinstance(key, tuple) else keys[0]]
+
+
+# TF's CPU strided-slice kernel handles at most 8 dimensions.
+_MAX_STRIDED_SLICE_DIMS = 8
+
+
+def _basic_by_axes(t, keys):
+    """Basic indexing one axis at a time (gather / expand_dims), for ranks TF's
+    strided slice refuses."""
+    n = B.ndim(t)
+    consuming = builtins.sum(1 for k in keys if k is not None and k is not Ellipsis)
+    fill = [slice(None)] * (n - consuming)
+    if Ellipsis in keys:
+        i = keys.index(Ellipsis)
+        keys = keys[:i] + tuple(fill) + keys[i + 1:]
+    else:
+        keys = keys + tuple(fill)
+    axis = 0
+    for k in keys:
+        if k is None:
+            t = tf.expand_dims(t, axis)
+            axis += 1
+        elif isinstance(k, slice):
+            d = t.shape[axis]
+            if k != slice(None):
+                if d is None or not builtins.all(isinstance(v, (int, type(None))) for v in (k.start, k.stop, k.step)):
+                    raise IndexError(f"slicing an array of more than {_MAX_STRIDED_SLICE_DIMS} dims needs static sizes and bounds")
+                t = tf.gather(t, list(range(*k.indices(d))), axis=axis)
+            axis += 1
+        else:  # an integer (Python or 0-d tensor)
+            if isinstance(k, tf.Tensor):
+                k = tf.cast(k, tf.int64)
+                k = tf.where(k < 0, k + tf.cast(B.dim(t, axis), tf.int64), k)
+            elif k < 0:
+                k = k + B.dim(t, axis)
+            t = tf.gather(t, k, axis=axis)
+    return t
 
 
 def _mask(t, mask):
