@@ -396,3 +396,48 @@ def test_take_along_axis_and_cumulative_prod():
     out = xp.cumulative_prod(t(a), axis=1, include_initial=True)
     assert out.dtype == tf.uint64 and out.numpy().tolist() == [[1, 1, 2, 6], [1, 4, 20, 120]]
     close(xp.cumulative_prod(t([1.5, 2.0, -1.0], xp.float32)), [1.5, 3.0, -3.0])
+
+
+# ----------------------------------------------------------------- fixes found by the compliant run
+
+
+def test_complex_log_family_at_extreme_magnitudes():
+    z = np.array([8.97e15 + 1.8446743e19j, 1.8446743e19 - 3.9e18j, 3e38 + 3e38j, 1e-30 + 1e-30j,
+                  1 + 1e-5j, complex(-0.0, 0.0), complex(np.inf, np.nan)], np.complex64)
+    with np.errstate(all="ignore"):
+        for name in ("log", "log2", "log10"):
+            got = getattr(xp, name)(tf.constant(z)).numpy()
+            want = getattr(np, name)(z)
+            np.testing.assert_allclose(got.real, want.real, rtol=1e-5)
+            np.testing.assert_allclose(got.imag, want.imag, rtol=1e-5, atol=1e-7)
+        got = xp.log1p(tf.constant(z[:3])).numpy()
+        # numpy's complex64 log1p overflows at 3e38+3e38j; log(1 + z) in complex128 does not
+        np.testing.assert_allclose(got, np.log(1 + z[:3].astype(np.complex128)), rtol=1e-5)
+
+
+def test_complex_unique():
+    z = np.array([[1 + 2j, 0j, 1 + 2j], [3j, 0j, -1j]], np.complex64)
+    u = xp.unique_all(tf.constant(z))
+    np.testing.assert_array_equal(u.values.numpy(), [-1j, 0j, 3j, 1 + 2j])
+    np.testing.assert_array_equal(u.counts.numpy(), [1, 2, 1, 2])
+    np.testing.assert_array_equal(tf.gather(u.values, u.inverse_indices).numpy(), z)
+    np.testing.assert_array_equal(tf.gather(tf.reshape(z, [-1]), u.indices).numpy(), u.values.numpy())
+
+
+def test_linalg_edge_cases():
+    m = tf.ones((2, 3))
+    assert xp.linalg.diagonal(m, offset=3).shape == (0,)
+    assert xp.linalg.diagonal(m, offset=-2).shape == (0,)
+    assert float(xp.linalg.trace(m, offset=5)) == 0.0
+    c = xp.linalg.cross(tf.constant([[1.0, 0.0, 0.0]] * 2), tf.constant([0.0, 1.0, 0.0]))
+    np.testing.assert_array_equal(c.numpy(), [[0.0, 0.0, 1.0]] * 2)
+    r = xp.linalg.qr(tf.constant([[np.inf, 1.0], [1.0, 2.0]])).R.numpy()
+    assert r[1, 0] == 0.0
+
+
+def test_asarray_mixed_python_kinds_and_complex_ordering():
+    assert xp.asarray(False, dtype=xp.uint8).numpy() == 0
+    np.testing.assert_array_equal(xp.asarray([1, 2j, 3]).numpy(), [1, 2j, 3])
+    np.testing.assert_array_equal(xp.asarray([True, 2]).numpy(), [1, 2])
+    with pytest.raises(TypeError, match="not ordered"):
+        xp.less(tf.constant([1j]), tf.constant([2j]))
