@@ -13,9 +13,11 @@ from harness import (arrays, assert_all_close, finite_difference_grad, float_arr
 from unikeras import nn_ops
 
 ELEMENTWISE = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "mish", "softplus",
-               "softsign", "sigmoid", "hard_sigmoid", "hard_silu", "log_sigmoid", "tanh"]
+               "softsign", "sigmoid", "hard_sigmoid", "hard_silu", "log_sigmoid", "tanh",
+               "celu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "sparse_plus",
+               "sparse_sigmoid", "squareplus"]
 SMOOTH = ["elu", "selu", "gelu", "silu", "mish", "softplus", "softsign", "sigmoid",
-          "log_sigmoid", "tanh"]
+          "log_sigmoid", "tanh", "celu", "tanh_shrink", "sparse_plus", "squareplus"]
 
 
 def _reference(name, x):
@@ -36,7 +38,7 @@ def test_activation_agrees_everywhere(name, x):
     assert_all_close(res, _reference(name, x), x.dtype)
 
 
-@pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp"])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp", "sparsemax"])
 @given(x=float_arrays(shapes=shapes(1, 3, 1, 5), max_magnitude=100.0), data=st.data())
 def test_softmax_family_agrees(name, x, data):
     axis = data.draw(st.integers(-x.ndim, x.ndim - 1))

@@ -47,12 +47,25 @@ log_sigmoid = _fwd("log_sigmoid")
 tanh = _fwd("tanh")
 softmax = _fwd("softmax")
 log_softmax = _fwd("log_softmax")
+celu = _fwd("celu")
+glu = _fwd("glu")
+hard_tanh = _fwd("hard_tanh")
+hard_shrink = _fwd("hard_shrink")
+soft_shrink = _fwd("soft_shrink")
+tanh_shrink = _fwd("tanh_shrink")
+threshold = _fwd("threshold")
+sparse_plus = _fwd("sparse_plus")
+sparse_sigmoid = _fwd("sparse_sigmoid")
+squareplus = _fwd("squareplus")
+sparsemax = _fwd("sparsemax")
 exponential = lambda x: namespace(x).exp(x)  # noqa: E731
 exponential.__name__ = "exponential"
 
 _NAMES = {f.__name__: f for f in (
     relu, linear, relu6, leaky_relu, elu, selu, gelu, silu, mish, softplus, softsign,
-    sigmoid, hard_sigmoid, hard_silu, log_sigmoid, tanh, softmax, log_softmax, exponential)}
+    sigmoid, hard_sigmoid, hard_silu, log_sigmoid, tanh, softmax, log_softmax, exponential,
+    celu, glu, hard_tanh, hard_shrink, soft_shrink, tanh_shrink, threshold, sparse_plus,
+    sparse_sigmoid, squareplus, sparsemax)}
 _NAMES.update({"swish": silu, "hard_swish": hard_silu})
 
 

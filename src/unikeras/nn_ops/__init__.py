@@ -9,6 +9,7 @@ returns the fast path of a framework (None if it has none).
 from __future__ import annotations
 
 from .activations import (
+    celu,
     elu,
     erf,
     erfc,
@@ -31,6 +32,16 @@ from .activations import (
     softsign,
     swish,
     tanh,
+    glu,
+    hard_tanh,
+    hard_shrink,
+    soft_shrink,
+    tanh_shrink,
+    threshold,
+    sparse_plus,
+    sparse_sigmoid,
+    squareplus,
+    sparsemax,
 )
 from .conv import conv, conv_transpose, depthwise_conv, separable_conv
 from .pooling import average_pool, max_pool
@@ -58,6 +69,8 @@ __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "mish",
     "softplus", "softsign", "sigmoid", "hard_sigmoid", "hard_silu", "hard_swish",
     "log_sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "erf", "erfc",
+    "celu", "glu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "threshold",
+    "sparse_plus", "sparse_sigmoid", "squareplus", "sparsemax",
     # convolution and pooling
     "conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool",
     # normalization, encodings, attention, top-k, dropout

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 
-from ..xp import namespace, standardize_dtype
+from ..xp import floatx, namespace, standardize_dtype
 from ._dispatch import fused
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "mish",
     "softplus", "softsign", "sigmoid", "hard_sigmoid", "hard_silu", "hard_swish",
     "log_sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "erf", "erfc",
+    "celu", "glu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "threshold",
+    "sparse_plus", "sparse_sigmoid", "squareplus", "sparsemax",
 ]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -248,3 +250,142 @@ def logsumexp(x, axis=None, keepdims=False):
         else:
             out = xp.squeeze(out, axis=axis)
     return out
+
+
+# ----------------------------------------------------------------------------------------
+# Keras 3's newer activations. As in Keras (its JAX backend), integer and bool inputs give
+# floatx, except hard_tanh and threshold, which keep the input dtype; glu takes floats only.
+
+
+def _as_float(xp, x):
+    """``x`` cast to floatx when it is an integer or bool array."""
+    if _is_int(x):
+        return xp.astype(x, getattr(xp, floatx()))
+    return x
+
+
+def _check_axis(op, x, axis):
+    axis = int(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"{op}: axis {axis} is out of bounds for an array of rank {x.ndim}")
+    return axis % x.ndim
+
+
+@fused
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: max(x, 0) + alpha * expm1(min(x, 0) / alpha)."""
+    xp = namespace(x)
+    x = _as_float(xp, x)
+    neg = xp.where(x > 0, xp.zeros_like(x), x)  # where, not minimum: derivative 1 at 0
+    return xp.where(x > 0, x, alpha * xp.expm1(neg / alpha))
+
+
+@fused
+def glu(x, axis=-1):
+    """Gated linear unit: a * sigmoid(b), where a, b are the two halves of x along axis."""
+    xp = namespace(x)
+    if _is_int(x):
+        raise TypeError(f"glu: expected a float array; received dtype {standardize_dtype(x.dtype)}")
+    ax = _check_axis("glu", x, axis)
+    n = x.shape[ax]
+    if n % 2:
+        raise ValueError(f"glu: expected an even size along axis {axis}; received shape "
+                         f"{tuple(x.shape)}")
+    lo = [slice(None)] * x.ndim
+    hi = [slice(None)] * x.ndim
+    lo[ax], hi[ax] = slice(0, n // 2), slice(n // 2, n)
+    return x[tuple(lo)] * sigmoid.generic(x[tuple(hi)])
+
+
+@fused
+def hard_tanh(x):
+    """clip(x, -1, 1) (keeps integer dtypes)."""
+    xp = namespace(x)
+    if _is_int(x):
+        if standardize_dtype(x.dtype) == "bool":
+            return x
+        return xp.clip(x, -1 if not standardize_dtype(x.dtype).startswith("uint") else 0, 1)
+    return xp.clip(x, -1.0, 1.0)
+
+
+@fused
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0."""
+    xp = namespace(x)
+    x = _as_float(xp, x)
+    return xp.where(xp.abs(x) > threshold, x, xp.zeros_like(x))
+
+
+@fused
+def soft_shrink(x, threshold=0.5):
+    """x - threshold above threshold, x + threshold below -threshold, else 0."""
+    xp = namespace(x)
+    x = _as_float(xp, x)
+    zero = xp.zeros_like(x)
+    return xp.where(x > threshold, x - threshold, xp.where(x < -threshold, x + threshold, zero))
+
+
+@fused
+def tanh_shrink(x):
+    """x - tanh(x)."""
+    xp = namespace(x)
+    x = _as_float(xp, x)
+    return x - xp.tanh(x)
+
+
+@fused
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else default_value (keeps the dtype of x)."""
+    xp = namespace(x)
+    fill = xp.full_like(x, default_value)
+    return xp.where(x > threshold, x, fill)
+
+
+@fused
+def sparse_plus(x):
+    """0 for x <= -1, (x + 1)**2 / 4 for -1 < x < 1, x for x >= 1."""
+    xp = namespace(x)
+    x = _as_float(xp, x)
+    c = xp.clip(x, -1.0, 1.0) + 1.0  # clamped: the unused branches stay finite
+    return xp.where(x <= -1.0, xp.zeros_like(x), xp.where(x < 1.0, 0.25 * c * c, x))
+
+
+@fused
+def sparse_sigmoid(x):
+    """0 for x <= -1, (x + 1) / 2 for -1 < x < 1, 1 for x >= 1."""
+    xp = namespace(x)
+    x = _as_float(xp, x)
+    return 0.5 * (xp.clip(x, -1.0, 1.0) + 1.0)
+
+
+@fused
+def squareplus(x, b=4):
+    """(x + sqrt(x**2 + b)) / 2."""
+    xp = namespace(x)
+    x = _as_float(xp, x)
+    return (x + xp.sqrt(x * x + b)) * 0.5
+
+
+@fused
+def sparsemax(x, axis=-1):
+    """Euclidean projection of x onto the probability simplex along ``axis`` (Martins &
+    Astudillo 2016): max(x - tau, 0) with tau = (sum of the k largest - 1) / k, k the size
+    of the support. (Keras 3.15's own sparsemax sums the cumulative sums instead and does
+    not sum to 1; fixed upstream in keras-team/keras#23469. This follows the paper.)"""
+    xp = namespace(x)
+    x = _as_float(xp, x)
+    ax = _check_axis("sparsemax", x, axis)
+    z = xp.moveaxis(x, ax, -1)
+    z = z - xp.max(z, axis=-1, keepdims=True)  # shift-invariant: keeps the sums small
+    n = z.shape[-1]
+    srt = xp.flip(xp.sort(z, axis=-1), axis=-1)  # descending
+    if hasattr(xp, "cumulative_sum"):
+        csum = xp.cumulative_sum(srt, axis=-1)
+    else:  # pragma: no cover - every supported namespace has it
+        csum = xp.stack([xp.sum(srt[..., : i + 1], axis=-1) for i in range(n)], axis=-1)
+    r = xp.arange(1, n + 1, dtype=z.dtype)
+    support = (1.0 + r * srt) > csum
+    k = xp.sum(xp.astype(support, z.dtype), axis=-1, keepdims=True)
+    top = xp.sum(xp.where(support, srt, xp.zeros_like(srt)), axis=-1, keepdims=True)
+    tau = (top - 1.0) / k
+    return xp.moveaxis(xp.maximum(z - tau, 0.0), -1, ax)

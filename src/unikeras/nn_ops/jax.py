@@ -100,6 +100,34 @@ def logsumexp(x, axis=None, keepdims=False):
                             keepdims=keepdims)
 
 
+def _floating(x):
+    return jnp.issubdtype(x.dtype, jnp.floating)
+
+
+def celu(x, alpha=1.0):
+    if not _floating(x):
+        return _act.celu.generic(x, alpha)
+    return jax.nn.celu(x, alpha=alpha)
+
+
+def hard_tanh(x):
+    if not _floating(x):
+        return _act.hard_tanh.generic(x)
+    return jax.nn.hard_tanh(x)
+
+
+def sparse_plus(x):
+    if not _floating(x):
+        return _act.sparse_plus.generic(x)
+    return jax.nn.sparse_plus(x)
+
+
+def squareplus(x, b=4):
+    if not _floating(x):
+        return _act.squareplus.generic(x, b)
+    return jax.nn.squareplus(x, b=b)
+
+
 # ----------------------------------------------------------------- conv and pooling
 from . import _utils as _U  # noqa: E402
 from .conv import check_depthwise, conv_spec, conv_transpose_spec  # noqa: E402

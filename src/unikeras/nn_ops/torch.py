@@ -108,6 +108,44 @@ def logsumexp(x, axis=None, keepdims=False):
     return torch.logsumexp(x, dim=axis, keepdim=keepdims)
 
 
+def celu(x, alpha=1.0):
+    if not x.is_floating_point() or alpha == 0:
+        return _act.celu.generic(x, alpha)
+    return F.celu(x, alpha=alpha)
+
+
+def glu(x, axis=-1):
+    if not x.is_floating_point() or x.ndim == 0:
+        return _act.glu.generic(x, axis)
+    if not -x.ndim <= int(axis) < x.ndim or x.shape[int(axis)] % 2:
+        return _act.glu.generic(x, axis)  # its error message
+    return F.glu(x, dim=int(axis))
+
+
+def hard_tanh(x):
+    if not x.is_floating_point():
+        return _act.hard_tanh.generic(x)
+    return F.hardtanh(x, -1.0, 1.0)
+
+
+def hard_shrink(x, threshold=0.5):
+    if not x.is_floating_point():
+        return _act.hard_shrink.generic(x, threshold)
+    return F.hardshrink(x, lambd=threshold)
+
+
+def soft_shrink(x, threshold=0.5):
+    if not x.is_floating_point() or threshold < 0:
+        return _act.soft_shrink.generic(x, threshold)
+    return F.softshrink(x, lambd=threshold)
+
+
+def tanh_shrink(x):
+    if not x.is_floating_point():
+        return _act.tanh_shrink.generic(x)
+    return F.tanhshrink(x)
+
+
 # ----------------------------------------------------------------- losses
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Gathers the target's log-probability instead of building a one-hot array;
