@@ -11,7 +11,8 @@ from ._common import (
 
 __all__ = [
     "segment_sum", "segment_max", "top_k", "in_top_k", "logsumexp", "erf", "erfinv",
-    "rsqrt", "extract_sequences", "logdet",
+    "rsqrt", "extract_sequences", "logdet", "segment_min", "segment_prod", "erfc", "cdist",
+    "view_as_complex", "view_as_real", "fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft",
 ]
 
 
@@ -53,6 +54,32 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):
     low = -_math.inf if dtype_name(data).startswith(("float", "bfloat")) else xp.iinfo(data.dtype).min
     vals = xp.where(member, data[:, None, ...], xp.full((), low, dtype=data.dtype))
     return xp.max(vals, axis=0)
+
+
+def segment_min(data, segment_ids, num_segments=None, sorted=False):
+    """Minimum of the rows of ``data`` per segment id (empty segments: the dtype's largest
+    value, +inf for floats)."""
+    xp, fw, data, ids, n = _segment("segment_min", data, segment_ids, num_segments, sorted)
+    mod = ops_shim(fw)
+    if mod is not None and hasattr(mod, "segment_min"):
+        return mod.segment_min(data, ids, n)
+    member = ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :]
+    member = xp.reshape(member, tuple(member.shape) + (1,) * (data.ndim - 1))
+    high = _math.inf if dtype_name(data).startswith(("float", "bfloat")) else xp.iinfo(data.dtype).max
+    vals = xp.where(member, data[:, None, ...], xp.full((), high, dtype=data.dtype))
+    return xp.min(vals, axis=0)
+
+
+def segment_prod(data, segment_ids, num_segments=None, sorted=False):
+    """Product of the rows of ``data`` per segment id (empty segments: 1)."""
+    xp, fw, data, ids, n = _segment("segment_prod", data, segment_ids, num_segments, sorted)
+    mod = ops_shim(fw)
+    if mod is not None and hasattr(mod, "segment_prod"):
+        return mod.segment_prod(data, ids, n)
+    member = ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :]
+    member = xp.reshape(member, tuple(member.shape) + (1,) * (data.ndim - 1))
+    vals = xp.where(member, data[:, None, ...], xp.ones((), dtype=data.dtype))
+    return xp.prod(vals, axis=0, dtype=data.dtype)
 
 
 def top_k(x, k, sorted=True):
@@ -198,3 +225,55 @@ def logdet(x):
     x = to_float(xp, fw, to_array(xp, fw, x))
     sign, logabs = xp.linalg.slogdet(x)
     return xp.where(sign > 0, logabs, xp.full_like(logabs, _math.nan))
+
+
+def erfc(x):
+    """The complementary error function ``1 - erf(x)``, accurate for large x (int/bool
+    give floatx)."""
+    from .. import nn_ops
+
+    xp, fw = resolve("erfc", x)
+    x = to_float(xp, fw, to_array(xp, fw, x))
+    return cast_to(xp, fw, nn_ops.erfc(x), dtype_name(x))
+
+
+def cdist(x, y):
+    """Euclidean distances between the rows of ``x (..., M, D)`` and ``y (..., N, D)``:
+    shape ``(..., M, N)`` (ints give floatx)."""
+    xp, fw = resolve("cdist", x, y)
+    x, y = to_array(xp, fw, x), to_array(xp, fw, y)
+    if x.ndim < 2 or y.ndim < 2:
+        raise op_error("cdist", f"expected arrays of rank >= 2; received shapes {tuple(x.shape)} "
+                       f"and {tuple(y.shape)}")
+    if x.shape[-1] != y.shape[-1]:
+        raise op_error("cdist", f"expected the same last dimension; received shapes "
+                       f"{tuple(x.shape)} and {tuple(y.shape)}")
+    d = result_type(x, y, float)
+    x, y = cast_to(xp, fw, x, d), cast_to(xp, fw, y, d)
+    diff = x[..., :, None, :] - y[..., None, :, :]
+    return xp.sqrt(xp.sum(diff * diff, axis=-1))
+
+
+def view_as_complex(x):
+    """A complex array from a real one of shape ``(..., 2)`` (real, imaginary): complex64,
+    as Keras gives on every backend (complex128 from float64 where the framework has it)."""
+    xp, fw = resolve("view_as_complex", x)
+    x = to_array(xp, fw, x)
+    if x.ndim < 1 or x.shape[-1] != 2:
+        raise op_error("view_as_complex", f"expected a last dimension of size 2 (real, imag); "
+                       f"received shape {tuple(x.shape)}")
+    cd = "complex128" if dtype_name(x) == "float64" else "complex64"
+    return cast_to(xp, fw, x[..., 0], cd) + cast_to(xp, fw, x[..., 1], cd) * 1j
+
+
+def view_as_real(x):
+    """A real array of shape ``(..., 2)`` (real, imaginary) from a complex one."""
+    xp, fw = resolve("view_as_real", x)
+    x = to_array(xp, fw, x)
+    if not dtype_name(x).startswith("complex"):
+        x = to_float(xp, fw, x)
+        return xp.stack([x, xp.zeros_like(x)], axis=-1)
+    return xp.stack([xp.real(x), xp.imag(x)], axis=-1)
+
+
+from .signal import fft, fft2, ifft2, irfft, istft, rfft, stft  # noqa: E402

@@ -3,7 +3,9 @@ implementation per op plus per-framework fused kernels).
 
 Host data (NumPy arrays, and a list as the first argument) is converted to the op's
 framework first, so ``ops.relu(np_array)`` runs on the default framework as in Keras.
-Names that ``unikeras.nn_ops`` does not define are not exported (see docs/ops.md).
+``ops/nn_extra.py`` adds the names that are array plumbing rather than kernels (normalize,
+psnr, polar, depth_to_space, space_to_depth, unfold, fold). Names defined in neither are
+not exported (``missing``; see docs/ops.md).
 """
 
 from __future__ import annotations
@@ -59,11 +61,17 @@ def _forward(name, fn):
 
 
 def _build():
+    from . import nn_extra
+
     try:
         from .. import nn_ops
     except ImportError:  # nn_ops not importable: export nothing
         nn_ops = None
     for name in KERAS_NN_NAMES:
+        if name in nn_extra.__all__:  # array plumbing written in ops itself
+            globals()[name] = getattr(nn_extra, name)
+            __all__.append(name)
+            continue
         fn = getattr(nn_ops, name, None) if nn_ops is not None else None
         if fn is None or not callable(fn):
             missing.append(name)

@@ -67,3 +67,11 @@ def switch(index, branches, *operands):
 
 def einsum(subscripts, *operands, **kwargs):
     return jnp.einsum(subscripts, *operands, **kwargs)
+
+
+def segment_min(data, ids, num_segments):
+    return jax.ops.segment_min(data, ids, num_segments=num_segments)
+
+
+def segment_prod(data, ids, num_segments):
+    return jax.ops.segment_prod(data, ids, num_segments=num_segments)

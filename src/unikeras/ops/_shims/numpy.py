@@ -85,3 +85,23 @@ def top_k(x, k, sorted=True):
 
 def einsum(subscripts, *operands, **kwargs):
     return np.einsum(subscripts, *operands)
+
+
+def segment_min(data, ids, num_segments):
+    if data.dtype.kind == "f":
+        init = np.inf
+    elif data.dtype.kind == "b":
+        init = True
+    else:
+        init = np.iinfo(data.dtype).max
+    out = np.full((num_segments,) + data.shape[1:], init, dtype=data.dtype)
+    keep = (ids >= 0) & (ids < num_segments)
+    np.minimum.at(out, ids[keep], data[keep])
+    return out
+
+
+def segment_prod(data, ids, num_segments):
+    out = np.ones((num_segments,) + data.shape[1:], dtype=data.dtype)
+    keep = (ids >= 0) & (ids < num_segments)
+    np.multiply.at(out, ids[keep], data[keep])
+    return out

@@ -71,3 +71,16 @@ def cumulative_prod(x, axis=None, dtype=None):
 
 def nextafter(x1, x2):
     return tf.math.nextafter(x1, x2)
+
+
+def segment_min(data, ids, num_segments):
+    out = tf.math.unsorted_segment_min(data, ids, num_segments)
+    if data.dtype.is_floating:  # TF fills empty segments with the largest finite value
+        count = tf.math.unsorted_segment_sum(tf.ones_like(ids), ids, num_segments)
+        count = tf.reshape(count, (-1,) + (1,) * (len(data.shape) - 1))
+        out = tf.where(count > 0, out, tf.constant(float("inf"), data.dtype))
+    return out
+
+
+def segment_prod(data, ids, num_segments):
+    return tf.math.unsorted_segment_prod(data, ids, num_segments)

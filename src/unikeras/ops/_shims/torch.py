@@ -67,3 +67,26 @@ def top_k(x, k, sorted=True):
 
 def einsum(subscripts, *operands, **kwargs):
     return torch.einsum(subscripts, *operands)
+
+
+def _segment_reduce(data, ids, num_segments, init, reduce):
+    ids = ids.long()
+    keep = (ids >= 0) & (ids < num_segments)
+    data, ids = data[keep], ids[keep]
+    out = torch.full((num_segments,) + tuple(data.shape[1:]), init, dtype=data.dtype, device=data.device)
+    index = ids.reshape((-1,) + (1,) * (data.ndim - 1)).expand_as(data)
+    return out.scatter_reduce(0, index, data, reduce=reduce, include_self=True)
+
+
+def segment_min(data, ids, num_segments):
+    if data.dtype.is_floating_point:
+        init = float("inf")
+    elif data.dtype == torch.bool:
+        init = True
+    else:
+        init = torch.iinfo(data.dtype).max
+    return _segment_reduce(data, ids, num_segments, init, "amin")
+
+
+def segment_prod(data, ids, num_segments):
+    return _segment_reduce(data, ids, num_segments, 1, "prod")
