@@ -5,14 +5,18 @@ The stateful step code (``Model.train_step``, the optimizer, the metrics) runs i
 code with the variables holding tracers (assignments rebind, recorded by the stateless
 scope) and returns the new values, which are put back into the variables after each
 call (a pointer swap, no copy and no host sync).
+
+``steps_per_execution=k``: one jitted function takes the state and a tuple of up to k
+batches of equal shapes, stacks them and runs the same step in ``jax.lax.scan``.
 """
 
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 
 from ..state import swap_values
-from ._step_utils import state_variables, uses_pure_signature
+from ._step_utils import equal_shape_runs, state_variables, uses_pure_signature
 
 
 def loss_and_grads(model, x, y, sample_weight):
@@ -71,10 +75,21 @@ def _regroup(flat, groups):
     return tuple(out)
 
 
+def _stack(batches):
+    """A tuple of equal-shaped batches -> one batch whose leaves gain a leading axis."""
+    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *batches)
+
+
+def _last(logs):
+    """The logs of the last step from ``scan``'s stacked per-step logs."""
+    return jax.tree_util.tree_map(lambda a: a[-1], logs)
+
+
 class Trainer:
     def __init__(self, model):
         self.model = model
         self._train = self._test = self._predict = None
+        self._train_multi = self._test_multi = None
         self._jit = model.jit_compile or not model.run_eagerly
 
     def _compile(self, fn, donate):
@@ -100,6 +115,7 @@ class Trainer:
                     logs = model.train_step(data)
                     new = [v._value for v in flat_vars]
                 return logs, _regroup(new, groups)
+        self._train_fn = step
         self._train = self._compile(step, donate=True)
 
     def train_step(self, batch):
@@ -110,6 +126,41 @@ class Trainer:
         for g, vals in zip(self._train_groups, new_state):
             for v, val in zip(g, vals):
                 v._value = val
+        return logs
+
+    def _build_train_multi(self):
+        step = self._train_fn
+
+        def steps(state, batches):
+            def body(carry, data):
+                logs, new = step(carry, data)
+                return tuple(list(g) for g in new), logs
+
+            state = tuple(list(g) for g in state)
+            state, logs = jax.lax.scan(body, state, _stack(batches))
+            return _last(logs), state
+        self._train_multi = jax.jit(steps, donate_argnums=(0,))
+
+    def train_steps(self, batches):
+        """Several batches in order (``steps_per_execution``): each run of equal-shaped
+        batches in one jitted call (a run of one takes the single-step function)."""
+        if self._train is None:
+            self._build_train()
+        if not self._jit:
+            for b in batches:
+                logs = self.train_step(b)
+            return logs
+        for run in equal_shape_runs(batches):
+            if len(run) == 1:
+                logs = self.train_step(run[0])
+                continue
+            if self._train_multi is None:
+                self._build_train_multi()
+            state = tuple([v._value for v in g] for g in self._train_groups)
+            logs, new_state = self._train_multi(state, tuple(run))
+            for g, vals in zip(self._train_groups, new_state):
+                for v, val in zip(g, vals):
+                    v._value = val
         return logs
 
     # -------------------------------------------------------------- test
@@ -130,6 +181,7 @@ class Trainer:
                     logs = model.test_step(data)
                     new = [v._value for v in flat_vars]
                 return logs, _regroup(new, groups)
+        self._test_fn = step
         self._test = self._compile(step, donate=False)
 
     def test_step(self, batch):
@@ -140,6 +192,40 @@ class Trainer:
         # Only metric values change in a test step.
         for v, val in zip(self._test_groups[2], new_state[2]):
             v._value = val
+        return logs
+
+    def _build_test_multi(self):
+        step = self._test_fn
+
+        def steps(state, batches):
+            # Only the metric values change in a test step: carry those alone.
+            tv, ntv, mv = state
+
+            def body(mv, data):
+                logs, new = step((tv, ntv, mv), data)
+                return list(new[2]), logs
+
+            mv, logs = jax.lax.scan(body, list(mv), _stack(batches))
+            return _last(logs), mv
+        self._test_multi = jax.jit(steps)
+
+    def test_steps(self, batches):
+        if self._test is None:
+            self._build_test()
+        if not self._jit:
+            for b in batches:
+                logs = self.test_step(b)
+            return logs
+        for run in equal_shape_runs(batches):
+            if len(run) == 1:
+                logs = self.test_step(run[0])
+                continue
+            if self._test_multi is None:
+                self._build_test_multi()
+            state = tuple([v._value for v in g] for g in self._test_groups)
+            logs, new_mv = self._test_multi(state, tuple(run))
+            for v, val in zip(self._test_groups[2], new_mv):
+                v._value = val
         return logs
 
     # -------------------------------------------------------------- predict

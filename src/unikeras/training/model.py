@@ -4,7 +4,10 @@ The loop is framework-neutral; each step runs through the trainer of the data's
 framework (``unikeras.training.<framework>``), which decides how the step is compiled
 (jax.jit with buffer donation, tf.function, eager torch or torch.compile) and how
 gradients are taken. ``train_step`` / ``test_step`` / ``predict_step`` can be
-overridden in each framework's idiom, as in Keras 3.
+overridden in each framework's idiom, as in Keras 3. With
+``compile(steps_per_execution=k)``, fit and evaluate hand the trainer groups of up to k
+batches (``train_steps`` / ``test_steps``) and call the batch callbacks once per group;
+predict stays one batch per call.
 """
 
 from __future__ import annotations
@@ -115,7 +118,11 @@ class Model(Layer):
         if jit_compile == "auto":
             jit_compile = not run_eagerly
         self.jit_compile = bool(jit_compile) and not run_eagerly
-        self.steps_per_execution = int(steps_per_execution)
+        steps_per_execution = int(steps_per_execution)
+        if steps_per_execution < 1:
+            raise ValueError("compile: steps_per_execution must be a positive int; received "
+                             f"{steps_per_execution}")
+        self.steps_per_execution = steps_per_execution
         self.compiled = True
         self._trainers.clear()
 
@@ -342,21 +349,41 @@ class Model(Layer):
         initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
         epoch_logs = {}
         seen_any = False
+        spe = max(1, int(self.steps_per_execution))
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             logs = {}
-            for step, batch in enumerate(data.epoch()):
-                batch = to_framework_batch(batch, framework)
-                if trainer is None:
-                    trainer = self._trainer(framework, training=True)
-                    self._prepare(framework, batch, training=True)
-                cbs.on_train_batch_begin(step)
-                logs = trainer.train_step(batch)
-                seen_any = True
-                cbs.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
+            if spe > 1:
+                # k batches per call; the callbacks see one call per group, with the
+                # indices of its first (begin) and last (end) step, as in Keras 3
+                for begin, end, batches in _execution_groups(data.epoch(), spe):
+                    batches = [to_framework_batch(b, framework) for b in batches]
+                    if trainer is None:
+                        self._trainer(framework, training=True)  # inference-only: raise now
+                        self._prepare(framework, batches[0], training=True)
+                        # _prepare's first move to the framework drops cached trainers
+                        trainer = self._trainer(framework, training=True)
+                    cbs.on_train_batch_begin(begin)
+                    logs = trainer.train_steps(batches)
+                    seen_any = True
+                    cbs.on_train_batch_end(end, logs)
+                    if self.stop_training:
+                        break
+            else:
+                for step, batch in enumerate(data.epoch()):
+                    batch = to_framework_batch(batch, framework)
+                    if trainer is None:
+                        self._trainer(framework, training=True)  # inference-only: raise now
+                        self._prepare(framework, batch, training=True)
+                        # _prepare's first move to the framework drops cached trainers
+                        trainer = self._trainer(framework, training=True)
+                    cbs.on_train_batch_begin(step)
+                    logs = trainer.train_step(batch)
+                    seen_any = True
+                    cbs.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
             if not seen_any:
                 raise ValueError("fit() received an empty dataset: no batch was produced in "
                                  "the first epoch")
@@ -397,14 +424,25 @@ class Model(Layer):
         trainer = None
         logs = {}
         cbs.on_test_begin()
-        for step, batch in enumerate(data.epoch()):
-            batch = to_framework_batch(batch, framework)
-            if trainer is None:
-                self._prepare(framework, batch, training=False)
-                trainer = self._trainer(framework)
-            cbs.on_test_batch_begin(step)
-            logs = trainer.test_step(batch)
-            cbs.on_test_batch_end(step, logs)
+        spe = max(1, int(self.steps_per_execution))
+        if spe > 1:
+            for begin, end, batches in _execution_groups(data.epoch(), spe):
+                batches = [to_framework_batch(b, framework) for b in batches]
+                if trainer is None:
+                    self._prepare(framework, batches[0], training=False)
+                    trainer = self._trainer(framework)
+                cbs.on_test_batch_begin(begin)
+                logs = trainer.test_steps(batches)
+                cbs.on_test_batch_end(end, logs)
+        else:
+            for step, batch in enumerate(data.epoch()):
+                batch = to_framework_batch(batch, framework)
+                if trainer is None:
+                    self._prepare(framework, batch, training=False)
+                    trainer = self._trainer(framework)
+                cbs.on_test_batch_begin(step)
+                logs = trainer.test_step(batch)
+                cbs.on_test_batch_end(step, logs)
         if trainer is None:
             raise ValueError("evaluate() received an empty dataset")
         trainer.sync(metrics_only=True)
@@ -532,11 +570,29 @@ class _InferenceTrainer:
     def test_step(self, batch):
         return self.model.test_step(batch)
 
+    def test_steps(self, batches):
+        for b in batches:
+            logs = self.model.test_step(b)
+        return logs
+
     def predict_step(self, batch):
         return self.model.predict_step(batch)
 
     def sync(self, metrics_only=False):
         pass
+
+
+def _execution_groups(batches, k):
+    """``(first_step, last_step, [batch, ...])`` for each run of up to ``k`` consecutive
+    batches (``steps_per_execution``); the last group of an epoch may be shorter."""
+    group, begin = [], 0
+    for step, batch in enumerate(batches):
+        group.append(batch)
+        if len(group) == k:
+            yield begin, step, group
+            group, begin = [], step + 1
+    if group:
+        yield begin, begin + len(group) - 1, group
 
 
 def _leaves(obj):

@@ -1,9 +1,16 @@
 """TensorFlow trainer: steps under ``tf.function`` (XLA with ``jit_compile=True``),
-gradients from ``tf.GradientTape`` over the tf.Variables."""
+gradients from ``tf.GradientTape`` over the tf.Variables.
+
+``steps_per_execution=k``: one ``tf.function`` takes a tuple of up to k batches of equal
+shapes, runs the first step, then the rest in a ``tf.while_loop`` over the stacked
+batches (so tracing costs two steps whatever k is).
+"""
 
 from __future__ import annotations
 
 import tensorflow as tf
+
+from ._step_utils import equal_shape_runs
 
 
 def loss_and_grads(model, x, y, sample_weight):
@@ -23,6 +30,21 @@ def dense_gradients(grads):
     return [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
 
 
+def _multi_step(step):
+    def steps(batches):
+        logs = step(batches[0])
+        rest = tf.nest.map_structure(lambda *xs: tf.stack(xs), *batches[1:])
+
+        def body(i, logs):
+            return i + 1, step(tf.nest.map_structure(lambda a: a[i], rest))
+
+        # parallel_iterations=1: each step reads the variables the previous one wrote.
+        _, logs = tf.while_loop(lambda i, _: i < len(batches) - 1, body,
+                                (tf.constant(0), logs), parallel_iterations=1)
+        return logs
+    return steps
+
+
 class Trainer:
     def __init__(self, model):
         self.model = model
@@ -38,12 +60,32 @@ class Trainer:
         self._train = wrap(model.train_step)
         self._test = wrap(model.test_step)
         self._predict = wrap(model.predict_step)
+        self._train_multi = wrap(_multi_step(model.train_step))
+        self._test_multi = wrap(_multi_step(model.test_step))
+        self._eager = eager
 
     def train_step(self, batch):
         return self._train(batch)
 
     def test_step(self, batch):
         return self._test(batch)
+
+    def train_steps(self, batches):
+        """Several batches in order (``steps_per_execution``): each run of equal-shaped
+        batches in one call (a run of one takes the single-step function)."""
+        return self._steps(batches, self._train, self._train_multi)
+
+    def test_steps(self, batches):
+        return self._steps(batches, self._test, self._test_multi)
+
+    def _steps(self, batches, one, multi):
+        if self._eager:
+            for b in batches:
+                logs = one(b)
+            return logs
+        for run in equal_shape_runs(batches):
+            logs = one(run[0]) if len(run) == 1 else multi(tuple(run))
+        return logs
 
     def predict_step(self, batch):
         return self._predict(batch)

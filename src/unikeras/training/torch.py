@@ -42,9 +42,22 @@ class Trainer:
     def train_step(self, batch):
         return self._train(batch)
 
+    def train_steps(self, batches):
+        """Several batches in order (``steps_per_execution``): a plain loop; the gain is
+        one callback call and one logs hand-off per group."""
+        for b in batches:
+            logs = self._train(b)
+        return logs
+
     def test_step(self, batch):
         with torch.no_grad():
             return self.model.test_step(batch)
+
+    def test_steps(self, batches):
+        with torch.no_grad():
+            for b in batches:
+                logs = self.model.test_step(b)
+        return logs
 
     def predict_step(self, batch):
         with torch.no_grad():

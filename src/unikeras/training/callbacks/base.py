@@ -29,6 +29,17 @@ def logs_to_floats(logs):
     return out
 
 
+def batches_done(callback, batch):
+    """How many batches the ``on_train_batch_end(batch)`` call stands for: 1 with
+    ``steps_per_execution=1``, up to k with k (``batch`` is then the index of the last
+    step of the group); a ``batch`` not past the previous one starts a new epoch (Keras 3's
+    ModelCheckpoint logic)."""
+    last = callback.__dict__.get("_last_batch_seen", -1)
+    n = batch + 1 if batch <= last else batch - last
+    callback._last_batch_seen = batch
+    return n
+
+
 class Callback:
     """Keras' ``Callback`` base: override any ``on_*`` hook."""
 
@@ -149,7 +160,8 @@ class ProgbarLogger(Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self._bar is None:
             return
-        self._bar.update(1)
+        # with steps_per_execution=k a call ends a group of up to k batches
+        self._bar.update(max(batch + 1 - self._bar.n, 0))
         now = time.perf_counter()
         if now - self._last >= self.refresh_seconds:
             self._last = now

@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 
-from .base import Callback, logs_to_floats
+from .base import Callback, batches_done, logs_to_floats
 from ._monitor import monitor_value, resolve_mode, worst
 
 
@@ -75,12 +75,14 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+        self._last_batch_seen = -1
 
     def on_train_batch_end(self, batch, logs=None):
         if self.save_freq == "epoch":
             return
-        self._batches_seen += 1
-        if self._batches_seen % self.save_freq == 0:
+        self._batches_seen += batches_done(self, batch)
+        if self._batches_seen >= self.save_freq:
+            self._batches_seen = 0
             self._save(self._epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -157,12 +159,14 @@ class BackupAndRestore(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+        self._last_batch_seen = -1
 
     def on_train_batch_end(self, batch, logs=None):
         if self.save_freq == "epoch":
             return
-        self._batches_seen += 1
-        if self._batches_seen % self.save_freq == 0:
+        self._batches_seen += batches_done(self, batch)
+        if self._batches_seen >= self.save_freq:
+            self._batches_seen = 0
             self._backup(self._epoch, completed=False)
 
     def on_epoch_end(self, epoch, logs=None):

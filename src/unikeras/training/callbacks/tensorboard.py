@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 
-from .base import Callback, logs_to_floats
+from .base import Callback, batches_done, logs_to_floats
 from ._tfevents import EventFileWriter
 
 
@@ -47,9 +47,14 @@ class TensorBoard(Callback):
     def on_train_begin(self, logs=None):
         self._global_step = 0
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._last_batch_seen = -1
+
     def on_train_batch_end(self, batch, logs=None):
-        self._global_step += 1
-        if self.update_freq == "epoch" or self._global_step % self.update_freq:
+        n = batches_done(self, batch)  # more than 1 with steps_per_execution
+        self._global_step += n
+        if (self.update_freq == "epoch"
+                or self._global_step // self.update_freq == (self._global_step - n) // self.update_freq):
             return
         w = self._writer("train")
         for k, v in logs_to_floats(logs).items():
