@@ -438,7 +438,8 @@ def finite_difference_grad(fn: Callable, *numpy_args, argnums=0, eps: float = 1e
                            **kwargs):
     """Central-difference gradient of sum(fn(...)) in float64, with NumPy arrays.
 
-    Float arguments are cast to float64; ``fn`` runs on NumPy (unikeras' NumPy path).
+    Float arguments are cast to float64; ``fn`` runs on NumPy (unikeras' NumPy path, with
+    NumPy as the default framework while it runs).
     Returns one gradient (int ``argnums``) or a tuple of them."""
     nums = _argnums(argnums)
     args = [np.asarray(a, dtype=np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
@@ -446,7 +447,16 @@ def finite_difference_grad(fn: Callable, *numpy_args, argnums=0, eps: float = 1e
             for a in numpy_args]
 
     def total(a):
-        out = fn(*a, **kwargs)
+        # NumPy data alone runs on the default framework (Keras' rule for ops): pin NumPy
+        # here, or ops.<name>(float64 numpy) would run on jax in float32
+        from unikeras.xp import _registry
+
+        saved = list(_registry._default)
+        uxp.set_default_framework("numpy")
+        try:
+            out = fn(*a, **kwargs)
+        finally:
+            uxp.set_default_framework(saved[0] if saved else None)
         return float(sum(np.sum(np.asarray(uxp.to_numpy(leaf), dtype=np.float64))
                          for _, leaf in _leaves(out) if leaf is not None))
 
