@@ -2,25 +2,31 @@
 when a new run changes the picture (numbers quoted here are from the run it names)."""
 
 NOTES = r"""
-## Analysis (written by hand from the CPU run of 2026-11-23, 7 rounds)
+## Analysis (written by hand from the CPU run of 2026-12-05, 5 rounds)
 
-**Targets.** unikeras `fit` is within 1.10x of the hand-written loop for 8 of 12
-(framework, workload) pairs and faster than Keras 3 `fit` for 10 of 12. Misses:
+**Targets.** unikeras `fit` is within 1.10x of the hand-written loop for 7 of 12
+(framework, workload) pairs, and no pair misses by more than 1.5x; it is faster than Keras 3
+`fit` for 9 of 12, and the three misses have overlapping min–max ranges (noise) or a
+stated cause. Misses:
 
 | pair | ratio | why |
 |---|---|---|
-| jax W4 vs native | 1.40 (0.18 vs 0.13 ms) | The jitted unikeras step is a bigger program: it takes and donates ~17 buffers (weights, Adam slots, iteration count, loss-tracker total/count) and returns the logs dict each step; the native step moves 4 weights + optax state. In the profile nearly all the time is the one jitted call (`training/jax.py: train_step`, which includes XLA's C++ dispatch); the Python around it (fit loop, batch slicing, callbacks) is ~0.15 ms/step under the profiler, less without it. |
-| torch W4 vs native | 1.47 (1.11 vs 0.75 ms) | Eager Python per step: `Layer.__call__` (~15 us a layer), the loss as 5 array-API ops (`losses.mean_squared_error` + `reduce_weighted_values`, vs one fused `MSELoss`), the loss tracker and its `result()` (~10 small tensor ops), and the bias-correction scalars of the `_foreach` Adam. Keras 3's torch `fit` pays the same kinds of costs and is 3.6x slower here. |
-| torch W3 vs native | 1.18 (44 vs 38 ms) | Not overhead: unikeras (like Keras) builds MultiHeadAttention from four EinsumDense projections and an explicit softmax; `torch.nn.MultiheadAttention` uses one packed in-projection and the fused `scaled_dot_product_attention`. Keras 3 on torch has the same structure (47 ms). |
-| tensorflow W4 vs native | 1.21 (1.01 vs 0.83 ms) | One tf.function call each; the unikeras graph also updates the loss tracker and builds the logs, and `tf.function`'s argument matching of the `(x, y)` batch structure costs ~0.1 ms of Python per call (profile: `function_type` hashing). |
-| tensorflow W3 vs Keras 3 | 1.34 (77 vs 57 ms) | Keras 3's `jit_compile="auto"` compiles the TF step with XLA; unikeras' `"auto"` runs `tf.function` without XLA (its docs: XLA only with `jit_compile=True`). unikeras still beats the non-XLA native loop (0.87x). |
-| jax W2 vs Keras 3 | 1.07 (119 vs 112 ms) | Within the noise (the min–max ranges overlap); both run one XLA program of the same convolutions. |
+| jax W4 vs native | 1.19 (0.09 vs 0.08 ms) | Was 1.40 (0.18 vs 0.13 ms). A second `fit()` on a model recompiled its jitted step (the trainer was created before `_prepare`, which drops cached trainers); fixed with the steps_per_execution work. What is left is the bigger jitted program (it takes and donates ~17 buffers: weights, Adam slots, iteration count, loss-tracker total/count, and returns the logs dict) and the per-batch jitted slice of the input (~12 us). In-process without the other bench workers idle beside it, the same fit measures 0.05-0.06 ms/step against the native 0.06-0.07 (`bench/run.py --workloads W4 --frameworks jax --no-keras`: 0.05 vs 0.07). |
+| torch W4 vs native | 1.34 (0.63 vs 0.47 ms) | Eager Python per step (profile below): `Layer.__call__` (~9 us a layer), the loss as 5 array-API ops (`losses.mean_squared_error` + `reduce_weighted_values`, ~30 us, vs one fused `MSELoss`), the loss tracker's `update_state` and `result()` (~60 us together: small tensor ops through array-api-compat's torch wrappers), and ~10 scalar tensor ops for the bias corrections of the `_foreach` Adam. Keras 3's torch `fit` pays the same kinds of costs and is 2.6x slower here. |
+| torch W3 vs native | 1.13 (31 vs 28 ms) | Not overhead: unikeras (like Keras) builds MultiHeadAttention from four EinsumDense projections and an explicit softmax; `torch.nn.MultiheadAttention` uses one packed in-projection and the fused `scaled_dot_product_attention`. Keras 3 on torch has the same structure (29 ms). |
+| torch W1 vs native | 1.13 (4.7 vs 4.2 ms) | Within the noise (the min–max ranges overlap; the previous run gave 1.02). |
+| tensorflow W4 vs native | 1.21 (0.45 vs 0.37 ms) | One tf.function call each; the unikeras graph also updates the loss tracker and builds the logs, and `tf.function`'s argument matching of the `(x, y)` batch structure costs ~0.1 ms of Python per call (profile: `function_type` hashing). `steps_per_execution=16` brings it to ~0.2 ms/step (one call per 16 batches; docs/training.md). |
+| jax W3, W2 vs Keras 3 | 1.20, 1.02 | Within the noise (overlapping ranges; the previous run gave 0.99 and 1.07): one XLA program of the same ops in both. |
+| torch W3 vs Keras 3 | 1.06 (31 vs 29 ms) | Within the noise (overlapping ranges; 0.94 in the previous run). |
 
 `train_on_batch` is slower than `fit` on jax and TensorFlow for small models (jax W4
-7x native): every call converts its logs to Python floats (a host sync, as Keras 3
+4.7x native): every call converts its logs to Python floats (a host sync, as Keras 3
 does) and re-checks the model's preparation; Keras 3's `train_on_batch` is slower still.
 
-**Fixed in this round** (each its own commit, before → after, W4 ms/step, unikeras `fit`):
+**Fixed since the 2026-11-23 run:** a second `fit()` no longer recompiles the step
+(jax W4 0.18 → 0.09 ms/step); `steps_per_execution` is real (k batches per compiled call).
+
+**Fixed in the 2026-11-23 round** (each its own commit, before → after, W4 ms/step, unikeras `fit`):
 
 * Batches of framework arrays were cut with one eager slice per batch and array: 0.14 ms
   (jax) / 0.37 ms (TF) each, more than the whole jax step. The array adapter now cuts a
