@@ -75,3 +75,11 @@ def segment_min(data, ids, num_segments):
 
 def segment_prod(data, ids, num_segments):
     return jax.ops.segment_prod(data, ids, num_segments=num_segments)
+
+
+def custom_gradient(f):
+    return jax.custom_gradient(f)
+
+
+def jvp(fun, primals, tangents, has_aux):
+    return jax.jvp(fun, primals, tangents, has_aux=has_aux)

@@ -84,3 +84,20 @@ def segment_min(data, ids, num_segments):
 
 def segment_prod(data, ids, num_segments):
     return tf.math.unsorted_segment_prod(data, ids, num_segments)
+
+
+def custom_gradient(f):
+    return tf.custom_gradient(f)
+
+
+def jvp(fun, primals, tangents, has_aux):
+    flat_p = [tf.convert_to_tensor(p) for p in tf.nest.flatten(primals)]
+    flat_t = [tf.convert_to_tensor(t, dtype=p.dtype) for p, t in
+              zip(flat_p, tf.nest.flatten(tangents))]
+    watched = tf.nest.pack_sequence_as(primals, flat_p)
+    with tf.autodiff.ForwardAccumulator(flat_p, flat_t) as acc:
+        result = fun(*watched)
+    out, aux = result if has_aux else (result, None)
+    tangents_out = tf.nest.map_structure(
+        lambda o: acc.jvp(o, unconnected_gradients=tf.UnconnectedGradients.ZERO), out)
+    return (out, tangents_out, aux) if has_aux else (out, tangents_out)

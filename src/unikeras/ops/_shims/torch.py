@@ -90,3 +90,42 @@ def segment_min(data, ids, num_segments):
 
 def segment_prod(data, ids, num_segments):
     return _segment_reduce(data, ids, num_segments, 1, "prod")
+
+
+class _Holder:
+    """Not a container, so torch.func does not treat it as a pytree and copy it."""
+
+    grad_fn = None
+
+
+class _CustomGradient(torch.autograd.Function):
+    """``f(*args) -> (out, grad_fn)`` as an autograd node whose backward is grad_fn.
+    Written with ``setup_context`` so torch.func transforms (grad, vjp) accept it; the
+    grad_fn made by the forward travels to the context in a per-call holder."""
+
+    @staticmethod
+    def forward(f, holder, *args):
+        out, holder.grad_fn = f(*args)
+        return out
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.holder = inputs[1]
+
+    @staticmethod
+    def backward(ctx, *upstream):
+        grads = ctx.holder.grad_fn(*upstream)
+        if not isinstance(grads, (tuple, list)):
+            grads = (grads,)
+        return (None, None, *grads)
+
+
+def custom_gradient(f):
+    def call(*args, **kwargs):
+        fn = (lambda *a: f(*a, **kwargs)) if kwargs else f
+        return _CustomGradient.apply(fn, _Holder(), *args)
+    return call
+
+
+def jvp(fun, primals, tangents, has_aux):
+    return torch.func.jvp(fun, primals, tangents, has_aux=has_aux)
