@@ -245,3 +245,72 @@ def test_custom_train_step(framework, make_cls):
         np.testing.assert_allclose(hk[key], h1[key], rtol=1e-5)
     for a, b in zip(w1, wk):
         np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-5, atol=1e-6)
+
+
+class _PredictLog(cb.Callback):
+    def __init__(self):
+        super().__init__()
+        self.begin, self.end, self.sizes = [], [], []
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        self.begin.append(batch)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.end.append(batch)
+        self.sizes.append(int(np.asarray(to_numpy(logs["outputs"])).shape[0]))
+
+
+@pytest.mark.parametrize("k", [3, 4])
+def test_predict(framework, k):
+    """predict runs k batches per call: the same outputs, in order, and one callback call
+    per group holding the group's outputs (Keras 3)."""
+    m1, mk = _model(1), _model(k)
+    mk.set_weights(m1.get_weights())
+    x, _ = _data(framework)
+    log = _PredictLog()
+    want = np.asarray(to_numpy(m1.predict(x, batch_size=B, verbose=0)))
+    got = mk.predict(x, batch_size=B, verbose=0, callbacks=[log])
+    assert type(got) is type(m1.predict(x, batch_size=B, verbose=0))
+    np.testing.assert_allclose(np.asarray(to_numpy(got)), want, rtol=1e-6, atol=1e-6)
+    starts = list(range(0, BATCHES, k))
+    assert log.begin == starts
+    assert log.end == [min(s + k, BATCHES) - 1 for s in starts]
+    assert sum(log.sizes) == N and log.sizes[0] == k * B
+    # NumPy input gives NumPy output, as with k=1
+    np.testing.assert_allclose(mk.predict(X, batch_size=B, verbose=0), want, rtol=1e-6, atol=1e-6)
+
+
+def test_predict_dict_outputs(framework):
+    inp = layers.Input((5,))
+    h = layers.Dense(4)(inp)
+    m1 = keras.Model(inp, {"a": layers.Dense(2, name="a")(h), "b": layers.Dense(1, name="b")(h)})
+    m1.compile(loss="mse", steps_per_execution=1)
+    x, _ = _data(framework)
+    want = m1.predict(x, batch_size=B, verbose=0)
+    m1.compile(loss="mse", steps_per_execution=4)
+    got = m1.predict(x, batch_size=B, verbose=0)
+    assert set(got) == {"a", "b"}
+    for key in want:
+        np.testing.assert_allclose(np.asarray(to_numpy(got[key])), np.asarray(to_numpy(want[key])),
+                                   rtol=1e-6, atol=1e-6)
+
+
+def test_tf_custom_train_step_with_python_number_logs():
+    """A TF train_step may return Python numbers in its logs; the k-step loop carries
+    tensors, so k > 1 works as k = 1 does."""
+    pytest.importorskip("tensorflow")
+
+    class Model(keras.Sequential):
+        def train_step(self, data):
+            logs = super().train_step(data)
+            return {**logs, "constant": 1.5}
+
+    x, y = _data("tensorflow")
+    hists = []
+    for k in (1, 3):
+        keras.utils.set_random_seed(0)
+        m = Model([layers.Input((5,)), layers.Dense(1)])
+        m.compile(optimizer="sgd", loss="mse", steps_per_execution=k)
+        hists.append(m.fit(x, y, batch_size=B, epochs=2, shuffle=False, verbose=0).history)
+    assert hists[1]["constant"] == [1.5, 1.5]
+    np.testing.assert_allclose(hists[1]["loss"], hists[0]["loss"], rtol=1e-5)

@@ -89,7 +89,7 @@ class Trainer:
     def __init__(self, model):
         self.model = model
         self._train = self._test = self._predict = None
-        self._train_multi = self._test_multi = None
+        self._train_multi = self._test_multi = self._predict_multi = None
         self._jit = model.jit_compile or not model.run_eagerly
 
     def _compile(self, fn, donate):
@@ -243,12 +243,40 @@ class Trainer:
             def step(values, data):
                 with swap_values(variables, values):
                     return model.predict_step(data)
+        self._predict_fn = step
         self._predict = self._compile(step, donate=False)
 
     def predict_step(self, batch):
         if self._predict is None:
             self._build_predict()
         return self._predict([v._value for v in self._predict_vars], batch)
+
+    def _build_predict_multi(self):
+        step = self._predict_fn
+
+        def steps(values, batches):
+            _, outs = jax.lax.scan(lambda c, data: (c, step(values, data)), None,
+                                   _stack(batches))
+            # (k, batch, ...) -> (k * batch, ...): the run's outputs in order
+            return jax.tree_util.tree_map(lambda a: a.reshape((-1,) + a.shape[2:]), outs)
+        self._predict_multi = jax.jit(steps)
+
+    def predict_steps(self, batches):
+        """Outputs of several batches (``steps_per_execution``): one per run of
+        equal-shaped batches, each concatenated along the batch axis."""
+        if self._predict is None:
+            self._build_predict()
+        if not self._jit:
+            return [self.predict_step(b) for b in batches]
+        out = []
+        for run in equal_shape_runs(batches):
+            if len(run) == 1:
+                out.append(self.predict_step(run[0]))
+                continue
+            if self._predict_multi is None:
+                self._build_predict_multi()
+            out.append(self._predict_multi([v._value for v in self._predict_vars], tuple(run)))
+        return out
 
     def sync(self, metrics_only=False):
         """Values already live in the variables after every step."""

@@ -460,20 +460,28 @@ class Model(Layer):
         cbs = callbacks_mod.CallbackList(callbacks, model=self, steps=data.num_batches())
         outputs = []
         cbs.on_predict_begin()
-        step_fn = None
-        for step, batch in enumerate(data.epoch()):
-            batch = to_framework_batch(batch, framework)
-            if step_fn is None:
-                x0 = unpack_x_y_sample_weight(batch)[0]
+        trainer = None
+        spe = max(1, int(self.steps_per_execution))
+        # k batches per call (steps_per_execution), the callbacks called once per group with
+        # the group's outputs, as in Keras 3; k = 1 is the plain one-batch loop
+        for begin, end, batches in _execution_groups(data.epoch(), spe):
+            batches = [to_framework_batch(b, framework) for b in batches]
+            if trainer is None:
+                x0 = unpack_x_y_sample_weight(batches[0])[0]
                 if not self.built:
                     self._symbolic_build(x0)
                 if self._framework != framework:
                     self._move_to(framework)
-                step_fn = self._trainer(framework).predict_step
-            cbs.on_predict_batch_begin(step)
-            out = step_fn(batch)
-            outputs.append(out)
-            cbs.on_predict_batch_end(step, {"outputs": out})
+                trainer = self._trainer(framework)
+            cbs.on_predict_batch_begin(begin)
+            if spe == 1:
+                out = trainer.predict_step(batches[0])
+                outputs.append(out)
+            else:
+                chunks = trainer.predict_steps(batches)
+                outputs.extend(chunks)
+                out = _concat_outputs(chunks, to_host=False)
+            cbs.on_predict_batch_end(end, {"outputs": out})
         if not outputs:
             raise ValueError("predict() received an empty dataset")
         cbs.on_predict_end()
@@ -577,6 +585,9 @@ class _InferenceTrainer:
 
     def predict_step(self, batch):
         return self.model.predict_step(batch)
+
+    def predict_steps(self, batches):
+        return [self.model.predict_step(b) for b in batches]
 
     def sync(self, metrics_only=False):
         pass

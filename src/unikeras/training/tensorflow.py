@@ -30,18 +30,42 @@ def dense_gradients(grads):
     return [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
 
 
+def _as_tensors(logs):
+    # a custom train_step may put Python numbers in its logs; the loop carries tensors
+    return tf.nest.map_structure(tf.convert_to_tensor, logs)
+
+
 def _multi_step(step):
     def steps(batches):
-        logs = step(batches[0])
+        logs = _as_tensors(step(batches[0]))
         rest = tf.nest.map_structure(lambda *xs: tf.stack(xs), *batches[1:])
 
         def body(i, logs):
-            return i + 1, step(tf.nest.map_structure(lambda a: a[i], rest))
+            return i + 1, _as_tensors(step(tf.nest.map_structure(lambda a: a[i], rest)))
 
         # parallel_iterations=1: each step reads the variables the previous one wrote.
         _, logs = tf.while_loop(lambda i, _: i < len(batches) - 1, body,
                                 (tf.constant(0), logs), parallel_iterations=1)
         return logs
+    return steps
+
+
+def _multi_predict(step):
+    """k equal-shaped batches -> the outputs of all of them, concatenated along the batch
+    axis (one TensorArray per output, written in a while_loop)."""
+    def steps(batches):
+        first = step(batches[0])
+        flat = [tf.convert_to_tensor(t) for t in tf.nest.flatten(first)]
+        stacked = tf.nest.map_structure(lambda *xs: tf.stack(xs), *batches)
+        tas = [tf.TensorArray(t.dtype, size=len(batches), element_shape=t.shape).write(0, t)
+               for t in flat]
+
+        def body(i, tas):
+            out = tf.nest.flatten(step(tf.nest.map_structure(lambda a: a[i], stacked)))
+            return i + 1, [ta.write(i, o) for ta, o in zip(tas, out)]
+
+        _, tas = tf.while_loop(lambda i, _: i < len(batches), body, (tf.constant(1), tas))
+        return tf.nest.pack_sequence_as(first, [ta.concat() for ta in tas])
     return steps
 
 
@@ -62,6 +86,7 @@ class Trainer:
         self._predict = wrap(model.predict_step)
         self._train_multi = wrap(_multi_step(model.train_step))
         self._test_multi = wrap(_multi_step(model.test_step))
+        self._predict_multi = wrap(_multi_predict(model.predict_step))
         self._eager = eager
 
     def train_step(self, batch):
@@ -89,6 +114,14 @@ class Trainer:
 
     def predict_step(self, batch):
         return self._predict(batch)
+
+    def predict_steps(self, batches):
+        """Outputs of several batches (``steps_per_execution``): one per run of
+        equal-shaped batches, each concatenated along the batch axis."""
+        if self._eager:
+            return [self._predict(b) for b in batches]
+        return [self._predict(run[0]) if len(run) == 1 else self._predict_multi(tuple(run))
+                for run in equal_shape_runs(batches)]
 
     def sync(self, metrics_only=False):
         pass

@@ -63,5 +63,10 @@ class Trainer:
         with torch.no_grad():
             return self.model.predict_step(batch)
 
+    def predict_steps(self, batches):
+        """One output per batch (``steps_per_execution``; a loop, nothing to compile)."""
+        with torch.no_grad():
+            return [self.model.predict_step(b) for b in batches]
+
     def sync(self, metrics_only=False):
         pass
