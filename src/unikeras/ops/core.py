@@ -4,6 +4,8 @@ updates, scatter, control flow."""
 from __future__ import annotations
 
 import builtins
+import functools
+import re
 
 import numpy as np
 
@@ -18,7 +20,7 @@ __all__ = [
     "cast", "convert_to_tensor", "convert_to_numpy", "shape", "dtype", "is_tensor",
     "stop_gradient", "slice", "slice_update", "scatter", "scatter_update", "unstack",
     "cond", "while_loop", "fori_loop", "map", "scan", "switch", "saturate_cast",
-    "vectorized_map", "get_item", "associative_scan",
+    "vectorized_map", "get_item", "associative_scan", "vectorize",
 ]
 
 
@@ -327,9 +329,116 @@ def switch(index, branches, *operands):
     return branches[i](*operands)
 
 
+def _slice_tree(t, i):
+    if isinstance(t, (list, tuple)):
+        return type(t)(_slice_tree(e, i) for e in t)
+    if isinstance(t, dict):
+        return {k: _slice_tree(e, i) for k, e in t.items()}
+    return t[i]
+
+
+def _tree_map(fn, t):
+    if isinstance(t, (list, tuple)):
+        return type(t)(_tree_map(fn, e) for e in t)
+    if isinstance(t, dict):
+        return {k: _tree_map(fn, e) for k, e in t.items()}
+    return fn(t)
+
+
 def vectorized_map(function, elements):
-    """``function`` applied to each slice of ``elements`` along axis 0, stacked."""
-    return map(function, elements)
+    """``function`` applied to each slice of ``elements`` (an array or a nested structure
+    of arrays) along axis 0, results stacked: ``jax.vmap``, ``torch.vmap`` and
+    ``tf.vectorized_map`` where the framework has one, a loop otherwise."""
+    leaves = list(_flatten(elements))
+    if not leaves:
+        raise op_error("vectorized_map", "expected at least one array in elements; received none")
+    xp, fw = resolve("vectorized_map", *leaves)
+    elements = _tree_map(lambda a: to_array(xp, fw, a), elements)
+    mod = ops_shim(fw)
+    if mod is not None and hasattr(mod, "vectorized_map"):
+        return mod.vectorized_map(function, elements)
+    n = next(iter(_flatten(elements))).shape[0]
+    if n == 0:
+        raise op_error("vectorized_map", "cannot map over an empty leading axis without a "
+                       "vectorizing framework (the output shape is unknown)")
+    return _stack_tree(xp, fw, [function(_slice_tree(elements, i)) for i in range(n)])
+
+
+_ARG = r"\((?:\w+(?:,\w+)*)?\)"
+_SIDE = re.compile(rf"^{_ARG}(?:,{_ARG})*$")
+_CORE = re.compile(r"\(([^()]*)\)")
+
+
+def _parse_signature(signature):
+    """``"(m,n),(n)->(m)"`` -> ([("m", "n"), ("n",)], [("m",)])."""
+    text = signature.replace(" ", "") if isinstance(signature, str) else ""
+    parts = text.split("->")
+    if len(parts) != 2 or not all(_SIDE.match(p) for p in parts):
+        raise op_error("vectorize", f"expected a signature like '(m,n),(n)->(m)'; received "
+                       f"{signature!r}")
+    return [[tuple(n for n in g.split(",") if n) for g in _CORE.findall(p)] for p in parts]
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """``pyfunc`` (written for single items) applied over the leading (loop) dimensions of
+    its array arguments, NumPy's ``vectorize`` semantics: arguments broadcast against each
+    other; with ``signature`` (e.g. ``"(m,n),(n)->(m)"``) the trailing core dimensions go to
+    ``pyfunc`` whole, else every element is a 0-d array. Positions or names in ``excluded``
+    are passed through as they are. Runs through ``vectorized_map`` (the framework's vmap)."""
+    if not callable(pyfunc):
+        raise op_error("vectorize", f"expected a function; received {type(pyfunc).__name__}",
+                       TypeError)
+    excluded = set(excluded or ())
+    in_cores, out_cores = _parse_signature(signature) if signature is not None else (None, None)
+
+    @functools.wraps(pyfunc)
+    def wrapped(*args, **kwargs):
+        # Python numbers are 0-d and broadcast anyway: they pass through unchanged, so they
+        # stay weakly typed (int64 array + 2 stays int64)
+        scalar = (bool, int, float, complex)
+        pos = [i for i in range(len(args))
+               if i not in excluded and not isinstance(args[i], scalar)]
+        names = [k for k in kwargs if k not in excluded and not isinstance(kwargs[k], scalar)]
+        values = [args[i] for i in pos] + [kwargs[k] for k in names]
+        if not values:
+            return pyfunc(*args, **kwargs)
+        xp, fw = resolve("vectorize", *values)
+        arrays = [to_array(xp, fw, v) for v in values]
+        cores = in_cores if in_cores is not None else [()] * len(arrays)
+        if len(cores) != len(arrays):
+            raise op_error("vectorize", f"signature {signature!r} names {len(cores)} inputs; "
+                           f"received {len(arrays)} vectorized arguments")
+        sizes, loops = {}, []
+        for a, core in zip(arrays, cores):
+            if a.ndim < len(core):
+                raise op_error("vectorize", f"an argument of shape {tuple(a.shape)} has fewer "
+                               f"dimensions than its core dimensions {core}")
+            shape = tuple(a.shape)
+            for name, d in zip(core, shape[len(shape) - len(core):]):
+                if sizes.setdefault(name, d) != d:
+                    raise op_error("vectorize", f"core dimension {name!r} is {sizes[name]} in one "
+                                   f"argument and {d} in another")
+            loops.append(shape[:len(shape) - len(core)])
+        loop = tuple(np.broadcast_shapes(*loops))
+        n = int(np.prod(loop, dtype=np.int64))
+        flat = tuple(
+            xp.reshape(xp.broadcast_to(a, loop + tuple(a.shape)[a.ndim - len(c):]),
+                       (n,) + tuple(a.shape)[a.ndim - len(c):])
+            for a, c in zip(arrays, cores))
+
+        def one(items):
+            call_args = list(args)
+            call_kwargs = dict(kwargs)
+            for i, v in zip(pos, items[:len(pos)]):
+                call_args[i] = v
+            for k, v in zip(names, items[len(pos):]):
+                call_kwargs[k] = v
+            return pyfunc(*call_args, **call_kwargs)
+
+        out = vectorized_map(one, flat)
+        return _tree_map(lambda o: xp.reshape(o, loop + tuple(o.shape)[1:]), out)
+
+    return wrapped
 
 
 def get_item(x, key):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ._common import cast_to, dtype_name, op_error, resolve, to_array, to_float
+from ._common import cast_to, dtype_name, op_error, ops_shim, resolve, to_array, to_float
 
 __all__ = [
     "cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq", "matrix_rank",
-    "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
+    "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "lu_factor",
 ]
 
 
@@ -171,3 +171,42 @@ def svd(x, full_matrices=True, compute_uv=True):
     if not compute_uv:
         return xp.linalg.svdvals(x)
     return tuple(xp.linalg.svd(x, full_matrices=full_matrices))
+
+
+def lu_factor(x):
+    """LU decomposition with partial pivoting of (batched) square matrices, LAPACK's
+    ``getrf`` layout as ``scipy.linalg.lu_factor`` (and Keras) return it: ``(lu, pivots)``,
+    ``lu`` holding U on and above the diagonal and L's multipliers below it (unit diagonal
+    implied), ``pivots`` (int32, 0-based) saying row ``i`` was swapped with row
+    ``pivots[i]``."""
+    xp, fw, x = _mat("lu_factor", x)
+    mod = ops_shim(fw)
+    if mod is not None and hasattr(mod, "lu_factor"):
+        lu, piv = mod.lu_factor(x)
+        return lu, cast_to(xp, fw, piv, "int32")
+    return _lu_generic(xp, fw, x)
+
+
+def _lu_generic(xp, fw, a):
+    """Right-looking unblocked elimination (LAPACK's getf2), one column per step, with
+    masks instead of in-place writes so every namespace (TF's included) runs it."""
+    n = a.shape[-1]
+    rows = xp.arange(n)
+    below_cols = rows[None, :]
+    pivots = []
+    for k in range(n):
+        col = xp.where(rows >= k, xp.abs(a[..., :, k]), -1.0)
+        p = xp.argmax(col, axis=-1)                          # first largest, as idamax
+        pivots.append(p)
+        pe = xp.astype(p, rows.dtype)[..., None]
+        src = xp.where(rows == k, pe, xp.where(rows == pe, k, rows))
+        a = xp.take_along_axis(a, xp.broadcast_to(src[..., :, None], a.shape), axis=-2)
+        pivot = a[..., k, k]
+        below = rows > k
+        safe = xp.where(pivot == 0, xp.ones_like(pivot), pivot)
+        lcol = xp.where(below, a[..., :, k] / safe[..., None], xp.zeros_like(a[..., :, k]))
+        trailing = below[:, None] & (below_cols > k)
+        a = xp.where(trailing, a - lcol[..., :, None] * a[..., k, :][..., None, :], a)
+        a = xp.where(below[:, None] & (below_cols == k), lcol[..., :, None], a)
+    piv = xp.stack(pivots, axis=-1) if pivots else xp.zeros(a.shape[:-1], dtype=rows.dtype)
+    return a, cast_to(xp, fw, piv, "int32")

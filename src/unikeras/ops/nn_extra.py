@@ -1,14 +1,18 @@
 """Keras 3 ``keras.ops.nn`` names that are array plumbing rather than neural-net kernels:
-normalize, psnr, polar, depth_to_space, space_to_depth, unfold, fold. Written once
-against the Array API; ``ops.nn`` exports them beside the ``unikeras.nn_ops`` ones."""
+normalize, psnr, polar, depth_to_space, space_to_depth, unfold, fold, adaptive average /
+max pooling. Written once against the Array API; ``ops.nn`` exports them beside the
+``unikeras.nn_ops`` ones."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import cast_to, dtype_name, op_error, resolve, result_type, to_array
+from ._common import (
+    cast_to, dtype_name, op_error, ops_shim, resolve, result_type, to_array, to_float,
+)
 
-__all__ = ["normalize", "psnr", "polar", "depth_to_space", "space_to_depth", "unfold", "fold"]
+__all__ = ["normalize", "psnr", "polar", "depth_to_space", "space_to_depth", "unfold", "fold",
+           "adaptive_average_pool", "adaptive_max_pool"]
 
 
 def _is_float(d):
@@ -210,3 +214,76 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     out = segment_sum(data, ids, num_segments=hp * wp)  # (Hp*Wp, N, C)
     out = xp.reshape(xp.permute_dims(out, (1, 2, 0)), (n, c, hp, wp))
     return out[:, :, p[0]:p[0] + size[0], p[1]:p[1] + size[1]]
+
+
+# ------------------------------------------------------------------ adaptive pooling
+
+def _adaptive_windows(size, out):
+    """Window i covers [floor(i * size / out), ceil((i + 1) * size / out)) (torch's and
+    Keras' definition): the start and end of each of the ``out`` windows."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def _adaptive_prepare(op, inputs, output_size, data_format):
+    from ..config import image_data_format
+
+    df = _data_format(op, data_format or image_data_format())
+    xp, fw = resolve(op, inputs)
+    x = to_float(xp, fw, to_array(xp, fw, inputs))
+    if x.ndim != 4:
+        raise op_error(op, f"expected a 4-D array ({'N, H, W, C' if df == 'channels_last' else 'N, C, H, W'}); "
+                       f"received shape {tuple(x.shape)}")
+    out = _pair(op, "output_size", output_size, 1)
+    if df == "channels_last":
+        x = xp.permute_dims(x, (0, 3, 1, 2))
+    return xp, fw, df, x, out
+
+
+def _adaptive_finish(xp, df, y):
+    return xp.permute_dims(y, (0, 2, 3, 1)) if df == "channels_last" else y
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Average pooling to a fixed ``output_size`` (int or pair) of a 4-D array: output cell
+    i averages the input rows ``floor(i * H / out)`` to ``ceil((i + 1) * H / out)``
+    (windows may overlap; written as two matmuls with averaging matrices)."""
+    xp, fw, df, x, (oh, ow) = _adaptive_prepare("adaptive_average_pool", inputs, output_size,
+                                                 data_format)
+    mod = ops_shim(fw)
+    if mod is not None and hasattr(mod, "adaptive_average_pool"):
+        return _adaptive_finish(xp, df, mod.adaptive_average_pool(x, (oh, ow)))
+    h, w = x.shape[2], x.shape[3]
+    mats = []
+    for size, out in ((h, oh), (w, ow)):
+        start, end = _adaptive_windows(size, out)
+        pos = np.arange(size)
+        inside = (pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None])
+        m = inside / (end - start)[:, None]
+        mats.append(to_array(xp, fw, m, dtype_name(x)))
+    y = xp.matmul(mats[0], x)                            # (N, C, oh, W)
+    y = xp.matmul(y, xp.matrix_transpose(mats[1]))       # (N, C, oh, ow)
+    return _adaptive_finish(xp, df, y)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Max pooling to a fixed ``output_size`` (int or pair) of a 4-D array, with the
+    windows of ``adaptive_average_pool`` (each gathered to the longest window's length by
+    repeating its last index, which leaves the max unchanged)."""
+    xp, fw, df, x, (oh, ow) = _adaptive_prepare("adaptive_max_pool", inputs, output_size,
+                                                 data_format)
+    mod = ops_shim(fw)
+    if mod is not None and hasattr(mod, "adaptive_max_pool"):
+        return _adaptive_finish(xp, df, mod.adaptive_max_pool(x, (oh, ow)))
+    it = "int32" if fw == "jax" else "int64"
+    y = x
+    for axis, out in ((2, oh), (3, ow)):
+        size = y.shape[axis]
+        start, end = _adaptive_windows(size, out)
+        longest = int((end - start).max())
+        idx = np.minimum(start[:, None] + np.arange(longest)[None, :], (end - 1)[:, None])
+        g = xp.take(y, to_array(xp, fw, idx.reshape(-1), it), axis=axis)
+        shape = list(g.shape)
+        shape[axis:axis + 1] = [out, longest]
+        y = xp.max(xp.reshape(g, tuple(shape)), axis=axis + 1)
+    return _adaptive_finish(xp, df, y)

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..xp import framework_of, to_numpy
 from ._common import (
-    cast_to, dtype_name, dtype_obj, floatx, op_error, resolve, result_type, to_array,
+    cast_to, dtype_name, dtype_obj, floatx, op_error, ops_shim, resolve, result_type,
+    standardize_dtype, to_array,
 )
 
 __all__: list[str] = []
@@ -462,3 +463,31 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
     if return_counts:
         extras.append(to_array(xp, fw, counts.astype(np.int32), "int32"))
     return (values, *extras) if extras else values
+
+
+# ------------------------------------------------------------------------------ view
+
+_ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "float16": 2,
+             "bfloat16": 2, "int32": 4, "uint32": 4, "float32": 4, "int64": 8,
+             "uint64": 8, "float64": 8, "complex64": 8, "complex128": 16}
+
+
+@_export
+def view(x, dtype=None):
+    """The bits of ``x`` reinterpreted as ``dtype`` (NumPy's ``ndarray.view``): with a
+    different item size the last dimension shrinks or grows by the ratio."""
+    xp, fw = resolve("view", x)
+    x = to_array(xp, fw, x)
+    if dtype is None:
+        return x
+    src, dst = dtype_name(x), standardize_dtype(dtype)
+    if dst not in _ITEMSIZE:
+        raise op_error("view", f"expected a numeric dtype; received {dtype!r}", TypeError)
+    a, b = _ITEMSIZE[src], _ITEMSIZE[dst]
+    if a != b:
+        last = x.shape[-1] if x.ndim else None
+        if last is None or (b > a and last * a % b):
+            raise op_error("view", f"viewing {src} as {dst} changes the item size, which needs "
+                           f"a last dimension whose bytes divide into {dst} items; received "
+                           f"shape {tuple(x.shape)}")
+    return ops_shim(fw).view(x, dtype_obj(xp, fw, dst))

@@ -83,3 +83,17 @@ def custom_gradient(f):
 
 def jvp(fun, primals, tangents, has_aux):
     return jax.jvp(fun, primals, tangents, has_aux=has_aux)
+
+
+def lu_factor(x):
+    import jax.scipy.linalg
+
+    return jax.scipy.linalg.lu_factor(x)
+
+
+def view(x, dtype):
+    return x.view(dtype)
+
+
+def vectorized_map(function, elements):
+    return jax.vmap(function)(elements)

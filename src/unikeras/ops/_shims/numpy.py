@@ -105,3 +105,7 @@ def segment_prod(data, ids, num_segments):
     keep = (ids >= 0) & (ids < num_segments)
     np.multiply.at(out, ids[keep], data[keep])
     return out
+
+
+def view(x, dtype):
+    return np.ascontiguousarray(x).view(dtype)

@@ -101,3 +101,20 @@ def jvp(fun, primals, tangents, has_aux):
     tangents_out = tf.nest.map_structure(
         lambda o: acc.jvp(o, unconnected_gradients=tf.UnconnectedGradients.ZERO), out)
     return (out, tangents_out, aux) if has_aux else (out, tangents_out)
+
+
+def view(x, dtype):
+    # tf.bitcast adds a trailing axis when the item shrinks and needs one when it grows;
+    # NumPy's view folds both into the last dimension instead
+    a, b = x.dtype.size, dtype.size
+    if a == b:
+        return tf.bitcast(x, dtype)
+    if a > b:
+        y = tf.bitcast(x, dtype)
+        return tf.reshape(y, tf.concat([tf.shape(x)[:-1], [-1]], 0))
+    y = tf.reshape(x, tf.concat([tf.shape(x)[:-1], [-1, b // a]], 0))
+    return tf.bitcast(y, dtype)
+
+
+def vectorized_map(function, elements):
+    return tf.vectorized_map(function, elements)

@@ -129,3 +129,25 @@ def custom_gradient(f):
 
 def jvp(fun, primals, tangents, has_aux):
     return torch.func.jvp(fun, primals, tangents, has_aux=has_aux)
+
+
+def adaptive_average_pool(x, output_size):
+    return torch.nn.functional.adaptive_avg_pool2d(x, output_size)
+
+
+def adaptive_max_pool(x, output_size):
+    return torch.nn.functional.adaptive_max_pool2d(x, output_size)
+
+
+def lu_factor(x):
+    # the _ex form leaves singular matrices to the caller, as LAPACK's getrf does
+    lu, pivots, _ = torch.linalg.lu_factor_ex(x)
+    return lu, pivots - 1  # torch counts pivots from 1 (LAPACK's Fortran convention)
+
+
+def view(x, dtype):
+    return x.contiguous().view(dtype)
+
+
+def vectorized_map(function, elements):
+    return torch.vmap(function)(elements)
