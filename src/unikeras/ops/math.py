@@ -42,44 +42,47 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     return xp.reshape(out, (n,) + tuple(data.shape[1:]))
 
 
+def _masked_segment(name, reduce, fill, data, segment_ids, num_segments, sorted):
+    """Segment reduction ``name``: the framework's kernel where its ops shim has one,
+    else ``reduce`` over the rows with every other segment's rows replaced by ``fill``
+    (a function of the dtype name giving the reduction's identity)."""
+    xp, fw, data, ids, n = _segment(name, data, segment_ids, num_segments, sorted)
+    mod = ops_shim(fw)
+    if mod is not None and hasattr(mod, name):
+        return getattr(mod, name)(data, ids, n)
+    member = ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :]
+    member = xp.reshape(member, tuple(member.shape) + (1,) * (data.ndim - 1))
+    vals = xp.where(member, data[:, None, ...], xp.full((), fill(xp, data), dtype=data.dtype))
+    return reduce(xp, vals)
+
+
+def _is_floatlike(xp, data):
+    return dtype_name(data).startswith(("float", "bfloat"))
+
+
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     """Maximum of the rows of ``data`` per segment id (empty segments: the dtype's lowest
     value, -inf for floats)."""
-    xp, fw, data, ids, n = _segment("segment_max", data, segment_ids, num_segments, sorted)
-    mod = ops_shim(fw)
-    if mod is not None:
-        return mod.segment_max(data, ids, n)
-    member = ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :]
-    member = xp.reshape(member, tuple(member.shape) + (1,) * (data.ndim - 1))
-    low = -_math.inf if dtype_name(data).startswith(("float", "bfloat")) else xp.iinfo(data.dtype).min
-    vals = xp.where(member, data[:, None, ...], xp.full((), low, dtype=data.dtype))
-    return xp.max(vals, axis=0)
+    return _masked_segment(
+        "segment_max", lambda xp, v: xp.max(v, axis=0),
+        lambda xp, d: -_math.inf if _is_floatlike(xp, d) else xp.iinfo(d.dtype).min,
+        data, segment_ids, num_segments, sorted)
 
 
 def segment_min(data, segment_ids, num_segments=None, sorted=False):
     """Minimum of the rows of ``data`` per segment id (empty segments: the dtype's largest
     value, +inf for floats)."""
-    xp, fw, data, ids, n = _segment("segment_min", data, segment_ids, num_segments, sorted)
-    mod = ops_shim(fw)
-    if mod is not None and hasattr(mod, "segment_min"):
-        return mod.segment_min(data, ids, n)
-    member = ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :]
-    member = xp.reshape(member, tuple(member.shape) + (1,) * (data.ndim - 1))
-    high = _math.inf if dtype_name(data).startswith(("float", "bfloat")) else xp.iinfo(data.dtype).max
-    vals = xp.where(member, data[:, None, ...], xp.full((), high, dtype=data.dtype))
-    return xp.min(vals, axis=0)
+    return _masked_segment(
+        "segment_min", lambda xp, v: xp.min(v, axis=0),
+        lambda xp, d: _math.inf if _is_floatlike(xp, d) else xp.iinfo(d.dtype).max,
+        data, segment_ids, num_segments, sorted)
 
 
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     """Product of the rows of ``data`` per segment id (empty segments: 1)."""
-    xp, fw, data, ids, n = _segment("segment_prod", data, segment_ids, num_segments, sorted)
-    mod = ops_shim(fw)
-    if mod is not None and hasattr(mod, "segment_prod"):
-        return mod.segment_prod(data, ids, n)
-    member = ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :]
-    member = xp.reshape(member, tuple(member.shape) + (1,) * (data.ndim - 1))
-    vals = xp.where(member, data[:, None, ...], xp.ones((), dtype=data.dtype))
-    return xp.prod(vals, axis=0, dtype=data.dtype)
+    return _masked_segment(
+        "segment_prod", lambda xp, v: xp.prod(v, axis=0, dtype=v.dtype), lambda xp, d: 1,
+        data, segment_ids, num_segments, sorted)
 
 
 def top_k(x, k, sorted=True):

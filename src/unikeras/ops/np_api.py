@@ -825,7 +825,6 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     d = result_type(x, float)
     compute = result_type(d, "float32")
     x = cast_to(xp, fw, x, compute)
-    ndim = x.ndim
     flat, axes = _move_reduced_last(xp, x, _axis(axis))
     s = xp.sort(flat, axis=-1)
     n = s.shape[-1]
@@ -842,35 +841,42 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
         it = dtype_obj(xp, fw, "int64" if fw != "jax" else "int32")
         v_lo = xp.take(s, xp.astype(lo, it), axis=-1)
         v_hi = xp.take(s, xp.astype(hi, it), axis=-1)
-        if method == "lower":
-            out = v_lo
-        elif method == "higher":
-            out = v_hi
-        elif method == "midpoint":
-            out = (v_lo + v_hi) * 0.5
-        else:
-            out = v_lo + (v_hi - v_lo) * (pos - lo)
-    # out: kept_shape + (nq,) -> q_shape + kept_shape
+        out = _interpolate(method, v_lo, v_hi, pos - lo)
+    return cast_to(xp, fw, _quantile_layout(xp, out, x, axes, keepdims, q_shape), d)
+
+
+def _interpolate(method, v_lo, v_hi, frac):
+    """Between the order statistics below and above a quantile's position."""
+    if method == "lower":
+        return v_lo
+    if method == "higher":
+        return v_hi
+    if method == "midpoint":
+        return (v_lo + v_hi) * 0.5
+    return v_lo + (v_hi - v_lo) * frac
+
+
+def _quantile_layout(xp, out, x, axes, keepdims, q_shape):
+    """``kept_shape + (nq,)`` -> ``q_shape + kept_shape`` (reduced axes as 1 with keepdims)."""
     out = xp.moveaxis(out, -1, 0)
     if keepdims:
-        if axes is None:
-            kept = (1,) * ndim
-        else:
-            kept = tuple(1 if i in axes else x.shape[i] for i in range(ndim))
+        kept = (1,) * x.ndim if axes is None else tuple(
+            1 if i in axes else x.shape[i] for i in range(x.ndim))
         out = xp.reshape(out, (out.shape[0],) + kept)
-    out = xp.reshape(out, q_shape + tuple(out.shape[1:]))
-    return cast_to(xp, fw, out, d)
+    return xp.reshape(out, q_shape + tuple(out.shape[1:]))
+
+
+def _percent_to_fraction(q):
+    if framework_of(q) is not None:
+        return q / 100.0
+    q = np.asarray(q, dtype=np.float64) / 100.0
+    return float(q) if q.ndim == 0 else q.tolist()
 
 
 @_export
 def percentile(x, q, axis=None, method="linear", keepdims=False):
     """``quantile`` with ``q`` in percent."""
-    if framework_of(q) is not None:
-        q = q / 100.0
-    else:
-        q = np.asarray(q, dtype=np.float64) / 100.0
-        q = float(q) if q.ndim == 0 else q.tolist()
-    return quantile(x, q, axis=axis, method=method, keepdims=keepdims)
+    return quantile(x, _percent_to_fraction(q), axis=axis, method=method, keepdims=keepdims)
 
 
 @_export

@@ -132,7 +132,6 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     d = dtype_name(x)
     compute = result_type(d, "float32")
     x = cast_to(xp, fw, x, compute)
-    ndim = x.ndim
     flat, axes = np_api._move_reduced_last(xp, x, np_api._axis(axis))
     valid = xp.logical_not(xp.isnan(flat))
     cnt = xp.sum(cast_to(xp, fw, valid, compute), axis=-1, keepdims=True)  # kept + (1,)
@@ -155,34 +154,18 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
         out = gather(xp.round(pos))
     else:
         lo, hi = xp.floor(pos), xp.ceil(pos)
-        v_lo, v_hi = gather(lo), gather(hi)
-        if method == "lower":
-            out = v_lo
-        elif method == "higher":
-            out = v_hi
-        elif method == "midpoint":
-            out = (v_lo + v_hi) * 0.5
-        else:
-            out = v_lo + (v_hi - v_lo) * (pos - lo)
+        out = np_api._interpolate(method, gather(lo), gather(hi), pos - lo)
     out = xp.where(cnt == 0.0, xp.full_like(out, _math.nan), out)
-    out = xp.moveaxis(out, -1, 0)
-    if keepdims:
-        kept = (1,) * ndim if axes is None else tuple(
-            1 if i in axes else x.shape[i] for i in _brange(ndim))
-        out = xp.reshape(out, (out.shape[0],) + kept)
-    out = xp.reshape(out, q_shape + tuple(out.shape[1:]))
-    return cast_to(xp, fw, out, d)
+    return cast_to(xp, fw, np_api._quantile_layout(xp, out, x, axes, keepdims, q_shape), d)
 
 
 @_export
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     """``nanquantile`` with ``q`` in percent."""
-    if framework_of(q) is not None:
-        q = q / 100.0
-    else:
-        q = np.asarray(q, dtype=np.float64) / 100.0
-        q = float(q) if q.ndim == 0 else q.tolist()
-    return nanquantile(x, q, axis=axis, method=method, keepdims=keepdims)
+    from . import np_api
+
+    return nanquantile(x, np_api._percent_to_fraction(q), axis=axis, method=method,
+                       keepdims=keepdims)
 
 
 @_export

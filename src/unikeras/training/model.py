@@ -354,36 +354,22 @@ class Model(Layer):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             logs = {}
-            if spe > 1:
-                # k batches per call; the callbacks see one call per group, with the
-                # indices of its first (begin) and last (end) step, as in Keras 3
-                for begin, end, batches in _execution_groups(data.epoch(), spe):
-                    batches = [to_framework_batch(b, framework) for b in batches]
-                    if trainer is None:
-                        self._trainer(framework, training=True)  # inference-only: raise now
-                        self._prepare(framework, batches[0], training=True)
-                        # _prepare's first move to the framework drops cached trainers
-                        trainer = self._trainer(framework, training=True)
-                    cbs.on_train_batch_begin(begin)
-                    logs = trainer.train_steps(batches)
-                    seen_any = True
-                    cbs.on_train_batch_end(end, logs)
-                    if self.stop_training:
-                        break
-            else:
-                for step, batch in enumerate(data.epoch()):
-                    batch = to_framework_batch(batch, framework)
-                    if trainer is None:
-                        self._trainer(framework, training=True)  # inference-only: raise now
-                        self._prepare(framework, batch, training=True)
-                        # _prepare's first move to the framework drops cached trainers
-                        trainer = self._trainer(framework, training=True)
-                    cbs.on_train_batch_begin(step)
-                    logs = trainer.train_step(batch)
-                    seen_any = True
-                    cbs.on_train_batch_end(step, logs)
-                    if self.stop_training:
-                        break
+            # k batches per call (steps_per_execution); the callbacks see one call per
+            # group, with the indices of its first (begin) and last (end) step, as in
+            # Keras 3; k = 1 calls the single-step function
+            for begin, end, batches in _execution_groups(data.epoch(), spe):
+                batches = [to_framework_batch(b, framework) for b in batches]
+                if trainer is None:
+                    self._trainer(framework, training=True)  # inference-only: raise now
+                    self._prepare(framework, batches[0], training=True)
+                    # _prepare's first move to the framework drops cached trainers
+                    trainer = self._trainer(framework, training=True)
+                cbs.on_train_batch_begin(begin)
+                logs = trainer.train_step(batches[0]) if spe == 1 else trainer.train_steps(batches)
+                seen_any = True
+                cbs.on_train_batch_end(end, logs)
+                if self.stop_training:
+                    break
             if not seen_any:
                 raise ValueError("fit() received an empty dataset: no batch was produced in "
                                  "the first epoch")
@@ -425,24 +411,14 @@ class Model(Layer):
         logs = {}
         cbs.on_test_begin()
         spe = max(1, int(self.steps_per_execution))
-        if spe > 1:
-            for begin, end, batches in _execution_groups(data.epoch(), spe):
-                batches = [to_framework_batch(b, framework) for b in batches]
-                if trainer is None:
-                    self._prepare(framework, batches[0], training=False)
-                    trainer = self._trainer(framework)
-                cbs.on_test_batch_begin(begin)
-                logs = trainer.test_steps(batches)
-                cbs.on_test_batch_end(end, logs)
-        else:
-            for step, batch in enumerate(data.epoch()):
-                batch = to_framework_batch(batch, framework)
-                if trainer is None:
-                    self._prepare(framework, batch, training=False)
-                    trainer = self._trainer(framework)
-                cbs.on_test_batch_begin(step)
-                logs = trainer.test_step(batch)
-                cbs.on_test_batch_end(step, logs)
+        for begin, end, batches in _execution_groups(data.epoch(), spe):
+            batches = [to_framework_batch(b, framework) for b in batches]
+            if trainer is None:
+                self._prepare(framework, batches[0], training=False)
+                trainer = self._trainer(framework)
+            cbs.on_test_batch_begin(begin)
+            logs = trainer.test_step(batches[0]) if spe == 1 else trainer.test_steps(batches)
+            cbs.on_test_batch_end(end, logs)
         if trainer is None:
             raise ValueError("evaluate() received an empty dataset")
         trainer.sync(metrics_only=True)

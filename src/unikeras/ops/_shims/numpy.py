@@ -30,17 +30,33 @@ def segment_sum(data, ids, num_segments):
     return out
 
 
-def segment_max(data, ids, num_segments):
-    if data.dtype.kind == "f":
-        init = -np.inf
-    elif data.dtype.kind == "b":
-        init = False
-    else:
-        init = np.iinfo(data.dtype).min
+def _segment_reduce(data, ids, num_segments, init, ufunc):
     out = np.full((num_segments,) + data.shape[1:], init, dtype=data.dtype)
     keep = (ids >= 0) & (ids < num_segments)
-    np.maximum.at(out, ids[keep], data[keep])
+    ufunc.at(out, ids[keep], data[keep])
     return out
+
+
+def _extreme(dtype, largest):
+    """The identity of min (largest=True) or max (False) for ``dtype``."""
+    if dtype.kind == "f":
+        return np.inf if largest else -np.inf
+    if dtype.kind == "b":
+        return largest
+    info = np.iinfo(dtype)
+    return info.max if largest else info.min
+
+
+def segment_max(data, ids, num_segments):
+    return _segment_reduce(data, ids, num_segments, _extreme(data.dtype, False), np.maximum)
+
+
+def segment_min(data, ids, num_segments):
+    return _segment_reduce(data, ids, num_segments, _extreme(data.dtype, True), np.minimum)
+
+
+def segment_prod(data, ids, num_segments):
+    return _segment_reduce(data, ids, num_segments, 1, np.multiply)
 
 
 def cond(pred, true_fn, false_fn):
@@ -85,26 +101,6 @@ def top_k(x, k, sorted=True):
 
 def einsum(subscripts, *operands, **kwargs):
     return np.einsum(subscripts, *operands)
-
-
-def segment_min(data, ids, num_segments):
-    if data.dtype.kind == "f":
-        init = np.inf
-    elif data.dtype.kind == "b":
-        init = True
-    else:
-        init = np.iinfo(data.dtype).max
-    out = np.full((num_segments,) + data.shape[1:], init, dtype=data.dtype)
-    keep = (ids >= 0) & (ids < num_segments)
-    np.minimum.at(out, ids[keep], data[keep])
-    return out
-
-
-def segment_prod(data, ids, num_segments):
-    out = np.ones((num_segments,) + data.shape[1:], dtype=data.dtype)
-    keep = (ids >= 0) & (ids < num_segments)
-    np.multiply.at(out, ids[keep], data[keep])
-    return out
 
 
 def view(x, dtype):

@@ -26,19 +26,35 @@ def segment_sum(data, ids, num_segments):
     return out.index_add(0, ids[keep], data[keep])
 
 
-def segment_max(data, ids, num_segments):
+def _extreme(dtype, largest):
+    """The identity of min (largest=True) or max (False) for ``dtype``."""
+    if dtype.is_floating_point:
+        return float("inf") if largest else float("-inf")
+    if dtype == torch.bool:
+        return largest
+    info = torch.iinfo(dtype)
+    return info.max if largest else info.min
+
+
+def _segment_reduce(data, ids, num_segments, init, reduce):
     ids = ids.long()
     keep = (ids >= 0) & (ids < num_segments)
     data, ids = data[keep], ids[keep]
-    if data.dtype.is_floating_point:
-        init = float("-inf")
-    elif data.dtype == torch.bool:
-        init = False
-    else:
-        init = torch.iinfo(data.dtype).min
     out = torch.full((num_segments,) + tuple(data.shape[1:]), init, dtype=data.dtype, device=data.device)
     index = ids.reshape((-1,) + (1,) * (data.ndim - 1)).expand_as(data)
-    return out.scatter_reduce(0, index, data, reduce="amax", include_self=True)
+    return out.scatter_reduce(0, index, data, reduce=reduce, include_self=True)
+
+
+def segment_min(data, ids, num_segments):
+    return _segment_reduce(data, ids, num_segments, _extreme(data.dtype, True), "amin")
+
+
+def segment_prod(data, ids, num_segments):
+    return _segment_reduce(data, ids, num_segments, 1, "prod")
+
+
+def segment_max(data, ids, num_segments):
+    return _segment_reduce(data, ids, num_segments, _extreme(data.dtype, False), "amax")
 
 
 def cond(pred, true_fn, false_fn):
@@ -67,29 +83,6 @@ def top_k(x, k, sorted=True):
 
 def einsum(subscripts, *operands, **kwargs):
     return torch.einsum(subscripts, *operands)
-
-
-def _segment_reduce(data, ids, num_segments, init, reduce):
-    ids = ids.long()
-    keep = (ids >= 0) & (ids < num_segments)
-    data, ids = data[keep], ids[keep]
-    out = torch.full((num_segments,) + tuple(data.shape[1:]), init, dtype=data.dtype, device=data.device)
-    index = ids.reshape((-1,) + (1,) * (data.ndim - 1)).expand_as(data)
-    return out.scatter_reduce(0, index, data, reduce=reduce, include_self=True)
-
-
-def segment_min(data, ids, num_segments):
-    if data.dtype.is_floating_point:
-        init = float("inf")
-    elif data.dtype == torch.bool:
-        init = True
-    else:
-        init = torch.iinfo(data.dtype).max
-    return _segment_reduce(data, ids, num_segments, init, "amin")
-
-
-def segment_prod(data, ids, num_segments):
-    return _segment_reduce(data, ids, num_segments, 1, "prod")
 
 
 class _Holder:
