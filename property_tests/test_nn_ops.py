@@ -151,3 +151,53 @@ def test_top_k_agrees(x, data):
     idx = np.argsort(-x, axis=-1, kind="stable")[..., :k]
     assert_all_close(run_everywhere(nn_ops.top_k, x, k, frameworks=_fws()),
                      (vals, idx.astype(np.int64)), "float32")
+
+
+@st.composite
+def ctc_problems(draw, max_batch=3, max_time=6, max_classes=4, max_labels=3):
+    """(logits float64, target, target_length, output_length, mask_index) with every
+    sample alignable (output_length >= labels + adjacent repeats): labels avoid the blank,
+    padding past target_length is arbitrary."""
+    b = draw(st.integers(1, max_batch))
+    t = draw(st.integers(1, max_time))
+    c = draw(st.integers(2, max_classes))
+    lmax = draw(st.integers(1, max_labels))
+    blank = draw(st.integers(0, c - 1))
+    labels = [x for x in range(c) if x != blank]
+    logits = draw(arrays("float64", (b, t, c), max_magnitude=4.0))
+    target = np.zeros((b, lmax), np.int32)
+    tl, ol = np.zeros(b, np.int32), np.zeros(b, np.int32)
+    for i in range(b):
+        n = draw(st.integers(0, lmax))
+        seq = draw(st.lists(st.sampled_from(labels), min_size=n, max_size=n))
+        while len(seq) + sum(a == b_ for a, b_ in zip(seq, seq[1:])) > t:
+            seq = seq[:-1]
+        target[i, :len(seq)] = seq
+        target[i, len(seq):] = draw(st.integers(0, c - 1))
+        tl[i] = len(seq)
+        need = len(seq) + sum(a == b_ for a, b_ in zip(seq, seq[1:]))
+        ol[i] = draw(st.integers(need, t))
+    return logits, target, tl, ol, blank
+
+
+@given(problem=ctc_problems())
+def test_ctc_loss_agrees(problem):
+    logits, target, tl, ol, blank = problem
+    ref = np.asarray(nn_ops.ctc_loss.generic(target, logits, tl, ol, mask_index=blank))
+    res = run_everywhere(nn_ops.ctc_loss, target, logits.astype(np.float32), tl, ol,
+                         frameworks=_fws(), mask_index=blank)
+    assert_all_close(res, ref, "float32", rtol=1e-5, atol=1e-5)
+
+
+@given(problem=ctc_problems())
+def test_ctc_loss_gradients(problem):
+    """jax (lax.scan), torch (F.ctc_loss), tensorflow (tf.nn.ctc_loss) against float64
+    finite differences of the generic recursion on NumPy."""
+    logits, target, tl, ol, blank = problem
+
+    def f(x, target, tl, ol):
+        return nn_ops.ctc_loss(target, x, tl, ol, mask_index=blank)
+
+    grads = grad_everywhere(f, logits.astype(np.float32), target, tl, ol)
+    assert_all_close(grads, finite_difference_grad(f, logits, target, tl, ol), "float32",
+                     rtol=1e-4, atol=1e-5)

@@ -28,6 +28,15 @@ SEG = rng.standard_normal((6, 3)).astype("float32")
 SEG_IDS = np.array([0, 0, 2, 2, 2, 3], dtype="int32")
 DUP = np.array([[3, 1, 3], [2, 1, 3], [3, 1, 3]], dtype="int32")
 WIN_N = np.array(7, dtype="int32")
+# CTC (own generator: the arrays above stay as they were)
+_ctc_rng = np.random.default_rng(77)
+CTC_OUT = (_ctc_rng.standard_normal((4, 10, 6)) * 2).astype("float32")
+CTC_TGT = np.array([[2, 2, 3, 3, 1], [1, 4, 4, 0, 0], [3, 1, 0, 0, 0], [5, 0, 0, 0, 0]], "int32")
+CTC_TL = np.array([5, 3, 2, 1], "int32")
+CTC_OL = np.array([10, 7, 5, 3], "int32")
+# blank 5: labels may be 0 (the padding value too)
+CTC_TGT5 = np.array([[2, 2, 3, 0, 0], [1, 4, 4, 0, 0], [3, 0, 0, 0, 0], [0, 1, 0, 0, 0]], "int32")
+CTC_TL5 = np.array([4, 3, 2, 2], "int32")
 
 CASES = [
     # activations
@@ -119,6 +128,12 @@ CASES = [
     ("fold_args", "fold", (rng.standard_normal((2, 18, 16)).astype("float32"),),
      {"output_size": (6, 8), "kernel_size": (2, 3), "padding": 1, "stride": 2}),
     ("rearrange", "rearrange", (IMG,), {"pattern": "b h w c -> b c (h w)"}),
+    # CTC
+    ("ctc_loss", "ctc_loss", (CTC_TGT, CTC_OUT, CTC_TL, CTC_OL), {}),
+    ("ctc_loss_full_length", "ctc_loss", (CTC_TGT, CTC_OUT, CTC_TL, np.full(4, 10, "int32")), {}),
+    ("ctc_loss_mask5", "ctc_loss", (CTC_TGT5, CTC_OUT, CTC_TL5, CTC_OL), {"mask_index": 5}),
+    ("ctc_loss_mask2", "ctc_loss", (np.where(CTC_TGT == 2, 0, CTC_TGT), CTC_OUT, CTC_TL,
+                                    CTC_OL), {"mask_index": 2}),
     ("rearrange_split", "rearrange", (IMG,), {"pattern": "b h (w2 w) c -> (b w2) h w c",
                                               "w2": 2}),
 ]

@@ -57,6 +57,7 @@ from .misc import (
     rms_normalization,
     top_k,
 )
+from .ctc import ctc_loss
 from .losses import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -79,4 +80,6 @@ __all__ = [
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "label_smoothing",
+    # CTC
+    "ctc_loss",
 ]

@@ -224,3 +224,25 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     return jax.nn.dot_product_attention(query.astype(dt), key.astype(dt), value.astype(dt),
                                         bias=bias, mask=mask, scale=scale, is_causal=is_causal,
                                         implementation="xla")
+
+
+# ----------------------------------------------------------------- CTC
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """The generic forward recursion (nn_ops/ctc.py) with the time loop in lax.scan."""
+    from . import ctc as _ctc
+
+    _, target, output, tl, ol, mask, bad = _ctc.ctc_prepare(
+        target, output, target_length, output_length, mask_index)
+    b, t_max, _ = output.shape
+    logp = jax.nn.log_softmax(output, axis=-1)
+    _, emit, skip = _ctc.ctc_emissions(jnp, logp, target, mask)
+    s = emit.shape[2]
+    alpha0 = jnp.full((b, s), _ctc.LOG_ZERO, logp.dtype).at[:, 0].set(0.0)
+
+    def step(alpha, xs):
+        emit_t, t = xs
+        nxt = _ctc.ctc_step(jnp, alpha, emit_t, skip, _ctc.LOG_ZERO)
+        return jnp.where((ol > t)[:, None], nxt, alpha), None
+
+    alpha, _ = lax.scan(step, alpha0, (jnp.moveaxis(emit, 1, 0), jnp.arange(t_max)))
+    return _ctc.ctc_final(jnp, alpha, tl, bad)

@@ -382,3 +382,23 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     if not x.dtype.is_integer:
         x = tf.cast(x, tf.int32)
     return tf.one_hot(x, int(num_classes), axis=axis, dtype=standardize_dtype(dtype or floatx()))
+
+
+# ----------------------------------------------------------------- CTC
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """tf.nn.ctc_loss (batch-major logits, dense labels). Samples with no alignment get inf
+    and a zero gradient, as on the other frameworks (TF's kernel gives a large finite
+    value): they reach the kernel with an empty label so its log-zero stays out of the
+    gradient. float64 runs the generic recursion (TF's kernel is float32 only)."""
+    from . import ctc as _ctc
+
+    _, target, output, tl, ol, mask, bad = _ctc.ctc_prepare(
+        target, output, target_length, output_length, mask_index)
+    if output.dtype != tf.float32:  # TF's dense CTC multiplies in float32 only
+        return _ctc.ctc_loss.generic(target, output, tl, ol, mask)
+    tl = tf.where(bad, tf.zeros_like(tl), tl)
+    loss = tf.nn.ctc_loss(labels=tf.cast(target, tf.int32), logits=output,
+                          label_length=tf.cast(tl, tf.int32),
+                          logit_length=tf.cast(ol, tf.int32), logits_time_major=False,
+                          blank_index=mask)
+    return tf.where(bad, tf.fill(tf.shape(loss), tf.constant(float("inf"), loss.dtype)), loss)

@@ -329,3 +329,17 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         add = m if add is None else torch.clamp(add + m, min=-0.7 * torch.finfo(dt).max)
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=add, scale=scale)
     return out.transpose(1, 2)
+
+
+# ----------------------------------------------------------------- CTC
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """F.ctc_loss on time-major log-probabilities. Samples with no alignment get inf and a
+    zero gradient (zero_infinity keeps torch's own inf out of the gradient)."""
+    from . import ctc as _ctc
+
+    _, target, output, tl, ol, mask, bad = _ctc.ctc_prepare(
+        target, output, target_length, output_length, mask_index)
+    logp = torch.log_softmax(output, dim=-1).transpose(0, 1)
+    loss = F.ctc_loss(logp, target.long(), ol.long(), tl.long(), blank=mask,
+                      reduction="none", zero_infinity=True)
+    return torch.where(bad, torch.full_like(loss, float("inf")), loss)
