@@ -23,6 +23,30 @@ def test_assignment_inside_stateless_scope_is_recorded_not_applied(any_framework
     np.testing.assert_array_equal(v.numpy(), [0, 0, 0])
 
 
+def test_assign_add(any_framework, to_fw):
+    """assign_add: in place where the framework allows (the same torch Parameter /
+    tf.Variable object), recorded and not applied inside a stateless scope, and the
+    general path for deltas the fast path refuses (another dtype, a broadcast)."""
+    v = Variable(np.zeros(3, "float32"), name="v")
+    v._move_to(any_framework)
+    native = v.value
+    v.assign_add(2.0)
+    v.assign_add(to_fw(np.array([1.0, 2.0, 3.0], "float32"), any_framework))
+    np.testing.assert_array_equal(v.numpy(), [3, 4, 5])
+    if any_framework in ("torch", "tensorflow"):
+        assert v.value is native
+    v.assign_add(to_fw(np.array([1, 1, 1], "int32"), any_framework))  # another dtype
+    np.testing.assert_array_equal(v.numpy(), [4, 5, 6])
+    with swap_values([v], [v.value]) as scope:
+        v.assign_add(1.0)
+        assert list(scope.assigned.values()) == [v]
+    np.testing.assert_array_equal(v.numpy(), [4, 5, 6])
+    c = Variable(np.zeros((), "int32"), name="c", trainable=False)
+    c._move_to(any_framework)
+    c.assign_add(3)
+    assert int(c.numpy()) == 3
+
+
 class MovingMean(layers.Layer):
     def build(self, shape):
         self.scale = self.add_weight(shape=(shape[-1],), initializer="ones", name="scale")

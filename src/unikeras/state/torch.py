@@ -57,3 +57,21 @@ def _register(cls):
 
 
 _tree.on_register(_register)
+
+
+def assign_add(native, delta):
+    """``native += delta`` in place; False (nothing done) unless that is exactly
+    ``assign(native + delta)``: a Parameter, a Python number or a same-dtype tensor that
+    broadcasts to the Parameter's shape."""
+    if not isinstance(native, torch.nn.Parameter):
+        return False
+    if isinstance(delta, torch.Tensor):
+        if delta.dtype != native.dtype or delta.device != native.device or (
+                delta.shape != native.shape and delta.ndim != 0):
+            return False
+    elif not isinstance(delta, (int, float)) or isinstance(delta, bool) or (
+            isinstance(delta, float) and not native.dtype.is_floating_point):
+        return False
+    with torch.no_grad():
+        native.add_(delta)
+    return True

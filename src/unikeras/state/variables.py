@@ -203,10 +203,31 @@ class Variable:
         return value
 
     def assign_add(self, delta):
-        return self.assign(self._raw_array() + delta)
+        """``assign(value + delta)``, ``delta`` taken in the variable's dtype (as Keras);
+        in place in one kernel where the shim can (torch ``add_``), outside stateless
+        scopes."""
+        if in_stateless_scope() is None:
+            mod = shim(self._framework, "state")
+            fast = getattr(mod, "assign_add", None)
+            if fast is not None and fast(self._value, delta):
+                return self._value
+        return self.assign(self._raw_array() + self._as_own_dtype(delta))
 
     def assign_sub(self, delta):
-        return self.assign(self._raw_array() - delta)
+        return self.assign(self._raw_array() - self._as_own_dtype(delta))
+
+    def _as_own_dtype(self, delta):
+        fw = framework_of(delta)
+        if fw is None:  # Python numbers stay weakly typed
+            return delta
+        if fw != self._framework:
+            delta = to_framework(delta, self._framework)
+        if standardize_dtype(delta.dtype) == self.dtype:
+            return delta
+        from ..xp import namespace
+
+        ns = namespace(delta)
+        return ns.astype(delta, getattr(ns, self.dtype))
 
     def _with_value(self, value) -> "Variable":
         """A new box with this variable's metadata holding ``value`` (used when a

@@ -179,8 +179,8 @@ class Mean(Metric):
             # A scalar weighted by a Python number (the loss tracker, every step): the
             # same numbers as the general path below (sum(v * w) over one element is
             # v * w, the count is w), without materialising and broadcasting the weight.
-            self.total.assign(self.total.value + values * float(sample_weight))
-            self.count.assign(self.count.value + float(sample_weight))
+            self.total.assign_add(values * float(sample_weight))
+            self.count.assign_add(float(sample_weight))
             return
         sw = _weights_for(xp, values, sample_weight)
         if sw is None:
