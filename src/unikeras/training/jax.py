@@ -141,26 +141,32 @@ class Trainer:
             return _last(logs), state
         self._train_multi = jax.jit(steps, donate_argnums=(0,))
 
+    def _groups(self, batches, single, multi):
+        """The logs after a group of batches (``steps_per_execution``): ``multi(run)`` for
+        each run of equal-shaped batches (one jitted call), ``single`` for a lone batch or
+        when not jitting."""
+        if not self._jit:
+            runs = [[b] for b in batches]
+        else:
+            runs = equal_shape_runs(batches)
+        for run in runs:
+            logs = single(run[0]) if len(run) == 1 else multi(run)
+        return logs
+
     def train_steps(self, batches):
-        """Several batches in order (``steps_per_execution``): each run of equal-shaped
-        batches in one jitted call (a run of one takes the single-step function)."""
+        """Several batches in order: each run of equal-shaped batches in one jitted call."""
         if self._train is None:
             self._build_train()
-        if not self._jit:
-            for b in batches:
-                logs = self.train_step(b)
-            return logs
-        for run in equal_shape_runs(batches):
-            if len(run) == 1:
-                logs = self.train_step(run[0])
-                continue
-            if self._train_multi is None:
-                self._build_train_multi()
-            state = tuple([v._value for v in g] for g in self._train_groups)
-            logs, new_state = self._train_multi(state, tuple(run))
-            for g, vals in zip(self._train_groups, new_state):
-                for v, val in zip(g, vals):
-                    v._value = val
+        return self._groups(batches, self.train_step, self._train_run)
+
+    def _train_run(self, run):
+        if self._train_multi is None:
+            self._build_train_multi()
+        state = tuple([v._value for v in g] for g in self._train_groups)
+        logs, new_state = self._train_multi(state, tuple(run))
+        for g, vals in zip(self._train_groups, new_state):
+            for v, val in zip(g, vals):
+                v._value = val
         return logs
 
     # -------------------------------------------------------------- test
@@ -212,20 +218,15 @@ class Trainer:
     def test_steps(self, batches):
         if self._test is None:
             self._build_test()
-        if not self._jit:
-            for b in batches:
-                logs = self.test_step(b)
-            return logs
-        for run in equal_shape_runs(batches):
-            if len(run) == 1:
-                logs = self.test_step(run[0])
-                continue
-            if self._test_multi is None:
-                self._build_test_multi()
-            state = tuple([v._value for v in g] for g in self._test_groups)
-            logs, new_mv = self._test_multi(state, tuple(run))
-            for v, val in zip(self._test_groups[2], new_mv):
-                v._value = val
+        return self._groups(batches, self.test_step, self._test_run)
+
+    def _test_run(self, run):
+        if self._test_multi is None:
+            self._build_test_multi()
+        state = tuple([v._value for v in g] for g in self._test_groups)
+        logs, new_mv = self._test_multi(state, tuple(run))
+        for v, val in zip(self._test_groups[2], new_mv):
+            v._value = val
         return logs
 
     # -------------------------------------------------------------- predict
