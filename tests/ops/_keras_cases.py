@@ -136,6 +136,16 @@ CASES = [
                                     CTC_OL), {"mask_index": 2}),
     ("rearrange_split", "rearrange", (IMG,), {"pattern": "b h (w2 w) c -> (b w2) h w c",
                                               "w2": 2}),
+    # adaptive pooling (uneven windows), LU, bit views
+    ("adaptive_average_pool", "adaptive_average_pool", (IMG[:, :, :7],), {"output_size": (3, 4)}),
+    ("adaptive_max_pool", "adaptive_max_pool", (IMG[:, :, :7],), {"output_size": 3}),
+    ("adaptive_average_pool_cf", "adaptive_average_pool", (IMG_CF[..., :7],),
+     {"output_size": (4, 2), "data_format": "channels_first"}),
+    ("adaptive_max_pool_cf", "adaptive_max_pool", (IMG_CF[..., :7],),
+     {"output_size": (4, 5), "data_format": "channels_first"}),
+    ("lu_factor", "lu_factor", (rng.standard_normal((2, 5, 5)).astype("float32"),), {}),
+    ("view_int16", "view", (IA,), {"dtype": "int16"}),
+    ("view_float32", "view", (IA,), {"dtype": "float32"}),
 ]
 
 
