@@ -203,3 +203,123 @@ def test_ctc_loss_traced():
 def test_ctc_loss_errors(call, match, any_framework, fw_array):
     with pytest.raises(ValueError, match=match):
         call(lambda a: fw_array(a, any_framework))
+
+
+# ----------------------------------------------------------------------------- decoding
+def greedy_reference(x, lengths, merge_repeated=True, blank=0):
+    b, t, _ = x.shape
+    out = np.full((1, b, t), -1, np.int32)
+    scores = np.zeros((b, 1), np.float32)
+    for i in range(b):
+        best = [int(np.argmax(x[i, s])) for s in range(int(lengths[i]))]
+        scores[i, 0] = -sum(float(x[i, s].max()) for s in range(int(lengths[i])))
+        labels, prev = [], None
+        for c in best:
+            if c != blank and not (merge_repeated and c == prev):
+                labels.append(c)
+            prev = c
+        out[0, i, :len(labels)] = labels
+    return out, scores
+
+
+def sequence_log_probs(x, length, blank):
+    """{label sequence: log p} of every sequence, from all alignments (brute force)."""
+    logp = _log_softmax(x.astype(np.float64))
+    probs = {}
+    for path in itertools.product(range(x.shape[-1]), repeat=int(length)):
+        key = tuple(_collapse(path, blank))
+        probs[key] = probs.get(key, 0.0) + np.exp(sum(logp[t, c] for t, c in enumerate(path)))
+    return {k: np.log(v) for k, v in probs.items()}
+
+
+@pytest.mark.parametrize("merge", [True, False])
+@pytest.mark.parametrize("blank", [0, 2, None])
+def test_ctc_greedy(merge, blank, any_framework, fw_array, np_of):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 7, 4)).astype("float32")
+    x[0, 1:4] = x[0, 0]  # a run of the same best class
+    lengths = np.array([7, 4, 0])
+    ref = greedy_reference(x, lengths, merge, 3 if blank is None else blank)
+    dec, sc = nn_ops.ctc_decode(fw_array(x, any_framework), fw_array(lengths, any_framework),
+                                merge_repeated=merge, mask_index=blank)
+    assert str(np_of(dec).dtype) == "int32" and np_of(dec).shape == (1, 3, 7)
+    np.testing.assert_array_equal(np_of(dec), ref[0])
+    np.testing.assert_allclose(np_of(sc), ref[1], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("blank", [0, 3])
+def test_ctc_beam_search_exact_with_a_wide_beam(blank, any_framework, fw_array, np_of):
+    """With a beam wider than the number of prefixes, prefix beam search is exact: the top
+    paths and their log-probabilities are those of the brute-force distribution."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((3, 4, 4)) * 1.5).astype("float32")
+    lengths = np.array([4, 3, 1])
+    k = 3
+    dec, sc = nn_ops.ctc_decode(fw_array(x, any_framework), fw_array(lengths, any_framework),
+                                strategy="beam_search", beam_width=64, top_paths=k,
+                                mask_index=blank)
+    dec, sc = np_of(dec), np_of(sc)
+    assert dec.shape == (k, 3, 4) and sc.shape == (3, k)
+    for i in range(3):
+        probs = sequence_log_probs(x[i], lengths[i], blank)
+        top = sorted(probs.items(), key=lambda kv: -kv[1])[:k]
+        for j, (seq, lp) in enumerate(top):
+            np.testing.assert_array_equal(dec[j, i], list(seq) + [-1] * (4 - len(seq)))
+            np.testing.assert_allclose(sc[i, j], lp, rtol=1e-5, atol=1e-5)
+
+
+def test_ctc_beam_search_array_api_strict_and_frameworks_agree(fw_array, np_of):
+    """Every framework (and array_api_strict's generic path) gives NumPy's beams; jax runs
+    its compiled lax.scan, also under jax.jit."""
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((3, 12, 6)) * 2).astype("float32")
+    lengths = np.array([12, 9, 5])
+    kw = dict(strategy="beam_search", beam_width=7, top_paths=3, mask_index=1)
+    ref = [np.asarray(a) for a in nn_ops.ctc_decode.generic(x, lengths, **kw)]
+    for fw in installed_frameworks() + ["array_api_strict"]:
+        out = nn_ops.ctc_decode(fw_array(x, fw), fw_array(lengths, fw), **kw)
+        out = [np.asarray(a._array) if fw == "array_api_strict" else np_of(a) for a in out]
+        np.testing.assert_array_equal(out[0], ref[0], err_msg=fw)
+        np.testing.assert_allclose(out[1], ref[1], rtol=1e-5, atol=1e-5, err_msg=fw)
+    if "jax" in installed_frameworks():
+        import jax
+
+        assert nn_ops.ctc_decode.fast_path("jax") is not None
+        out = jax.jit(lambda a, b: nn_ops.ctc_decode(a, b, **kw))(x, lengths)
+        np.testing.assert_array_equal(np.asarray(out[0]), ref[0])
+        np.testing.assert_allclose(np.asarray(out[1]), ref[1], rtol=1e-5, atol=1e-5)
+
+
+def test_ctc_beam_search_missing_paths():
+    """Fewer possible label sequences than top_paths: the rest are -1s scored -inf."""
+    x = np.zeros((1, 2, 2), np.float32)  # blank and one label, two steps: "", "a"
+    dec, sc = nn_ops.ctc_decode(x, np.array([2]), strategy="beam_search", beam_width=4,
+                                top_paths=3)
+    assert np.asarray(dec)[:, 0].tolist() == [[1, -1], [-1, -1], [-1, -1]]
+    np.testing.assert_allclose(np.asarray(sc)[0, :2], [np.log(0.75), np.log(0.25)], rtol=1e-6)
+    assert np.asarray(sc)[0, 2] == -np.inf
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"strategy": "viterbi"}, r"ctc_decode: strategy must be 'greedy' or 'beam_search'; "
+                              r"received strategy='viterbi'"),
+    ({"strategy": "beam_search", "beam_width": 2, "top_paths": 3},
+     r"ctc_decode: beam search needs 1 <= top_paths <= beam_width; received beam_width=2, "
+     r"top_paths=3"),
+    ({"mask_index": 4}, r"ctc_decode: mask_index must be in \[0, 4\)"),
+    ({"lengths": np.array([5, 6])}, r"ctc_decode: sequence_lengths entries must be in \[0, 5\] "
+                                    r"\(max_time = inputs.shape\[1\]\); received "
+                                    r"sequence_lengths containing 6"),
+    ({"lengths": np.array([5, 5, 5])}, r"ctc_decode: sequence_lengths must have shape "
+                                       r"\(batch,\) = \(2,\); received "
+                                       r"sequence_lengths.shape=\(3,\)"),
+    ({"x": np.zeros((2, 5), np.float32)}, r"ctc_decode: inputs must have rank 3, shape "
+                                          r"\(batch, max_time, num_classes\); received "
+                                          r"inputs.shape=\(2, 5\)"),
+])
+def test_ctc_decode_errors(kw, match, any_framework, fw_array):
+    kw = dict(kw)
+    x = kw.pop("x", np.zeros((2, 5, 4), np.float32))
+    lengths = kw.pop("lengths", np.array([5, 3]))
+    with pytest.raises(ValueError, match=match):
+        nn_ops.ctc_decode(fw_array(x, any_framework), fw_array(lengths, any_framework), **kw)

@@ -37,6 +37,10 @@ CTC_OL = np.array([10, 7, 5, 3], "int32")
 # blank 5: labels may be 0 (the padding value too)
 CTC_TGT5 = np.array([[2, 2, 3, 0, 0], [1, 4, 4, 0, 0], [3, 0, 0, 0, 0], [0, 1, 0, 0, 0]], "int32")
 CTC_TL5 = np.array([4, 3, 2, 2], "int32")
+# decoding: best classes with runs (merged or not), blanks between equal labels
+_best = np.array([[1, 1, 0, 2, 2, 2, 0, 1, 3, 3], [4, 0, 4, 4, 5, 5, 5, 0, 0, 2],
+                  [0, 0, 3, 3, 0, 3, 1, 1, 1, 1], [2, 5, 5, 0, 5, 1, 0, 0, 4, 4]])
+CTC_DEC = (CTC_OUT * 0.4 + 2.5 * np.eye(6)[_best]).astype("float32")
 
 CASES = [
     # activations
@@ -134,6 +138,19 @@ CASES = [
     ("ctc_loss_mask5", "ctc_loss", (CTC_TGT5, CTC_OUT, CTC_TL5, CTC_OL), {"mask_index": 5}),
     ("ctc_loss_mask2", "ctc_loss", (np.where(CTC_TGT == 2, 0, CTC_TGT), CTC_OUT, CTC_TL,
                                     CTC_OL), {"mask_index": 2}),
+    ("ctc_decode_greedy", "ctc_decode", (CTC_DEC, CTC_OL), {}),
+    ("ctc_decode_greedy_nomerge", "ctc_decode", (CTC_DEC, CTC_OL), {"merge_repeated": False}),
+    ("ctc_decode_greedy_mask5", "ctc_decode", (CTC_DEC, np.full(4, 10, "int32")),
+     {"mask_index": 5}),
+    ("ctc_decode_greedy_raw", "ctc_decode", (CTC_OUT, CTC_OL), {"strategy": "greedy"}),
+    ("ctc_decode_beam", "ctc_decode", (CTC_OUT, CTC_OL),
+     {"strategy": "beam_search", "beam_width": 8, "top_paths": 2}),
+    ("ctc_decode_beam_peaked", "ctc_decode", (CTC_DEC, CTC_OL),
+     {"strategy": "beam_search", "beam_width": 4, "top_paths": 2}),
+    ("ctc_decode_beam_mask2", "ctc_decode", (CTC_OUT, CTC_OL),
+     {"strategy": "beam_search", "beam_width": 5, "top_paths": 3, "mask_index": 2}),
+    ("ctc_decode_beam_default", "ctc_decode", (CTC_OUT * 0.5, np.full(4, 10, "int32")),
+     {"strategy": "beam_search"}),
     ("rearrange_split", "rearrange", (IMG,), {"pattern": "b h (w2 w) c -> (b w2) h w c",
                                               "w2": 2}),
     # adaptive pooling (uneven windows), LU, bit views

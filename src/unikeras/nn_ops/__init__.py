@@ -57,7 +57,7 @@ from .misc import (
     rms_normalization,
     top_k,
 )
-from .ctc import ctc_loss
+from .ctc import ctc_decode, ctc_loss
 from .losses import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -81,5 +81,5 @@ __all__ = [
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "label_smoothing",
     # CTC
-    "ctc_loss",
+    "ctc_loss", "ctc_decode",
 ]

@@ -246,3 +246,43 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
 
     alpha, _ = lax.scan(step, alpha0, (jnp.moveaxis(emit, 1, 0), jnp.arange(t_max)))
     return _ctc.ctc_final(jnp, alpha, tl, bad)
+
+
+def _beam_search_jax(x, lengths, beam_width, top_paths, mask_index):
+    from . import ctc as _ctc
+
+    b, t_max, _ = x.shape
+    logp = jax.nn.log_softmax(x, axis=-1)
+    st = _ctc._beam_init(jnp, b, beam_width, t_max, logp.dtype, lengths.dtype)
+    st = _ctc._beam_step(jnp, st, logp[:, 0, :], mask_index, first=True)
+    fields = _ctc._Beam.FIELDS
+
+    def step(carry, xs):
+        y, t = xs
+        old = _ctc._Beam(**dict(zip(fields, carry)))
+        new = _ctc._beam_step(jnp, old, y, mask_index)
+        new = _ctc._beam_select(jnp, lengths > t, new, old)
+        return tuple(getattr(new, k) for k in fields), None
+
+    if t_max > 1:
+        carry, _ = lax.scan(step, tuple(getattr(st, k) for k in fields),
+                            (jnp.moveaxis(logp[:, 1:, :], 1, 0), jnp.arange(1, t_max)))
+        st = _ctc._Beam(**dict(zip(fields, carry)))
+    return _ctc._beam_best(jnp, st, top_paths)
+
+
+_beam_search_jit = jax.jit(_beam_search_jax, static_argnums=(2, 3, 4))
+
+
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1,
+               merge_repeated=True, mask_index=0):
+    """Beam search: the generic step (nn_ops/ctc.py) compiled once, the time loop in
+    lax.scan; greedy: the generic op."""
+    from . import ctc as _ctc
+
+    if strategy != "beam_search":
+        return _ctc.ctc_decode.generic(inputs, sequence_lengths, strategy, beam_width,
+                                       top_paths, merge_repeated, mask_index)
+    _, x, lengths, mask = _ctc.decode_prepare(inputs, sequence_lengths, strategy, beam_width,
+                                              top_paths, mask_index)
+    return _beam_search_jit(x, lengths, int(beam_width), int(top_paths), mask)
