@@ -249,6 +249,27 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return xp.sum(alpha * xp.pow(1.0 - out, float(gamma)) * cce, axis=axis)
 
 
+def ctc(y_true, y_pred):
+    """Keras' CTC loss per sample: ``y_true`` (batch, max_label_length) integer labels with
+    0 as the blank and as padding (the label length is the count of non-zero entries),
+    ``y_pred`` (batch, max_time, num_classes) logits, every time step used
+    (``nn_ops.ctc_loss`` with ``mask_index=0``)."""
+    t_shape = tuple(getattr(y_true, "shape", ()))
+    p_shape = tuple(getattr(y_pred, "shape", ()))
+    if len(t_shape) != 2:
+        raise ValueError("ctc: y_true must have rank 2, shape (batch, max_label_length) of "
+                         f"integer labels; received y_true.shape={t_shape}")
+    if len(p_shape) != 3:
+        raise ValueError("ctc: y_pred must have rank 3, shape (batch, max_time, num_classes) "
+                         f"of logits; received y_pred.shape={p_shape}")
+    xp = namespace(y_pred)
+    if not hasattr(y_true, "dtype") or namespace(y_true) is not xp:
+        y_true = xp.asarray(y_true)
+    label_length = xp.sum(xp.astype(y_true != 0, xp.int32), axis=-1)
+    input_length = xp.ones_like(label_length) * p_shape[1]
+    return nn_ops.ctc_loss(y_true, y_pred, label_length, input_length, mask_index=0)
+
+
 # ---------------------------------------------------------------- reductions
 def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Apply ``sample_weight`` (broadcast over trailing dims) and a Keras reduction."""
@@ -392,6 +413,7 @@ KLDivergence = _wrapper_class("KLDivergence", kl_divergence, "kl_divergence")
 Poisson = _wrapper_class("Poisson", poisson, "poisson")
 CosineSimilarity = _wrapper_class("CosineSimilarity", cosine_similarity, "cosine_similarity",
                                   axis=-1)
+CTC = _wrapper_class("CTC", ctc, "ctc")
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -406,7 +428,7 @@ ALL_FUNCTIONS = {
         mean_squared_logarithmic_error, categorical_crossentropy,
         sparse_categorical_crossentropy, binary_crossentropy, binary_focal_crossentropy,
         categorical_focal_crossentropy, huber, log_cosh, hinge, squared_hinge,
-        categorical_hinge, kl_divergence, poisson, cosine_similarity)
+        categorical_hinge, kl_divergence, poisson, cosine_similarity, ctc)
 }
 ALL_FUNCTIONS.update({
     "mse": mean_squared_error, "MSE": mean_squared_error,
@@ -420,7 +442,7 @@ ALL_CLASSES = {c.__name__: c for c in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, CategoricalCrossentropy, SparseCategoricalCrossentropy,
     BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Huber, LogCosh,
-    Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, CosineSimilarity)}
+    Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, CosineSimilarity, CTC)}
 
 
 def get(identifier):
