@@ -54,6 +54,8 @@ def _take(xp, x, idx, axis):
     """``take_along_axis`` with ``idx`` broadcast against ``x`` (except along ``axis``)."""
     nd = len(x.shape)
     axis = axis % nd
+    if None in tuple(x.shape) or None in tuple(idx.shape):  # unknown sizes (tf.function)
+        return xp.take_along_axis(x, idx, axis=axis)
     xs, is_ = list(x.shape), list(idx.shape)
     xs[axis] = is_[axis] = 1
     b = np.broadcast_shapes(tuple(xs), tuple(is_))
@@ -227,7 +229,6 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
         nxt = ctc_step(xp, alpha, emit[:, t, :], skip, LOG_ZERO)
         alpha = xp.where(xp.expand_dims(output_length > t, axis=1), nxt, alpha)
     return ctc_final(xp, alpha, target_length, bad)
-
 
 
 # ----------------------------------------------------------------------------- decoding
