@@ -244,7 +244,7 @@ def main():
     ap.add_argument("--workloads", nargs="+", default=list(WORKLOADS))
     ap.add_argument("--repeats", type=int, default=5, help="interleaved rounds per workload")
     ap.add_argument("--steps-scale", type=float, default=1.0,
-                    help="scale the steps per measurement (W1 20, W2 6, W3 10, W4 60)")
+                    help="scale the steps per measurement (W1 20, W2 6, W3 10, W4 400)")
     ap.add_argument("--predict-batches", type=int, default=8)
     ap.add_argument("--matmul-n", type=int, default=None)
     ap.add_argument("--no-keras", action="store_true")

@@ -39,7 +39,9 @@ W2 = Workload("W2", "ConvNet 28x28x1 Conv32-Pool-Conv64-Pool-Drop0.5-Dense10, Ad
               128, (28, 28, 1), 10, 6)
 W3 = Workload("W3", "Transformer encoder block seq 64, width 128, 4 heads, MLP 512, LayerNorm, "
               "batch 32, Adam", 32, (64, 128), 10, 10)
-W4 = Workload("W4", "Tiny MLP 32-32-1, MSE, Adam, batch 32 (per-step overhead)", 32, (32,), 0, 60)
+# W4 steps take ~0.05-2 ms: 400 per measurement keep each measurement well above the
+# scheduler's noise (60 gave 3-6 ms measurements whose medians moved by 30% run to run)
+W4 = Workload("W4", "Tiny MLP 32-32-1, MSE, Adam, batch 32 (per-step overhead)", 32, (32,), 0, 400)
 
 WORKLOADS = {w.key: w for w in (W1, W2, W3, W4)}
 
