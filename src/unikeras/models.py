@@ -82,7 +82,8 @@ def _clone_functional(model, clone_layer, call_function):
     """Replay ``model``'s graph on new Inputs with cloned layers (a layer shared by
     several nodes is cloned once and stays shared)."""
     from .layers import Input
-    from .layers.symbolic import KerasTensor, _flat, _map
+    from ._nest import map_nested
+    from .layers.symbolic import KerasTensor, _flat
     from .training.functional import Functional as _Functional
 
     new_tensor = {}
@@ -99,11 +100,11 @@ def _clone_functional(model, clone_layer, call_function):
         if id(layer) not in new_layers:
             new_layers[id(layer)] = clone_layer(layer)
         new_layer = new_layers[id(layer)]
-        cargs, ckwargs = _map(swap, args), _map(swap, kwargs)
+        cargs, ckwargs = map_nested(swap, args), map_nested(swap, kwargs)
         out = (call_function(new_layer, *cargs, **ckwargs) if call_function is not None
                else new_layer(*cargs, **ckwargs))
         for t, v in zip(outputs, _flat(out)):
             new_tensor[id(t)] = v
-    return _Functional(_map(lambda t: new_tensor[id(t)], model._inputs_struct),
-                       _map(lambda t: new_tensor[id(t)], model._outputs_struct),
+    return _Functional(map_nested(lambda t: new_tensor[id(t)], model._inputs_struct),
+                       map_nested(lambda t: new_tensor[id(t)], model._outputs_struct),
                        name=model.name, trainable=model.trainable)

@@ -18,6 +18,7 @@ import re
 
 import numpy as np
 
+from .._nest import map_nested
 from .. import dtype_policies
 from ..state import SeedGenerator, Variable, swap_values
 from ..state.tree import Trackable, bump_structure_version
@@ -65,14 +66,6 @@ def _first_array(obj):
                 return a
         return None
     return obj if framework_of(obj) is not None else None
-
-
-def _map_arrays(fn, obj):
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_map_arrays(fn, o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _map_arrays(fn, v) for k, v in obj.items()}
-    return fn(obj)
 
 
 def _shape_of(obj):
@@ -363,7 +356,7 @@ class Layer(Trackable):
         if fw is None or (fw == "numpy" and outermost):
             fw = self._framework if (self._framework not in (None, "numpy")) else default_framework()
             if fw != "numpy" or first is None:
-                args = _map_arrays(lambda a: _to_fw(a, fw), args)
+                args = map_nested(lambda a: _to_fw(a, fw), args)
         if not self.built:
             self._maybe_build(args)
         if self._framework != fw:
@@ -399,7 +392,7 @@ class Layer(Trackable):
     def _autocast_inputs(self, x):
         cd = self.compute_dtype
         if isinstance(x, (list, tuple, dict)):
-            return _map_arrays(lambda a: _cast_float(a, cd), x)
+            return map_nested(lambda a: _cast_float(a, cd), x)
         return _cast_float(x, cd)
 
     def _check_inputs(self, x):
@@ -481,7 +474,7 @@ class Layer(Trackable):
         from .symbolic import KerasTensor, spec_from_shapes
 
         spec = self.compute_output_spec(*spec_from_shapes(args), **kwargs)
-        return _map_arrays(lambda t: t.shape if isinstance(t, KerasTensor) else t, spec)
+        return map_nested(lambda t: t.shape if isinstance(t, KerasTensor) else t, spec)
 
     def compute_output_spec(self, *args, **kwargs):
         from .symbolic import run_for_spec

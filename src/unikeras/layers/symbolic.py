@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._nest import map_nested
 from ..state import swap_values
 from ..xp import asarray, floatx, framework_of, standardize_dtype
 from ..state.variables import unique_name
@@ -140,14 +141,6 @@ def _flat(obj):
     return [obj]
 
 
-def _map(fn, obj):
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_map(fn, o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _map(fn, v) for k, v in obj.items()}
-    return fn(obj)
-
-
 def any_symbolic(obj) -> bool:
     if isinstance(obj, KerasTensor):
         return True
@@ -177,7 +170,7 @@ def symbolic_call(layer: Layer, args, kwargs):
     """Layer.__call__ on KerasTensors: build from the shapes, infer the output spec,
     record the node."""
     if not layer.built:
-        shape = _map(lambda t: t.shape if isinstance(t, KerasTensor) else t, args[0]) if args else None
+        shape = map_nested(lambda t: t.shape if isinstance(t, KerasTensor) else t, args[0]) if args else None
         layer.build(shape)
         layer.built = True
     if layer.input_spec is not None and args:
@@ -193,7 +186,7 @@ def symbolic_call(layer: Layer, args, kwargs):
             return n
         return t
 
-    out = _map(renew, out)
+    out = map_nested(renew, out)
     node = Node(layer, args, kwargs, fresh)
     for i, t in enumerate(fresh):
         t._history = (node, i)
@@ -216,7 +209,7 @@ def run_for_spec(layer: Layer, args, kwargs):
         return KerasTensor(shape, dtype=standardize_dtype(a.dtype))
 
     if len(outs) == 1:
-        return _map(to_spec, outs[0])
+        return map_nested(to_spec, outs[0])
     return _zip_map(to_spec, outs[0], outs[1])
 
 
@@ -237,8 +230,8 @@ def _run_once(layer, args, kwargs, fw, fill):
             return asarray(np.zeros(shape, dtype=t.dtype), framework=fw)
         return t
 
-    cargs = _map(concrete, args)
-    ckwargs = _map(concrete, kwargs)
+    cargs = map_nested(concrete, args)
+    ckwargs = map_nested(concrete, kwargs)
     variables = list(layer._tree_variables())
     ctx = _context.current()
     # Nested depth: NumPy inputs stay NumPy (no move to the default framework), and

@@ -10,6 +10,7 @@ import re
 import numpy as np
 
 from .. import xp as _xp
+from .._nest import map_nested
 from ..xp import framework_of
 from ._common import (
     cast_to, dtype_name, ops_shim, op_error, resolve, standardize_dtype, to_array,
@@ -337,14 +338,6 @@ def _slice_tree(t, i):
     return t[i]
 
 
-def _tree_map(fn, t):
-    if isinstance(t, (list, tuple)):
-        return type(t)(_tree_map(fn, e) for e in t)
-    if isinstance(t, dict):
-        return {k: _tree_map(fn, e) for k, e in t.items()}
-    return fn(t)
-
-
 def vectorized_map(function, elements):
     """``function`` applied to each slice of ``elements`` (an array or a nested structure
     of arrays) along axis 0, results stacked: ``jax.vmap``, ``torch.vmap`` and
@@ -353,7 +346,7 @@ def vectorized_map(function, elements):
     if not leaves:
         raise op_error("vectorized_map", "expected at least one array in elements; received none")
     xp, fw = resolve("vectorized_map", *leaves)
-    elements = _tree_map(lambda a: to_array(xp, fw, a), elements)
+    elements = map_nested(lambda a: to_array(xp, fw, a), elements)
     mod = ops_shim(fw)
     if mod is not None and hasattr(mod, "vectorized_map"):
         return mod.vectorized_map(function, elements)
@@ -436,7 +429,7 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
             return pyfunc(*call_args, **call_kwargs)
 
         out = vectorized_map(one, flat)
-        return _tree_map(lambda o: xp.reshape(o, loop + tuple(o.shape)[1:]), out)
+        return map_nested(lambda o: xp.reshape(o, loop + tuple(o.shape)[1:]), out)
 
     return wrapped
 

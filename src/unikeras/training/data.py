@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .._nest import map_nested
 from ..xp import asarray, default_framework, floatx, framework_of, split_rows, to_numpy
 
 _FLOAT64 = np.dtype("float64")
@@ -43,13 +44,8 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
 
 def _map(fn, obj):
-    if obj is None:
-        return None
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_map(fn, o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _map(fn, v) for k, v in obj.items()}
-    return fn(obj)
+    """``map_nested`` that leaves absent parts (``y=None``, ``sample_weight=None``) absent."""
+    return map_nested(lambda a: None if a is None else fn(a), obj)
 
 
 def _leaves(obj):

@@ -7,7 +7,8 @@ runs its own copied layers. Shared layers and nested models are layers like any 
 
 from __future__ import annotations
 
-from ..layers.symbolic import InputLayer, KerasTensor, Node, _flat, _map
+from .._nest import map_nested
+from ..layers.symbolic import InputLayer, KerasTensor, Node, _flat
 from ..utils.serialization import keras_identity, lookup, register
 from .model import Model
 
@@ -143,8 +144,8 @@ class Functional(Model):
         layers = self._layers
         for layer_index, args, kwargs, outputs, _ in self._nodes:
             layer = layers[layer_index]
-            cargs = _map(lambda a: values[id(a)] if isinstance(a, KerasTensor) else a, args)
-            ckwargs = _map(lambda a: values[id(a)] if isinstance(a, KerasTensor) else a, kwargs)
+            cargs = map_nested(lambda a: values[id(a)] if isinstance(a, KerasTensor) else a, args)
+            ckwargs = map_nested(lambda a: values[id(a)] if isinstance(a, KerasTensor) else a, kwargs)
             in_masks = [masks.get(id(a)) for a in _flat(args) if isinstance(a, KerasTensor)]
             if any(m is not None for m in in_masks) and "mask" not in ckwargs and layer._accepts_mask():
                 ckwargs["mask"] = in_masks[0] if len(in_masks) == 1 else in_masks
@@ -159,10 +160,10 @@ class Functional(Model):
                 if out_mask is not None:
                     for t, m in zip(outputs, out_mask if isinstance(out_mask, (list, tuple)) else [out_mask]):
                         masks[id(t)] = m
-        return _map(lambda t: values[id(t)], self._outputs_struct)
+        return map_nested(lambda t: values[id(t)], self._outputs_struct)
 
     def compute_output_spec(self, *args, **kwargs):
-        return _map(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
+        return map_nested(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
 
     # ------------------------------------------------------------------ config
     def get_config(self):
@@ -188,8 +189,8 @@ class Functional(Model):
             return [node.layer.name, node_keys.get(id(node), 0), idx]
 
         return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
-                "input_layers": _map(ref, self._inputs_struct),
-                "output_layers": _map(ref, self._outputs_struct)}
+                "input_layers": map_nested(ref, self._inputs_struct),
+                "output_layers": map_nested(ref, self._outputs_struct)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -248,7 +249,7 @@ def _ser_tensors(obj, node_keys):
                     "config": {"shape": list(a.shape), "dtype": a.dtype,
                                "keras_history": [node.layer.name, node_keys.get(id(node), 0), idx]}}
         return a
-    return _map(ser, obj if not isinstance(obj, tuple) else list(obj))
+    return map_nested(ser, obj if not isinstance(obj, tuple) else list(obj))
 
 
 def _deser_tensors(obj, outputs_by_node):

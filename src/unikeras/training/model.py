@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from .._nest import map_nested
 from .. import xp as _xp
 from ..layers.layer import Layer
 from ..xp import default_framework, framework_of, namespace, shim, to_numpy
@@ -312,7 +313,7 @@ class Model(Layer):
 
         leaves = _leaves(x)
         fw = self._framework or "numpy"
-        sample = _map_leaves(lambda a: asarray(_small(a), framework=fw) if framework_of(a) in (None, "numpy")
+        sample = map_nested(lambda a: asarray(_small(a), framework=fw) if framework_of(a) in (None, "numpy")
                              else a[:1], x)
         from ..layers import _context
 
@@ -590,14 +591,6 @@ def _leaves(obj):
     if isinstance(obj, dict):
         return [a for o in obj.values() for a in _leaves(o)]
     return [obj]
-
-
-def _map_leaves(fn, obj):
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_map_leaves(fn, o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _map_leaves(fn, v) for k, v in obj.items()}
-    return fn(obj)
 
 
 def _small(a):
