@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..xp import framework_of, namespace, standardize_dtype, to_numpy
+from ..xp import device_of, framework_of, namespace, standardize_dtype, to_numpy
 from ._dispatch import fused
 from .activations import log_softmax
 
@@ -66,8 +66,12 @@ def _take(xp, x, idx, axis):
 
 
 def _host(x):
-    """The value of ``x`` as a NumPy array when it is concrete (eager), else None (a jax
-    tracer or a tf.function tensor): argument checks on values run only eagerly."""
+    """The value of ``x`` as a NumPy array when reading it costs no device sync (host data,
+    or an eager array in CPU memory), else None (a jax tracer, a tf.function tensor, an
+    accelerator array): argument checks on values run only where they are free, so a
+    training step never waits on the device for them."""
+    if framework_of(x) not in (None, "numpy") and not device_of(x).startswith("cpu"):
+        return None
     try:
         return np.asarray(to_numpy(x))
     except Exception:  # traced: no value to check
