@@ -457,7 +457,8 @@ class Model(Layer):
             else:
                 chunks = trainer.predict_steps(batches)
                 outputs.extend(chunks)
-                out = _concat_outputs(chunks, to_host=False)
+                # the group's outputs in one array, only when a callback will see them
+                out = _concat_outputs(chunks, to_host=False) if cbs.callbacks else None
             cbs.on_predict_batch_end(end, {"outputs": out})
         if not outputs:
             raise ValueError("predict() received an empty dataset")
