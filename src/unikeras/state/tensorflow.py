@@ -1,6 +1,8 @@
 """TensorFlow shim for unikeras.state: variables are tf.Variable objects updated with
 ``.assign`` (GradientTape watches them). Layers take part in tf.nest through the
-``__tf_flatten__`` / ``__tf_unflatten__`` protocol defined on the class itself."""
+``__tf_flatten__`` / ``__tf_unflatten__`` protocol defined on the class itself; a
+``Variable`` box is a tf.nest leaf that TF treats as a resource variable
+(``_should_act_as_resource_variable``, ``handle``, ``__tf_tensor__``)."""
 
 import tensorflow as tf
 
@@ -37,3 +39,8 @@ def assign(native, value, variable):
         native.assign(tf.cast(value, native.dtype))
         return native
     return tf.cast(value, native.dtype)
+
+
+def to_tensor(native, dtype=None, name=None):
+    """``tf.convert_to_tensor`` of a box's value (its ``__tf_tensor__``)."""
+    return tf.convert_to_tensor(native, dtype=dtype, name=name)

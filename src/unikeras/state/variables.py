@@ -239,14 +239,21 @@ class Variable:
         new._framework = fw if fw is not None else self._framework
         return new
 
-    # -- tf.nest protocol: `tape.gradient(loss, model.trainable_weights)` flattens the
-    # boxes to their tf.Variables and packs the gradients back into boxes.
-    def __tf_flatten__(self):
-        return self, (self._value,)
+    # -- TensorFlow protocols (TF is never imported here). A box is a tf.nest *leaf*
+    # that TF treats as a resource variable (as Keras 3's TF Variable does):
+    # `tape.gradient(loss, model.trainable_weights)` differentiates through the box's
+    # tf.Variable handle and returns tf.Tensors (eagerly and inside tf.function), and
+    # tf.convert_to_tensor(box) / tf ops read its value.
+    _should_act_as_resource_variable = True
 
-    @classmethod
-    def __tf_unflatten__(cls, metadata, components):
-        return metadata._with_value(components[0])
+    @property
+    def handle(self):
+        """The tf.Variable's resource handle (TensorFlow only)."""
+        value = self._value
+        return value.handle if hasattr(type(value), "handle") else value
+
+    def __tf_tensor__(self, dtype=None, name=None):
+        return shim("tensorflow", "state").to_tensor(self._value, dtype, name)
 
     # -- arithmetic, so a Variable outside `call` can be used like its value ----------
     def _v(self):
