@@ -11,22 +11,14 @@ TypeError naming both. Submodule-style access works as in Keras: ``ops.nn.relu``
 
 from __future__ import annotations
 
-from . import autodiff, core, einops, linalg, math, nn, np_api, np_more
+from . import autodiff, core, einops, linalg, math, nn, np_api, segment, signal
 from .core import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
 from .np_api import *  # noqa: F401,F403
-from .np_more import *  # noqa: F401,F403
 from .einops import rearrange  # noqa: F401
 from .autodiff import custom_gradient, jvp  # noqa: F401
-
-# ops.numpy (np_api) also holds np_more's names
-for _n in np_more.__all__:
-    setattr(np_api, _n, getattr(np_more, _n))
-    if _n not in np_api.__all__:
-        np_api.__all__.append(_n)
-del _n
 
 numpy = np_api
 
@@ -34,11 +26,12 @@ numpy = np_api
 from .linalg import norm  # noqa: E402,F401
 
 __all__ = sorted(set(core.__all__) | set(linalg.__all__) | set(math.__all__) | set(nn.__all__)
-                 | set(np_api.__all__) | set(np_more.__all__) | set(einops.__all__)
+                 | set(np_api.__all__) | set(einops.__all__)
                  | set(autodiff.__all__)
                  | {"nn", "linalg", "numpy", "math", "core"})
 
 # ops called on KerasTensors record graph nodes (ops/_symbolic.py)
 from . import _symbolic  # noqa: E402
 
-_symbolic.install(globals(), __all__, (core, einops, linalg, math, nn, np_api, np_more))
+_symbolic.install(globals(), __all__, (core, einops, linalg, math, nn, np_api, segment, signal)
+                  + np_api.MODULES)

@@ -10,6 +10,8 @@ the op's name.
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import xp as _xp
@@ -185,3 +187,67 @@ def axis_tuple(axis, ndim=None):
     if isinstance(axis, (list, tuple)):
         return tuple(int(a) for a in axis)
     return int(axis)
+
+
+# ---------------------------------------------------------- helpers of the NumPy-named ops
+
+_bmax, _bmin, _babs, _bround, _bsum, _ball, _bany = (
+    builtins.max, builtins.min, builtins.abs, builtins.round, builtins.sum, builtins.all, builtins.any)
+
+
+def _xfn(xp, fw, name):
+    """``xp.<name>``, else the ops shim's function of that name, else None."""
+    fn = getattr(xp, name, None)
+    if fn is None:
+        fn = getattr(ops_shim(fw), name, None)
+    return fn
+
+
+def _need(xp, fw, name):
+    fn = _xfn(xp, fw, name)
+    if fn is None:
+        raise op_error(name, f"the {fw} array namespace has no {name}", NotImplementedError)
+    return fn
+
+
+def _keep(xp, fw, out, d):
+    """``out`` cast back to the float dtype ``d`` when a namespace widened it (TF's
+    float16 kernels, NumPy's bfloat16 with Python floats)."""
+    if d in FLOATS and dtype_name(out) in FLOATS and dtype_name(out) != d:
+        return cast_to(xp, fw, out, d)
+    return out
+
+
+def _nelems(x):
+    n = 1
+    for s in x.shape:
+        n *= int(s)
+    return n
+
+
+def _one(op, x):
+    xp, fw = resolve(op, x)
+    return xp, fw, to_array(xp, fw, x)
+
+
+def _axis(axis):
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) for a in axis)
+    return int(axis)
+
+
+def _is_float_name(d):
+    return d in FLOATS or d.startswith("complex")
+
+
+_brange = builtins.range
+
+
+def _int_dtype(fw):
+    return "int32" if fw == "jax" else "int64"
+
+
+def _is_floatish(d):
+    return d.startswith(("float", "bfloat"))

@@ -8,81 +8,15 @@ from ..xp import framework_of
 from ._common import (
     cast_to, dtype_name, op_error, ops_shim, resolve, result_type, to_array, to_float,
 )
+from .manipulation import take_along_axis
+from .segment import segment_max, segment_min, segment_prod, segment_sum
+from .signal import fft, fft2, ifft2, irfft, istft, rfft, stft
 
 __all__ = [
     "segment_sum", "segment_max", "top_k", "in_top_k", "logsumexp", "erf", "erfinv",
     "rsqrt", "extract_sequences", "logdet", "segment_min", "segment_prod", "erfc", "cdist",
     "view_as_complex", "view_as_real", "fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft",
 ]
-
-
-def _segment(op, data, segment_ids, num_segments, sorted):
-    xp, fw = resolve(op, data, segment_ids)
-    data = to_array(xp, fw, data)
-    ids = to_array(xp, fw, segment_ids)
-    if not dtype_name(ids).startswith(("int", "uint")):
-        raise op_error(op, f"expected integer segment_ids; received dtype {dtype_name(ids)}", TypeError)
-    if ids.ndim != 1 or ids.shape[0] != data.shape[0]:
-        raise op_error(op, f"expected 1-D segment_ids of length {data.shape[0]} (data.shape[0]); "
-                       f"received shape {tuple(ids.shape)}")
-    if num_segments is None:
-        num_segments = int(xp.max(ids)) + 1 if ids.shape[0] else 0
-    return xp, fw, data, ids, int(num_segments)
-
-
-def segment_sum(data, segment_ids, num_segments=None, sorted=False):
-    """Sum of the rows of ``data`` per segment id (ids outside [0, num_segments) dropped)."""
-    xp, fw, data, ids, n = _segment("segment_sum", data, segment_ids, num_segments, sorted)
-    mod = ops_shim(fw)
-    if mod is not None:
-        return mod.segment_sum(data, ids, n)
-    onehot = xp.astype(ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :], data.dtype)
-    flat = xp.reshape(data, (data.shape[0], -1))
-    out = xp.matmul(xp.matrix_transpose(onehot), flat)
-    return xp.reshape(out, (n,) + tuple(data.shape[1:]))
-
-
-def _masked_segment(name, reduce, fill, data, segment_ids, num_segments, sorted):
-    """Segment reduction ``name``: the framework's kernel where its ops shim has one,
-    else ``reduce`` over the rows with every other segment's rows replaced by ``fill``
-    (a function of the dtype name giving the reduction's identity)."""
-    xp, fw, data, ids, n = _segment(name, data, segment_ids, num_segments, sorted)
-    mod = ops_shim(fw)
-    if mod is not None and hasattr(mod, name):
-        return getattr(mod, name)(data, ids, n)
-    member = ids[:, None] == xp.arange(n, dtype=ids.dtype)[None, :]
-    member = xp.reshape(member, tuple(member.shape) + (1,) * (data.ndim - 1))
-    vals = xp.where(member, data[:, None, ...], xp.full((), fill(xp, data), dtype=data.dtype))
-    return reduce(xp, vals)
-
-
-def _is_floatlike(xp, data):
-    return dtype_name(data).startswith(("float", "bfloat"))
-
-
-def segment_max(data, segment_ids, num_segments=None, sorted=False):
-    """Maximum of the rows of ``data`` per segment id (empty segments: the dtype's lowest
-    value, -inf for floats)."""
-    return _masked_segment(
-        "segment_max", lambda xp, v: xp.max(v, axis=0),
-        lambda xp, d: -_math.inf if _is_floatlike(xp, d) else xp.iinfo(d.dtype).min,
-        data, segment_ids, num_segments, sorted)
-
-
-def segment_min(data, segment_ids, num_segments=None, sorted=False):
-    """Minimum of the rows of ``data`` per segment id (empty segments: the dtype's largest
-    value, +inf for floats)."""
-    return _masked_segment(
-        "segment_min", lambda xp, v: xp.min(v, axis=0),
-        lambda xp, d: _math.inf if _is_floatlike(xp, d) else xp.iinfo(d.dtype).max,
-        data, segment_ids, num_segments, sorted)
-
-
-def segment_prod(data, segment_ids, num_segments=None, sorted=False):
-    """Product of the rows of ``data`` per segment id (empty segments: 1)."""
-    return _masked_segment(
-        "segment_prod", lambda xp, v: xp.prod(v, axis=0, dtype=v.dtype), lambda xp, d: 1,
-        data, segment_ids, num_segments, sorted)
 
 
 def top_k(x, k, sorted=True):
@@ -105,8 +39,6 @@ def top_k(x, k, sorted=True):
         if mod is not None:
             values, idx = mod.top_k(x, k, sorted=sorted)
         else:
-            from .np_api import take_along_axis
-
             idx = xp.argsort(x, axis=-1, descending=True, stable=True)[..., :k]
             values = take_along_axis(x, idx, axis=-1)
     return values, cast_to(xp, fw, idx, "int32")
@@ -123,8 +55,6 @@ def in_top_k(targets, predictions, k):
                        f"(batch, classes); received {tuple(t.shape)} and {tuple(p.shape)}")
     it = "int32" if fw == "jax" else "int64"
     t = cast_to(xp, fw, t, it)
-    from .np_api import take_along_axis
-
     target_val = take_along_axis(p, t[:, None], axis=1)
     higher = xp.sum(cast_to(xp, fw, p > target_val, "int32"), axis=1)
     return higher < int(k)
@@ -279,4 +209,3 @@ def view_as_real(x):
     return xp.stack([xp.real(x), xp.imag(x)], axis=-1)
 
 
-from .signal import fft, fft2, ifft2, irfft, istft, rfft, stft  # noqa: E402

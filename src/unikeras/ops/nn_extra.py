@@ -10,6 +10,7 @@ import numpy as np
 from ._common import (
     cast_to, dtype_name, op_error, ops_shim, resolve, result_type, to_array, to_float,
 )
+from .segment import segment_sum
 
 __all__ = ["normalize", "psnr", "polar", "depth_to_space", "space_to_depth", "unfold", "fold",
            "adaptive_average_pool", "adaptive_max_pool"]
@@ -190,8 +191,6 @@ def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
 def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """The adjoint of ``unfold`` (col2im): sums the blocks of ``x (N, C * kH * kW, L)`` into
     a ``(N, C, *output_size)`` array (overlaps add up)."""
-    from .math import segment_sum
-
     xp, fw = resolve("fold", x)
     x = to_array(xp, fw, x)
     if x.ndim != 3:

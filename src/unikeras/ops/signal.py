@@ -11,6 +11,7 @@ import math as _math
 import numpy as np
 
 from ._common import cast_to, dtype_name, op_error, resolve, result_type, to_array
+from .segment import segment_sum
 
 __all__ = ["fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft"]
 
@@ -186,8 +187,6 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     frames = frames * w
     total = fft_length + sequence_stride * (count - 1)
     # overlap-add: out[t] = sum of frames[f, k] over t = f * stride + k (a segment sum)
-    from .math import segment_sum
-
     pos = to_array(xp, fw, (np.arange(count)[:, None] * sequence_stride
                             + np.arange(fft_length)[None, :]).reshape(-1), _int_dtype(fw))
     batch = tuple(frames.shape[:-2])
