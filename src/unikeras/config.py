@@ -34,3 +34,13 @@ def dtype_policy():
     from .dtype_policies import dtype_policy as _get
 
     return _get()
+
+
+def enable_unsafe_deserialization() -> None:
+    """Keras' ``keras.config.enable_unsafe_deserialization()``: turn safe mode off for the
+    rest of the process, so loading may rebuild a Python lambda saved by Keras (its
+    bytecode runs). Only for files you trust; ``load_model(..., safe_mode=False)`` does the
+    same for one load."""
+    from .utils.serialization import enable_unsafe_deserialization as _enable
+
+    _enable()

@@ -162,8 +162,22 @@ def test_lambda_model_refuses_to_run_code(tmp_path):
     path = str(tmp_path / "lambda.keras")
     m = keras.Sequential([layers.Input((4,)), layers.Lambda(lambda t: t * 2.0)])
     m.save(path)
-    with pytest.raises(ValueError, match="Lambda.*cannot rebuild function.*custom_objects"):
+    # saved as Keras saves a Python lambda (bytecode): refused under safe mode (default)
+    with pytest.raises(ValueError, match="Python lambda.*Lambda layer.*safe_mode=False"):
         keras.saving.load_model(path)
+    x = np.ones((2, 4), "float32")
+    loaded = keras.saving.load_model(path, safe_mode=False)
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), 2 * x)
+    # a named function is looked up, never imported
+    def double(t):
+        return t * 2.0
+
+    named = str(tmp_path / "named.keras")
+    keras.Sequential([layers.Input((4,)), layers.Lambda(double)]).save(named)
+    with pytest.raises(ValueError, match="unknown function 'double'.*custom_objects"):
+        keras.saving.load_model(named)
+    loaded = keras.saving.load_model(named, custom_objects={"double": double})
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), 2 * x)
     # a file naming a class nobody registered is refused, not imported
     bad = str(tmp_path / "bad.keras")
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(bad, "w") as dst:

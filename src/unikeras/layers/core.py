@@ -147,19 +147,23 @@ class Lambda(Layer):
         return self.mask
 
     def get_config(self):
+        from ..utils.serialization import serialize_function
+
         config = super().get_config()
-        config.update({"function": getattr(self.function, "__name__", repr(self.function)),
+        config.update({"function": serialize_function(self.function),
                        "output_shape": self._output_shape, "arguments": self.arguments})
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """A named function comes from ``custom_objects`` or the registry; a Python
+        lambda saved by Keras (its bytecode) is refused under safe mode (the default)
+        and rebuilt only with ``safe_mode=False`` or after
+        ``unikeras.config.enable_unsafe_deserialization()``, as in Keras."""
+        from ..utils.serialization import deserialize_function
+
         config = dict(config)
-        name = config.get("function")
-        fn = (custom_objects or {}).get(name)
-        if fn is None:
-            raise ValueError(
-                f"Lambda: cannot rebuild function {name!r} from a config (loading never runs "
-                "code from a file); pass it in custom_objects={'" + str(name) + "': fn}")
-        config["function"] = fn
+        config["function"] = deserialize_function(
+            config.get("function"), custom_objects, safe_mode,
+            what=f"Lambda layer '{config.get('name')}'")
         return cls(**config)

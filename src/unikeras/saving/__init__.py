@@ -1,19 +1,24 @@
 """``keras.saving``: weights files (``.weights.h5``) and whole models (``.keras``).
 
 Loading never executes code from a file: configs are JSON, weights are HDF5 datasets,
-and only registered classes (or ``custom_objects``) are instantiated.
+and only registered classes (or ``custom_objects``) are instantiated. Files are
+untrusted input: see ``_files`` and docs/security.md for what is refused and why. Every
+write is atomic (temporary file in the same directory, fsync, ``os.replace``).
 """
 
 from __future__ import annotations
 
 import os
 
+from ..utils.serialization import SafeModeScope, enable_unsafe_deserialization, in_safe_mode
 from ..utils.serialization import lookup as _lookup
 from ..utils.serialization import register_keras_serializable
+from . import _files
 from .keras_file import load_model, save_model
 
 __all__ = ["save_weights", "load_weights", "save_model", "load_model",
-           "register_keras_serializable", "get_registered_object", "get_custom_objects"]
+           "register_keras_serializable", "get_registered_object", "get_custom_objects",
+           "SafeModeScope", "in_safe_mode", "enable_unsafe_deserialization"]
 
 
 def save_weights(model, filepath, overwrite=True):
@@ -28,31 +33,41 @@ def save_weights(model, filepath, overwrite=True):
                          f"{filepath!r}")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save_weights: {filepath!r} exists and overwrite=False")
-    with h5py.File(filepath, "w") as f:
-        weights_h5.write(model, f)
+    with _files.atomic_write(filepath) as tmp:
+        with h5py.File(tmp, "w") as f:
+            weights_h5.write(model, f)
 
 
 def load_weights(model, filepath, skip_mismatch=False):
-    """Load ``*.weights.h5`` (or the weights inside a ``.keras`` file) into ``model``."""
-    import io
-    import zipfile
-
-    import h5py
-
+    """Load ``*.weights.h5`` (or the weights inside a ``.keras`` file) into ``model``:
+    every variable or, on any error (a ValueError naming the dataset), none."""
     from . import keras_file, weights_h5
 
     filepath = os.fspath(filepath)
     if filepath.endswith(".keras"):
-        with zipfile.ZipFile(filepath) as z:
-            data = z.read(keras_file.WEIGHTS)
-        with h5py.File(io.BytesIO(data), "r") as f:
-            weights_h5.read(model, f, skip_mismatch=skip_mismatch)
+        with _files.open_archive(filepath, "load_weights") as z:
+            if keras_file.WEIGHTS not in z.namelist():
+                raise ValueError(f"load_weights: {filepath!r} has no {keras_file.WEIGHTS}")
+            with _files.weights_member(z, keras_file.WEIGHTS, filepath, "load_weights") as f:
+                _read(weights_h5, model, f, filepath, skip_mismatch)
         return
     if not filepath.endswith(".weights.h5"):
         raise ValueError("load_weights: expected a file ending in .weights.h5 or .keras; "
                          f"received {filepath!r}")
-    with h5py.File(filepath, "r") as f:
+    if not os.path.isfile(filepath):
+        raise FileNotFoundError(f"load_weights: no file {filepath!r}")
+    with _files.open_h5(filepath) as f:
+        _read(weights_h5, model, f, filepath, skip_mismatch)
+
+
+def _read(weights_h5, model, f, filepath, skip_mismatch):
+    try:
         weights_h5.read(model, f, skip_mismatch=skip_mismatch)
+    except ValueError as e:
+        msg = str(e)
+        if not msg.startswith("load_weights"):
+            msg = f"load_weights: {filepath!r}: {msg}"
+        raise ValueError(msg) from None
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):

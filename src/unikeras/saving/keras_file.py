@@ -5,22 +5,30 @@
 Loading never executes code from the file: JSON is parsed, and only classes that are
 registered in this process (built-in classes, Layer subclasses the program defined,
 ``register_keras_serializable``) or passed in ``custom_objects`` are instantiated. No
-pickle, no marshalled bytecode; a Lambda layer's function is looked up by name in
-``custom_objects`` and refused otherwise.
+pickle; a Lambda layer's function is looked up by name in ``custom_objects`` or the
+registry, and a Python lambda saved by Keras (marshalled bytecode) is refused unless
+``safe_mode=False`` (Keras 3's rule).
+
+The archive is untrusted input (``_files``): its directory is checked before any member
+is read, JSON members are size-capped, the weights are streamed, a file without
+``model.weights.h5`` for a model that has variables is refused, and every error is a
+``ValueError`` that names the file and what is wrong. Writing is atomic.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import io
 import json
+import tempfile
 import zipfile
 
 import numpy as np
 
 from .. import __version__
-from ..utils.serialization import keras_identity, lookup
-from . import weights_h5
+from ..utils.serialization import (SafeModeScope, builtin, get_object, in_safe_mode,
+                                   keras_identity, lookup, serialize_simple)
+from . import _files, weights_h5
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -58,11 +66,9 @@ def _serialize_any(obj):
 def compile_config(model):
     if not getattr(model, "compiled", False) or model.optimizer is None:
         return None
-    from ..training import optimizers
-
     cm = model._compile_metrics
     return {
-        "optimizer": optimizers.serialize(model.optimizer),
+        "optimizer": serialize_simple(model.optimizer),
         "loss": _serialize_any(model._user_loss),
         "loss_weights": _serialize_any(getattr(model._compile_loss, "loss_weights", None)),
         "metrics": _serialize_any(getattr(cm, "_metrics_spec", None)),
@@ -88,6 +94,9 @@ def model_config(model):
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Write ``model`` to a ``.keras`` zip, atomically: the archive is built in a
+    temporary file next to ``filepath`` (the weights streamed into it from another one),
+    fsynced and renamed over it, so an interrupted save leaves the previous file intact."""
     import os
 
     import h5py
@@ -101,13 +110,41 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     config = json.dumps(model_config(model), default=_json_default)
     metadata = json.dumps({"keras_version": f"unikeras-{__version__}",
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
-    buf = io.BytesIO()
-    with h5py.File(buf, "w") as f:
-        weights_h5.write(model, f, include_optimizer=include_optimizer)
-    with zipfile.ZipFile(filepath, "w", compression=zipfile.ZIP_STORED) as z:
-        z.writestr(METADATA, metadata)
-        z.writestr(CONFIG, config)
-        z.writestr(WEIGHTS, buf.getvalue())
+    with _files.atomic_write(filepath) as tmp:
+        fd, tmp_h5 = tempfile.mkstemp(dir=os.path.dirname(tmp), prefix=".weights-",
+                                      suffix=".h5.tmp")
+        os.close(fd)
+        try:
+            with h5py.File(tmp_h5, "w") as f:
+                weights_h5.write(model, f, include_optimizer=include_optimizer)
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
+                z.writestr(METADATA, metadata)
+                z.writestr(CONFIG, config)
+                z.write(tmp_h5, WEIGHTS)
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(tmp_h5)
+
+
+def _check_spec(spec, what="config.json"):
+    if not isinstance(spec, dict):
+        raise ValueError(f"{what}: expected a JSON object with 'class_name' and 'config'; "
+                         f"received {type(spec).__name__} {spec!r:.200}")
+    name = spec.get("class_name")
+    if not isinstance(name, str):
+        raise ValueError(f"{what}: 'class_name' must be a string; received {name!r:.200}")
+    registered = spec.get("registered_name")
+    if registered is not None and not isinstance(registered, str):
+        raise ValueError(f"{what}: 'registered_name' must be a string or null; received "
+                         f"{registered!r:.200}")
+    cfg = spec.get("config", {})
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{what}: the 'config' of {name!r} must be a JSON object; received "
+                         f"{type(cfg).__name__} {cfg!r:.200}")
+    for key in ("build_config", "compile_config"):
+        if spec.get(key) is not None and not isinstance(spec[key], dict):
+            raise ValueError(f"{what}: '{key}' must be a JSON object; received "
+                             f"{spec[key]!r:.200}")
 
 
 def _resolve_class(spec, custom_objects):
@@ -121,29 +158,43 @@ def _resolve_class(spec, custom_objects):
         if key:
             cls = lookup(key)
             if cls is not None:
+                if not isinstance(cls, type):
+                    raise ValueError(f"load_model: {key!r} names a function, not a model class")
                 return cls
     if name == "Functional" or name == "Model":
-        from ..training.functional import Functional
-
-        return Functional
+        return builtin("Functional")
     raise ValueError(f"load_model: unknown class {name!r} in the file. Only registered classes "
                      "are instantiated (loading never runs code from the file): define or "
                      "import it, decorate it with @unikeras.saving.register_keras_serializable(), "
                      "or pass custom_objects={" + repr(name) + ": TheClass}")
 
 
-def deserialize_model(spec, custom_objects=None):
+def deserialize_model(spec, custom_objects=None, safe_mode=None):
+    """A model from its ``{"class_name", "config", "build_config"}`` spec. Every error is a
+    ValueError naming the class."""
+    _check_spec(spec)
     cls = _resolve_class(spec, custom_objects)
+    layer_cls = builtin("Layer")
+    if not (isinstance(cls, type) and issubclass(cls, layer_cls)):
+        raise ValueError(f"load_model: {spec['class_name']!r} resolves to {cls!r}, which is not "
+                         "a Layer or Model class")
     cfg = spec.get("config", {})
-    try:
-        model = cls.from_config(cfg, custom_objects=custom_objects)
-    except TypeError as e:
-        if "custom_objects" not in str(e):
+    with SafeModeScope(safe_mode) if safe_mode is not None else contextlib.nullcontext():
+        try:
+            try:
+                model = cls.from_config(cfg, custom_objects=custom_objects)
+            except TypeError as e:
+                if "custom_objects" not in str(e):
+                    raise
+                model = cls.from_config(cfg)
+            build = (spec.get("build_config") or {}).get("input_shape")
+            if not model.built and build is not None:
+                _build_from_shape(model, build)
+        except ValueError:
             raise
-        model = cls.from_config(cfg)
-    build = (spec.get("build_config") or {}).get("input_shape")
-    if not model.built and build is not None:
-        _build_from_shape(model, build)
+        except Exception as e:  # noqa: BLE001 - the file decides what breaks; say so clearly
+            raise ValueError(f"load_model: cannot rebuild {spec['class_name']!r} from the "
+                             f"file's config: {type(e).__name__}: {e}") from e
     return model
 
 
@@ -155,40 +206,53 @@ def _build_from_shape(model, shape):
             return {k: zeros(v) for k, v in s.items()}
         if isinstance(s, (list, tuple)) and s and isinstance(s[0], (list, tuple, dict)):
             return [zeros(v) for v in s]
+        if not isinstance(s, (list, tuple)) or not all(
+                d is None or (isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 2**31)
+                for d in s):
+            raise ValueError(f"build_config: bad input shape {s!r:.200}")
         return np.zeros(tuple(1 if d is None else int(d) for d in s), dtype=floatx())
 
     model._symbolic_build(zeros(shape)) if hasattr(model, "_symbolic_build") else model(zeros(shape))
 
 
 def _compile_from_config(model, cc, custom_objects):
-    from ..training import optimizers
-
-    def de(obj, getter):
+    def de(obj, kind):
         if isinstance(obj, dict) and "class_name" in obj:
-            return getter(obj)
+            return get_object(kind, obj)
         if isinstance(obj, list):
-            return [de(o, getter) for o in obj]
+            return [de(o, kind) for o in obj]
         if isinstance(obj, dict):
-            return {k: de(v, getter) for k, v in obj.items()}
+            return {k: de(v, kind) for k, v in obj.items()}
         if isinstance(obj, str) and obj in (custom_objects or {}):
             return custom_objects[obj]
         return obj
 
-    from .. import losses, metrics
-
-    model.compile(optimizer=optimizers.get(cc["optimizer"]),
-                  loss=de(cc.get("loss"), losses.get),
+    optimizer = cc.get("optimizer")
+    if optimizer is None:
+        raise ValueError("compile_config has no 'optimizer'")
+    model.compile(optimizer=get_object("optimizer", optimizer),
+                  loss=de(cc.get("loss"), "loss"),
                   loss_weights=cc.get("loss_weights"),
-                  metrics=de(cc.get("metrics"), metrics.get),
-                  weighted_metrics=de(cc.get("weighted_metrics"), metrics.get),
-                  run_eagerly=cc.get("run_eagerly", False),
+                  metrics=de(cc.get("metrics"), "metric"),
+                  weighted_metrics=de(cc.get("weighted_metrics"), "metric"),
+                  run_eagerly=bool(cc.get("run_eagerly", False)),
                   steps_per_execution=cc.get("steps_per_execution", 1))
 
 
+def _count_variables(model):
+    return sum(len(weights_h5.own_variables(layer)) for _, layer in weights_h5.walk(model))
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild a model from a ``.keras`` file (see the module docstring for the checks).
+    ``safe_mode=True`` (Keras' default) refuses a Python lambda's bytecode. As in Keras,
+    an ambient setting wins over the argument: after
+    ``unikeras.config.enable_unsafe_deserialization()`` (or inside
+    ``SafeModeScope(False)``) lambdas load whatever ``safe_mode`` says."""
     import os
 
-    import h5py
+    ambient = in_safe_mode()
+    safe_mode = ambient if ambient is not None else safe_mode
 
     filepath = os.fspath(filepath)
     if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
@@ -196,17 +260,36 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                          "files (and .weights.h5 through model.load_weights)")
     if not zipfile.is_zipfile(filepath):
         raise ValueError(f"load_model: {filepath!r} is not a .keras (zip) file")
-    with zipfile.ZipFile(filepath, "r") as z:
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise ValueError(f"load_model: custom_objects must be a dict; received "
+                         f"{type(custom_objects).__name__}")
+    with _files.open_archive(filepath) as z:
         names = set(z.namelist())
         if CONFIG not in names:
-            raise ValueError(f"load_model: {filepath!r} has no {CONFIG}; found {sorted(names)}")
-        spec = json.loads(z.read(CONFIG).decode("utf-8"))
-        weights = z.read(WEIGHTS) if WEIGHTS in names else None
-    model = deserialize_model(spec, custom_objects)
-    cc = spec.get("compile_config")
-    if compile and cc:
-        _compile_from_config(model, cc, custom_objects)
-    if weights is not None:
-        with h5py.File(io.BytesIO(weights), "r") as f:
-            weights_h5.read(model, f, include_optimizer=bool(compile and cc))
+            raise ValueError(f"load_model: {filepath!r} has no {CONFIG}; found "
+                             f"{sorted(names)[:20]}")
+        spec = _files.read_json_member(z, CONFIG, filepath)
+        try:
+            model = deserialize_model(spec, custom_objects, safe_mode=safe_mode)
+        except ValueError as e:
+            raise ValueError(f"load_model: {filepath!r}: {e}") from e.__cause__
+        cc = spec.get("compile_config")
+        if compile and cc:
+            try:
+                with SafeModeScope(safe_mode):
+                    _compile_from_config(model, cc, custom_objects)
+            except Exception as e:  # noqa: BLE001
+                raise ValueError(f"load_model: {filepath!r}: cannot compile the model from the "
+                                 f"file's compile_config: {type(e).__name__}: {e}") from e
+        if WEIGHTS not in names:
+            if _count_variables(model):
+                raise ValueError(f"load_model: {filepath!r} has no {WEIGHTS}, but the model "
+                                 f"has {_count_variables(model)} variables: refusing to return "
+                                 "a model with random weights")
+            return model
+        with _files.weights_member(z, WEIGHTS, filepath) as f:
+            try:
+                weights_h5.read(model, f, include_optimizer=bool(compile and cc))
+            except ValueError as e:
+                raise ValueError(f"load_model: {filepath!r}: {WEIGHTS}: {e}") from None
     return model

@@ -9,6 +9,13 @@ the layer's own (auto-generated) name; sublayers held in attributes under
 ``<path>/<attribute>``, lists of them as containers the same way; the optimizer's
 variables at ``optimizer/vars`` (iterations, learning rate, then its slots). Files
 written by Keras 3 for the same architecture load here, and the other way round.
+
+Reading is all-or-nothing and checks before it reads: every group and dataset the
+model needs is checked (``_files.check_dataset``: no links, external storage, virtual
+datasets, bombs) and compared in shape with its variable, then read and converted; only
+when every value is ready are the variables assigned (and put back as they were if an
+assignment fails). Classes are resolved through the serialization registry, so this
+module imports neither ``layers`` nor ``training``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ import re
 import warnings
 
 import numpy as np
+
+from ..utils.serialization import builtin
+from . import _files
 
 _ATTR_SKIP = {"_layers", "_input_layer", "optimizer", "_trainers", "_compile_loss",
               "_compile_metrics", "_loss_tracker", "history", "_output_layers",
@@ -38,9 +48,7 @@ def _unique(base, used):
 
 
 def _is_layer(obj):
-    from ..layers.layer import Layer
-
-    return isinstance(obj, Layer)
+    return isinstance(obj, builtin("Layer"))
 
 
 def _name_key(name):
@@ -63,10 +71,7 @@ def _walk(obj, path, seen):
         return
     seen.add(id(obj))
     yield path, obj
-    from ..training.functional import Functional
-    from ..training.sequential import Sequential
-
-    if isinstance(obj, (Sequential, Functional)):
+    if isinstance(obj, (builtin("Sequential"), builtin("Functional"))):
         yield from _walk_container(obj.layers, _join(path, "layers"), seen)
     for attr in sorted(vars(obj), key=_name_key):
         if attr.startswith("__") or attr in _ATTR_SKIP:
@@ -119,58 +124,77 @@ def write(model, h5file, include_optimizer=True):
 
 
 # ------------------------------------------------------------------ reading
-def _read_group(h5file, path):
-    key = _join(path, "vars")
-    if key not in h5file:
+def _where(path):
+    return f"{path}/vars" if path else "vars"
+
+
+def _stage(h5file, path, variables, owner, skip_mismatch, problems):
+    """Check the group of ``owner`` against ``variables`` and read its values (nothing is
+    assigned). Returns ``[(variable, numpy value)]``, or None when skipped / absent."""
+    where = _where(path)
+    group = _files.get_group(h5file, where)
+    if group is None:
+        if variables:
+            problems.append(f"{owner} expects {len(variables)} variables at '{where}', but "
+                            f"the file has no such group. Groups in the file: "
+                            f"{_groups(h5file)}")
         return None
-    group = h5file[key]
-    names = sorted(group.keys(), key=lambda k: int(k) if k.isdigit() else k)
-    return [np.asarray(group[k]) for k in names]
+    names = _files.dataset_names(group, where)
+    if len(names) != len(variables):
+        msg = (f"{owner} expects {len(variables)} variables, but the file stores "
+               f"{len(names)} at '{where}'")
+        if owner.startswith("layer") and not variables:
+            msg += " (the layer is not built: build the model before loading weights)"
+        problems.append(msg)
+        return None
+    datasets = []
+    for v, name in zip(variables, names):
+        d = _files.check_dataset(group, name, f"{where}/{name}")
+        if tuple(d.shape) != tuple(v.shape):
+            problems.append(f"{owner}, variable '{v.path}': expected shape {tuple(v.shape)}, "
+                            f"the file stores {tuple(d.shape)} at '{where}/{name}'")
+            return None
+        datasets.append(d)
+    out = []
+    for v, name, d in zip(variables, names, datasets):
+        value = _files.read_dataset(d, f"{where}/{name}")
+        out.append((v, value.astype(np.dtype(_np_dtype(v)), copy=False)))
+    return out
 
 
 def read(model, h5file, skip_mismatch=False, include_optimizer=True):
-    """Assign the variables stored in an open h5py File to ``model``."""
+    """Assign the variables stored in an open h5py File to ``model``: all of them or,
+    on any error, none (the model keeps every weight it had)."""
     pending = []
     for path, layer in walk(model):
-        variables = own_variables(layer)
-        values = _read_group(h5file, path)
-        where = f"'{path}/vars'" if path else "'vars'"
-        if values is None:
-            if not variables:
-                continue
-            msg = (f"load_weights: layer '{layer.name}' ({type(layer).__name__}) expects "
-                   f"{len(variables)} variables at {where}, but the file has no such group. "
-                   f"Groups in the file: {_groups(h5file)}")
+        problems = []
+        owner = f"layer '{layer.name}' ({type(layer).__name__})"
+        staged = _stage(h5file, path, own_variables(layer), owner, skip_mismatch, problems)
+        if problems:
+            msg = "load_weights: " + problems[0]
             if skip_mismatch:
                 warnings.warn(msg + "; skipped", stacklevel=3)
                 continue
             raise ValueError(msg)
-        if len(values) != len(variables):
-            msg = (f"load_weights: layer '{layer.name}' ({type(layer).__name__}) expects "
-                   f"{len(variables)} variables, but the file stores {len(values)} at {where}")
-            if not variables and not layer.built:
-                msg += " (the layer is not built: build the model before loading weights)"
-            if skip_mismatch:
-                warnings.warn(msg + "; skipped", stacklevel=3)
-                continue
-            raise ValueError(msg)
-        ok = True
-        for v, value in zip(variables, values):
-            if tuple(value.shape) != tuple(v.shape):
-                msg = (f"load_weights: layer '{layer.name}' ({type(layer).__name__}), variable "
-                       f"'{v.path}': expected shape {tuple(v.shape)}, the file stores "
-                       f"{tuple(value.shape)} at {where}")
-                if skip_mismatch:
-                    warnings.warn(msg + "; skipped", stacklevel=3)
-                    ok = False
-                    break
-                raise ValueError(msg)
-        if ok:
-            pending.extend(zip(variables, values))
-    for v, value in pending:
-        v.assign(value.astype(np.dtype(_np_dtype(v)), copy=False))
+        pending.extend(staged or ())
     if include_optimizer:
-        _read_optimizer(model, h5file)
+        pending.extend(_stage_optimizer(model, h5file))
+    assign_all(pending)
+
+
+def assign_all(pending):
+    """Assign every ``(variable, value)``; if one assignment fails, put back the values
+    already overwritten and re-raise, so a load changes all variables or none."""
+    done = []
+    try:
+        for v, value in pending:
+            old = np.array(v.numpy(), copy=True)
+            v.assign(value)
+            done.append((v, old))
+    except BaseException:
+        for v, old in reversed(done):
+            v.assign(old)
+        raise
 
 
 def _np_dtype(v):
@@ -179,25 +203,33 @@ def _np_dtype(v):
     return standardize_dtype(v.dtype)
 
 
-def _read_optimizer(model, h5file):
+def _stage_optimizer(model, h5file):
     opt = getattr(model, "optimizer", None)
-    if opt is None or "optimizer/vars" not in h5file:
-        return
-    values = _read_group(h5file, "optimizer")
+    if opt is None or _files.get_group(h5file, "optimizer") is None or \
+            _files.get_group(h5file, "optimizer/vars") is None:
+        return []
     if not getattr(opt, "built", False):
         opt.build(model.trainable_variables)
-    variables = opt.variables
-    if len(values) != len(variables) or any(
-            tuple(a.shape) != tuple(v.shape) for a, v in zip(values, variables)):
-        warnings.warn(f"load_weights: the optimizer state in the file ({len(values)} variables) "
-                      f"does not match the optimizer '{opt.name}' ({len(variables)} variables); "
+    variables = list(opt.variables)
+    problems = []
+    staged = _stage(h5file, "optimizer", variables, f"optimizer '{opt.name}'", False, problems)
+    if problems:
+        warnings.warn(f"load_weights: the optimizer state in the file does not match the "
+                      f"optimizer '{opt.name}' ({len(variables)} variables): {problems[0]}; "
                       "the optimizer state was not restored", stacklevel=4)
-        return
-    for v, value in zip(variables, values):
-        v.assign(value.astype(np.dtype(_np_dtype(v)), copy=False))
+        return []
+    return staged or []
 
 
 def _groups(h5file):
     out = []
-    h5file.visit(lambda name: out.append(name) if name.endswith("/vars") or name == "vars" else None)
+
+    def visit(name):
+        if len(out) < 50 and (name.endswith("/vars") or name == "vars"):
+            out.append(name)
+
+    try:
+        h5file.visit(visit)
+    except Exception:  # only for the message
+        pass
     return out

@@ -1,8 +1,18 @@
 """Name registry and simple ``{"class_name": ..., "config": ...}`` serialization, the
 format Keras uses. Deserialization only instantiates registered classes: loading a
-config never runs code from it."""
+config never runs code from it (the one exception is a Keras ``__lambda__`` function,
+whose bytecode runs only with ``safe_mode=False``, as in Keras).
+
+The registry does not depend on import order: a name that is not registered yet makes
+``lookup`` import the modules that define the built-in classes (``_BUILTIN_MODULES``,
+once per process) and look again, so ``unikeras.saving.load_model`` works in a fresh
+process before ``unikeras.models`` or ``unikeras.layers`` were touched. Those modules are
+named here as strings and imported with ``importlib``, so ``saving`` never imports
+``training`` or ``layers``."""
 
 from __future__ import annotations
+
+import importlib
 
 _registry: dict[str, type] = {}
 _registered_as: dict[type, str] = {}  # class -> "package>name" (register_keras_serializable)
@@ -53,8 +63,200 @@ def register_keras_serializable(package="Custom", name=None):
     return deco
 
 
+# The modules whose import registers every built-in class (and the getters of the
+# objects whose names repeat across kinds: the loss and the metric MeanSquaredError).
+_BUILTIN_MODULES = (
+    "unikeras.layers",
+    "unikeras.training.model",
+    "unikeras.training.functional",
+    "unikeras.training.sequential",
+    "unikeras.training.optimizers",
+    "unikeras.training.losses",
+    "unikeras.training.metrics",
+    "unikeras.initializers",
+    "unikeras.regularizers",
+    "unikeras.constraints",
+)
+_GETTERS = {
+    "optimizer": ("unikeras.training.optimizers", "get"),
+    "loss": ("unikeras.training.losses", "get"),
+    "metric": ("unikeras.training.metrics", "get"),
+    "layer": ("unikeras.layers", "deserialize"),
+}
+_builtins_loaded = [False]
+
+
+def load_builtins():
+    """Import the modules that define the built-in classes (once)."""
+    if not _builtins_loaded[0]:
+        _builtins_loaded[0] = True
+        for mod in _BUILTIN_MODULES:
+            importlib.import_module(mod)
+
+
 def lookup(name):
-    return _registry.get(name)
+    """The class (or function) registered under ``name``, or None. A miss imports the
+    built-in modules once and looks again, so the answer never depends on what the
+    program happened to import before."""
+    if not isinstance(name, str):
+        return None
+    obj = _registry.get(name)
+    if obj is None and not _builtins_loaded[0]:
+        load_builtins()
+        obj = _registry.get(name)
+    return obj
+
+
+def builtin(name):
+    """A built-in class by name (``"Layer"``, ``"Functional"``, ``"Sequential"``,
+    ``"Model"``): what ``saving`` uses instead of importing ``training`` / ``layers``."""
+    load_builtins()
+    if name == "Layer":
+        return importlib.import_module("unikeras.layers").Layer
+    cls = _registry.get(name)
+    if cls is None:
+        raise LookupError(f"no built-in class {name!r}")
+    return cls
+
+
+def get_object(kind, identifier, **kwargs):
+    """``unikeras.<kind>s.get(identifier)`` (optimizer, loss, metric, layer) through the
+    registry's table of getters."""
+    module, attr = _GETTERS[kind]
+    return getattr(importlib.import_module(module), attr)(identifier, **kwargs)
+
+
+# ------------------------------------------------------------------ safe mode (Keras 3)
+_safe_mode = [None]  # None: not set (safe); False after enable_unsafe_deserialization()
+
+
+def enable_unsafe_deserialization():
+    """``keras.config.enable_unsafe_deserialization()``: allow, for the rest of the
+    process, what ``safe_mode=False`` allows (a Keras-saved Python lambda's bytecode)."""
+    _safe_mode[0] = False
+
+
+def in_safe_mode():
+    """The ambient safe mode: True / False inside a ``SafeModeScope`` or after
+    ``enable_unsafe_deserialization()``, None when nothing set it (which means safe)."""
+    return _safe_mode[0]
+
+
+class SafeModeScope:
+    """``with SafeModeScope(safe_mode):`` the safe mode of the deserializations inside
+    (what ``load_model(..., safe_mode=...)`` opens around the whole load)."""
+
+    def __init__(self, safe_mode=True):
+        self.safe_mode = safe_mode
+
+    def __enter__(self):
+        self._saved = _safe_mode[0]
+        _safe_mode[0] = self.safe_mode
+        return self
+
+    def __exit__(self, *exc):
+        _safe_mode[0] = self._saved
+        return False
+
+
+def effective_safe_mode(safe_mode=None):
+    """Keras' rule: an explicit argument wins, then the ambient scope / global setting,
+    and unset means safe (fails closed)."""
+    if safe_mode is None:
+        safe_mode = _safe_mode[0]
+    return safe_mode is not False
+
+
+_LAMBDA_REFUSED = (
+    "Requested the deserialization of a Python lambda ({what}). This carries a potential "
+    "risk of arbitrary code execution and thus it is disallowed by default (safe_mode). If "
+    "you trust the source of the file, pass `safe_mode=False` to the loading function, or "
+    "call `unikeras.config.enable_unsafe_deserialization()`.")
+
+
+def serialize_function(fn):
+    """A function in a config, as Keras writes it: a Python lambda as
+    ``{"class_name": "__lambda__", "config": {"code", "defaults", "closure"}}`` (its
+    marshalled bytecode), any other function by its name."""
+    if getattr(fn, "__name__", None) == "<lambda>" and hasattr(fn, "__code__"):
+        import base64
+        import marshal
+
+        closure = fn.__closure__
+        return {"module": "builtins", "class_name": "__lambda__", "config": {
+            "code": base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii"),
+            "defaults": list(fn.__defaults__) if fn.__defaults__ else None,
+            "closure": [c.cell_contents for c in closure] if closure else None},
+            "registered_name": None}
+    return getattr(fn, "__name__", repr(fn))
+
+
+def deserialize_function(config, custom_objects=None, safe_mode=None, what="a function"):
+    """A function from a config: a name (looked up in ``custom_objects`` and the
+    registry), Keras' ``{"class_name": "function", "config": name}``, or a Keras
+    ``__lambda__`` (bytecode: refused unless safe mode is off). Never imports a module
+    named by the file."""
+    custom_objects = custom_objects or {}
+    if isinstance(config, dict):
+        cls = config.get("class_name")
+        if cls == "__lambda__":
+            if effective_safe_mode(safe_mode):
+                raise ValueError(_LAMBDA_REFUSED.format(what=what))
+            return _load_lambda(config.get("config"), custom_objects, what)
+        if cls != "function":
+            raise ValueError(f"{what}: expected a function name or a function config; "
+                             f"received an object of class {cls!r}")
+        names = [config.get("registered_name"), config.get("config")]
+    elif isinstance(config, str):
+        names = [config]
+    else:
+        raise ValueError(f"{what}: expected a function name; received {config!r:.200}")
+    for name in names:
+        if isinstance(name, str):
+            fn = custom_objects.get(name) or lookup(name)
+            if fn is not None and callable(fn):
+                return fn
+    name = next((n for n in names if isinstance(n, str)), None)
+    raise ValueError(f"{what}: unknown function {name!r:.200}. Loading never imports or "
+                     "runs code named by a file: pass it in custom_objects={"
+                     f"{name!r:.100}: fn}} or register it with "
+                     "@unikeras.saving.register_keras_serializable()")
+
+
+def _load_lambda(cfg, custom_objects, what):
+    import base64
+    import binascii
+    import builtins
+    import marshal
+    import types
+
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("code"), str):
+        raise ValueError(f"{what}: a __lambda__ config needs a 'code' string")
+    try:
+        raw = base64.decodebytes(cfg["code"].encode("ascii"))
+    except (UnicodeEncodeError, binascii.Error):
+        raw = cfg["code"].encode("raw_unicode_escape")
+    try:
+        code = marshal.loads(raw)
+    except (ValueError, EOFError, TypeError) as e:
+        raise ValueError(f"{what}: the lambda's bytecode cannot be read by this Python "
+                         f"({e}); it was saved by another Python version?") from None
+    if not isinstance(code, types.CodeType):
+        raise ValueError(f"{what}: the lambda's 'code' is not Python bytecode")
+    defaults = cfg.get("defaults")
+    closure = cfg.get("closure")
+    cells = tuple(types.CellType(v) for v in closure) if closure else None
+    if cells is not None and len(cells) != len(code.co_freevars):
+        raise ValueError(f"{what}: the lambda's closure has {len(cells)} values for "
+                         f"{len(code.co_freevars)} free variables")
+    unikeras = importlib.import_module("unikeras")
+    globs = {"__builtins__": builtins, "keras": unikeras, "ops": unikeras.ops,
+             **dict(custom_objects)}
+    try:
+        return types.FunctionType(code, globs, code.co_name,
+                                  tuple(defaults) if defaults else None, cells)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what}: cannot rebuild the lambda: {e}") from None
 
 
 def serialize_simple(obj):
@@ -70,13 +272,21 @@ def serialize_simple(obj):
 def deserialize_simple(config, aliases=None, custom_objects=None):
     if config is None:
         return None
+    if not isinstance(config, dict):
+        raise ValueError(f"Expected an object config (a dict with 'class_name' and 'config'); "
+                         f"received {config!r:.200}")
     name = config.get("class_name")
+    if not isinstance(name, str):
+        raise ValueError(f"An object config needs a 'class_name' string; received {name!r:.200}")
     # The caller's own table first: class names repeat across kinds of object (the loss
     # MeanSquaredError and the metric MeanSquaredError).
-    cls = (custom_objects or {}).get(name) or (aliases or {}).get(name) or _registry.get(name)
+    cls = (custom_objects or {}).get(name) or (aliases or {}).get(name) or lookup(name)
     if cls is None and aliases:
-        cls = aliases.get(str(name).lower())
+        cls = aliases.get(name.lower())
     if cls is None:
         raise ValueError(f"Unknown object {name!r}: register it with "
                          "unikeras.saving.register_keras_serializable or pass custom_objects")
-    return cls.from_config(config.get("config", {}))
+    inner = config.get("config", {})
+    if not isinstance(inner, dict):
+        raise ValueError(f"{name}: its 'config' must be a dict; received {inner!r:.200}")
+    return cls.from_config(inner)
