@@ -80,7 +80,18 @@ def get(identifier):
                              f"{sorted(_NAMES)}")
         return fn
     if isinstance(identifier, dict):
-        return get(identifier.get("config", {}).get("name") or identifier.get("class_name"))
+        # Keras writes {"class_name": "function", "config": "relu", ...}; a function that
+        # is not built in must be registered (never imported from the file's "module")
+        cfg = identifier.get("config")
+        name = cfg if isinstance(cfg, str) else (cfg or {}).get("name") \
+            if isinstance(cfg, (dict, type(None))) else None
+        name = name or identifier.get("class_name")
+        if isinstance(name, str) and name in _NAMES:
+            return _NAMES[name]
+        from .utils.serialization import deserialize_function
+
+        return deserialize_function(identifier if identifier.get("class_name") == "function"
+                                    else name, what="activation")
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")

@@ -141,6 +141,17 @@ def _check_spec(spec, what="config.json"):
     if not isinstance(cfg, dict):
         raise ValueError(f"{what}: the 'config' of {name!r} must be a JSON object; received "
                          f"{type(cfg).__name__} {cfg!r:.200}")
+    layers = cfg.get("layers")
+    if "layers" in cfg:
+        if not isinstance(layers, list):
+            raise ValueError(f"{what}: 'layers' of {name!r} must be a list of layer configs; "
+                             f"received {type(layers).__name__} {layers!r:.200}")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, dict) or not isinstance(layer.get("class_name"), str) \
+                    or not isinstance(layer.get("config", {}), dict):
+                raise ValueError(f"{what}: layers[{i}] of {name!r} must be an object with a "
+                                 f"'class_name' string and a 'config' object; received "
+                                 f"{layer!r:.200}")
     for key in ("build_config", "compile_config"):
         if spec.get(key) is not None and not isinstance(spec[key], dict):
             raise ValueError(f"{what}: '{key}' must be a JSON object; received "
@@ -272,7 +283,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         try:
             model = deserialize_model(spec, custom_objects, safe_mode=safe_mode)
         except ValueError as e:
-            raise ValueError(f"load_model: {filepath!r}: {e}") from e.__cause__
+            msg = str(e).removeprefix("load_model: ")
+            raise ValueError(f"load_model: {filepath!r}: {msg}") from e.__cause__
         cc = spec.get("compile_config")
         if compile and cc:
             try:
