@@ -180,7 +180,7 @@ def test_jax_scan_matches_eager(np_out):
     """Under jit, sequences of >= SCAN_MIN_STEPS steps run through lax.scan."""
     import jax
 
-    from unikeras.layers.rnn_kernels import jax as jax_loop
+    from unikeras.layers.rnn import jax as jax_loop
 
     steps = jax_loop.SCAN_MIN_STEPS + 2
     x = asarray(RNG.standard_normal((2, steps, 3)).astype("float32"), framework="jax")

@@ -35,35 +35,4 @@ from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells)
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
-
-
-def serialize(layer):
-    """Keras' layer serialization: ``{"module", "class_name", "config", ...}``."""
-    from ..utils.serialization import serialize_simple
-
-    out = serialize_simple(layer)
-    if layer.built and hasattr(layer, "_build_shape"):
-        out["build_config"] = {"input_shape": layer._build_shape}
-    return out
-
-
-def deserialize(config, custom_objects=None):
-    """Rebuild a layer from ``serialize``'s output. Only classes that are registered
-    (every Layer subclass defined in this process, or passed in ``custom_objects``) can
-    be rebuilt: a config never runs code."""
-    from ..utils.serialization import lookup
-
-    name = config["class_name"]
-    if str(config.get("module") or "").startswith("keras.src.ops."):
-        from .symbolic import OpLayer  # a Keras 3 Operation node (x + y, ops.mean(x))
-
-        return OpLayer.from_keras_operation(config)
-    cls = (custom_objects or {}).get(name) or lookup(name)
-    if cls is None:
-        raise ValueError(f"Unknown layer class {name!r}: define or register it, or pass it "
-                         "in custom_objects")
-    cfg = config.get("config", {})
-    try:
-        return cls.from_config(cfg, custom_objects=custom_objects)
-    except TypeError:
-        return cls.from_config(cfg)
+from .serialization import deserialize, serialize

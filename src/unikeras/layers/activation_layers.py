@@ -11,10 +11,6 @@ from .input_spec import InputSpec
 from .layer import Layer
 
 
-def _ser(obj):
-    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
-
-
 class _Elementwise(Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -174,9 +170,9 @@ class PReLU(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"alpha_initializer": _ser(self.alpha_initializer),
-                       "alpha_regularizer": _ser(self.alpha_regularizer),
-                       "alpha_constraint": _ser(self.alpha_constraint),
+        config.update({"alpha_initializer": serialize_simple(self.alpha_initializer),
+                       "alpha_regularizer": serialize_simple(self.alpha_regularizer),
+                       "alpha_constraint": serialize_simple(self.alpha_constraint),
                        "shared_axes": self.shared_axes})
         return config
 

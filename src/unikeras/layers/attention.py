@@ -24,10 +24,6 @@ from .layer import Layer
 __all__ = ["Attention", "AdditiveAttention", "MultiHeadAttention"]
 
 
-def _ser(obj):
-    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
-
-
 def _large_negative(dtype):
     return -3e4 if standardize_dtype(dtype) == "float16" else -1e9
 
@@ -560,13 +556,13 @@ class MultiHeadAttention(Layer):
             "use_bias": self._use_bias,
             "output_shape": self._output_shape,
             "attention_axes": self._init_attention_axes,
-            "kernel_initializer": _ser(self._kernel_initializer),
-            "bias_initializer": _ser(self._bias_initializer),
-            "kernel_regularizer": _ser(self._kernel_regularizer),
-            "bias_regularizer": _ser(self._bias_regularizer),
-            "activity_regularizer": _ser(self._activity_regularizer),
-            "kernel_constraint": _ser(self._kernel_constraint),
-            "bias_constraint": _ser(self._bias_constraint),
+            "kernel_initializer": serialize_simple(self._kernel_initializer),
+            "bias_initializer": serialize_simple(self._bias_initializer),
+            "kernel_regularizer": serialize_simple(self._kernel_regularizer),
+            "bias_regularizer": serialize_simple(self._bias_regularizer),
+            "activity_regularizer": serialize_simple(self._activity_regularizer),
+            "kernel_constraint": serialize_simple(self._kernel_constraint),
+            "bias_constraint": serialize_simple(self._bias_constraint),
             "seed": self.seed,
         })
         return config

@@ -14,12 +14,8 @@ from ..utils.serialization import register, serialize_simple
 from ..xp import namespace
 from .input_spec import InputSpec
 from .layer import Layer
-from .reshaping import (ShapeSpecMixin, _pad_axes, _who, normalize_data_format,
-                        normalize_padding, normalize_tuple)
-
-
-def _ser(obj):
-    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
+from ._arguments import (ShapeSpecMixin, _pad_axes, _who, normalize_data_format,
+                         normalize_padding, normalize_tuple)
 
 
 def conv_output_length(size, kernel, stride, padding, dilation):
@@ -186,10 +182,10 @@ class _BaseConv(ShapeSpecMixin, Layer):
             "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "bias_initializer": _ser(self.bias_initializer),
-            "bias_regularizer": _ser(self.bias_regularizer),
-            "activity_regularizer": _ser(self.activity_regularizer),
-            "bias_constraint": _ser(self.bias_constraint),
+            "bias_initializer": serialize_simple(self.bias_initializer),
+            "bias_regularizer": serialize_simple(self.bias_regularizer),
+            "activity_regularizer": serialize_simple(self.activity_regularizer),
+            "bias_constraint": serialize_simple(self.bias_constraint),
         })
         return config
 
@@ -254,9 +250,9 @@ class BaseConv(_BaseConv):
         config.update({
             "filters": self.filters,
             "groups": self.groups,
-            "kernel_initializer": _ser(self.kernel_initializer),
-            "kernel_regularizer": _ser(self.kernel_regularizer),
-            "kernel_constraint": _ser(self.kernel_constraint),
+            "kernel_initializer": serialize_simple(self.kernel_initializer),
+            "kernel_regularizer": serialize_simple(self.kernel_regularizer),
+            "kernel_constraint": serialize_simple(self.kernel_constraint),
         })
         return config
 
@@ -274,10 +270,17 @@ class Conv1D(BaseConv):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(1, filters=filters, kernel_size=kernel_size, strides=strides,
+                         padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, groups=groups,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 @register
@@ -290,10 +293,17 @@ class Conv2D(BaseConv):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(2, filters=filters, kernel_size=kernel_size, strides=strides,
+                         padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, groups=groups,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 @register
@@ -306,10 +316,17 @@ class Conv3D(BaseConv):
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(3, filters=filters, kernel_size=kernel_size, strides=strides,
+                         padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, groups=groups,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 # ---------------------------------------------------------------------------- ConvTranspose
@@ -377,9 +394,9 @@ class BaseConvTranspose(_BaseConv):
         config.update({
             "filters": self.filters,
             "output_padding": self.output_padding,
-            "kernel_initializer": _ser(self.kernel_initializer),
-            "kernel_regularizer": _ser(self.kernel_regularizer),
-            "kernel_constraint": _ser(self.kernel_constraint),
+            "kernel_initializer": serialize_simple(self.kernel_initializer),
+            "kernel_regularizer": serialize_simple(self.kernel_regularizer),
+            "kernel_constraint": serialize_simple(self.kernel_constraint),
         })
         return config
 
@@ -394,10 +411,17 @@ class Conv1DTranspose(BaseConvTranspose):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(1, filters, kernel_size, strides, padding, output_padding, data_format,
-                         dilation_rate, activation, use_bias, kernel_initializer,
-                         bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(1, filters=filters, kernel_size=kernel_size, strides=strides,
+                         padding=padding, output_padding=output_padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 @register
@@ -410,10 +434,17 @@ class Conv2DTranspose(BaseConvTranspose):
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, output_padding, data_format,
-                         dilation_rate, activation, use_bias, kernel_initializer,
-                         bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(2, filters=filters, kernel_size=kernel_size, strides=strides,
+                         padding=padding, output_padding=output_padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 @register
@@ -428,10 +459,17 @@ class Conv3DTranspose(BaseConvTranspose):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  **kwargs):
-        super().__init__(3, filters, kernel_size, strides, padding, output_padding, data_format,
-                         dilation_rate, activation, use_bias, kernel_initializer,
-                         bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(3, filters=filters, kernel_size=kernel_size, strides=strides,
+                         padding=padding, output_padding=output_padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 # ---------------------------------------------------------------------------- Depthwise
@@ -479,9 +517,9 @@ class BaseDepthwiseConv(_BaseConv):
         config = self._base_config()
         config.update({
             "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": _ser(self.depthwise_initializer),
-            "depthwise_regularizer": _ser(self.depthwise_regularizer),
-            "depthwise_constraint": _ser(self.depthwise_constraint),
+            "depthwise_initializer": serialize_simple(self.depthwise_initializer),
+            "depthwise_regularizer": serialize_simple(self.depthwise_regularizer),
+            "depthwise_constraint": serialize_simple(self.depthwise_constraint),
         })
         return config
 
@@ -496,10 +534,16 @@ class DepthwiseConv1D(BaseDepthwiseConv):
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(1, kernel_size, strides, padding, depth_multiplier, data_format,
-                         dilation_rate, activation, use_bias, depthwise_initializer,
-                         bias_initializer, depthwise_regularizer, bias_regularizer,
-                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+        super().__init__(1, kernel_size=kernel_size, strides=strides, padding=padding,
+                         depth_multiplier=depth_multiplier, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 @register
@@ -512,10 +556,16 @@ class DepthwiseConv2D(BaseDepthwiseConv):
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, kernel_size, strides, padding, depth_multiplier, data_format,
-                         dilation_rate, activation, use_bias, depthwise_initializer,
-                         bias_initializer, depthwise_regularizer, bias_regularizer,
-                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+        super().__init__(2, kernel_size=kernel_size, strides=strides, padding=padding,
+                         depth_multiplier=depth_multiplier, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 # ---------------------------------------------------------------------------- Separable
@@ -572,12 +622,12 @@ class BaseSeparableConv(_BaseConv):
         config.update({
             "filters": self.filters,
             "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": _ser(self.depthwise_initializer),
-            "pointwise_initializer": _ser(self.pointwise_initializer),
-            "depthwise_regularizer": _ser(self.depthwise_regularizer),
-            "pointwise_regularizer": _ser(self.pointwise_regularizer),
-            "depthwise_constraint": _ser(self.depthwise_constraint),
-            "pointwise_constraint": _ser(self.pointwise_constraint),
+            "depthwise_initializer": serialize_simple(self.depthwise_initializer),
+            "pointwise_initializer": serialize_simple(self.pointwise_initializer),
+            "depthwise_regularizer": serialize_simple(self.depthwise_regularizer),
+            "pointwise_regularizer": serialize_simple(self.pointwise_regularizer),
+            "depthwise_constraint": serialize_simple(self.depthwise_constraint),
+            "pointwise_constraint": serialize_simple(self.pointwise_constraint),
         })
         return config
 
@@ -594,11 +644,20 @@ class SeparableConv1D(BaseSeparableConv):
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
                  **kwargs):
-        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         depth_multiplier, activation, use_bias, depthwise_initializer,
-                         pointwise_initializer, bias_initializer, depthwise_regularizer,
-                         pointwise_regularizer, bias_regularizer, activity_regularizer,
-                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+        super().__init__(1, filters=filters, kernel_size=kernel_size, strides=strides,
+                         padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, depth_multiplier=depth_multiplier,
+                         activation=activation, use_bias=use_bias,
+                         depthwise_initializer=depthwise_initializer,
+                         pointwise_initializer=pointwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         pointwise_regularizer=pointwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         pointwise_constraint=pointwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 @register
@@ -613,11 +672,20 @@ class SeparableConv2D(BaseSeparableConv):
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
                  **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         depth_multiplier, activation, use_bias, depthwise_initializer,
-                         pointwise_initializer, bias_initializer, depthwise_regularizer,
-                         pointwise_regularizer, bias_regularizer, activity_regularizer,
-                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+        super().__init__(2, filters=filters, kernel_size=kernel_size, strides=strides,
+                         padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, depth_multiplier=depth_multiplier,
+                         activation=activation, use_bias=use_bias,
+                         depthwise_initializer=depthwise_initializer,
+                         pointwise_initializer=pointwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         pointwise_regularizer=pointwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         pointwise_constraint=pointwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
 
 
 # Keras aliases

@@ -9,10 +9,6 @@ from .input_spec import InputSpec
 from .layer import Layer
 
 
-def _ser(obj):
-    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
-
-
 @register
 class Dense(Layer):
     """``Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -76,13 +72,13 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": _ser(self.kernel_initializer),
-            "bias_initializer": _ser(self.bias_initializer),
-            "kernel_regularizer": _ser(self.kernel_regularizer),
-            "bias_regularizer": _ser(self.bias_regularizer),
-            "activity_regularizer": _ser(self.activity_regularizer),
-            "kernel_constraint": _ser(self.kernel_constraint),
-            "bias_constraint": _ser(self.bias_constraint),
+            "kernel_initializer": serialize_simple(self.kernel_initializer),
+            "bias_initializer": serialize_simple(self.bias_initializer),
+            "kernel_regularizer": serialize_simple(self.kernel_regularizer),
+            "bias_regularizer": serialize_simple(self.bias_regularizer),
+            "activity_regularizer": serialize_simple(self.activity_regularizer),
+            "kernel_constraint": serialize_simple(self.kernel_constraint),
+            "bias_constraint": serialize_simple(self.bias_constraint),
         })
         return config
 

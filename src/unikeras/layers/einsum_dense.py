@@ -19,10 +19,6 @@ from .input_spec import InputSpec
 from .layer import Layer
 
 
-def _ser(obj):
-    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
-
-
 # ----------------------------------------------------------------------------- einsum
 _plans: dict = {}
 
@@ -286,12 +282,12 @@ class EinsumDense(Layer):
             "equation": self.equation,
             "activation": activations.serialize(self.activation),
             "bias_axes": self.bias_axes,
-            "kernel_initializer": _ser(self.kernel_initializer),
-            "bias_initializer": _ser(self.bias_initializer),
-            "kernel_regularizer": _ser(self.kernel_regularizer),
-            "bias_regularizer": _ser(self.bias_regularizer),
-            "activity_regularizer": _ser(self.activity_regularizer),
-            "kernel_constraint": _ser(self.kernel_constraint),
-            "bias_constraint": _ser(self.bias_constraint),
+            "kernel_initializer": serialize_simple(self.kernel_initializer),
+            "bias_initializer": serialize_simple(self.bias_initializer),
+            "kernel_regularizer": serialize_simple(self.kernel_regularizer),
+            "bias_regularizer": serialize_simple(self.bias_regularizer),
+            "activity_regularizer": serialize_simple(self.activity_regularizer),
+            "kernel_constraint": serialize_simple(self.kernel_constraint),
+            "bias_constraint": serialize_simple(self.bias_constraint),
         })
         return config

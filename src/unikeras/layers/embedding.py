@@ -11,10 +11,6 @@ from .normalization import dtype_obj
 _INIT_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
 
 
-def _ser(obj):
-    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
-
-
 @register
 class Embedding(Layer):
     """Keras 3's ``Embedding(input_dim, output_dim, embeddings_initializer="uniform",
@@ -96,10 +92,10 @@ class Embedding(Layer):
         config.update({
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
-            "embeddings_initializer": _ser(self.embeddings_initializer),
-            "embeddings_regularizer": _ser(self.embeddings_regularizer),
-            "activity_regularizer": _ser(self.activity_regularizer),
-            "embeddings_constraint": _ser(self.embeddings_constraint),
+            "embeddings_initializer": serialize_simple(self.embeddings_initializer),
+            "embeddings_regularizer": serialize_simple(self.embeddings_regularizer),
+            "activity_regularizer": serialize_simple(self.activity_regularizer),
+            "embeddings_constraint": serialize_simple(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         })
         return config

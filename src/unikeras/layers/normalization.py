@@ -18,10 +18,6 @@ from .layer import Layer
 _HALF = ("float16", "bfloat16")
 
 
-def _ser(obj):
-    return serialize_simple(obj) if obj is not None and not isinstance(obj, str) else obj
-
-
 def _upcast(xp, x):
     """``x`` in at least float32 (ints and halves go to float32)."""
     name = standardize_dtype(x.dtype)
@@ -117,12 +113,12 @@ class _GammaBeta(Layer):
         return {
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": _ser(self.beta_initializer),
-            "gamma_initializer": _ser(self.gamma_initializer),
-            "beta_regularizer": _ser(self.beta_regularizer),
-            "gamma_regularizer": _ser(self.gamma_regularizer),
-            "beta_constraint": _ser(self.beta_constraint),
-            "gamma_constraint": _ser(self.gamma_constraint),
+            "beta_initializer": serialize_simple(self.beta_initializer),
+            "gamma_initializer": serialize_simple(self.gamma_initializer),
+            "beta_regularizer": serialize_simple(self.beta_regularizer),
+            "gamma_regularizer": serialize_simple(self.gamma_regularizer),
+            "beta_constraint": serialize_simple(self.beta_constraint),
+            "gamma_constraint": serialize_simple(self.gamma_constraint),
         }
 
     def _add_gamma(self, shape):
@@ -258,8 +254,8 @@ class BatchNormalization(_GammaBeta):
             "momentum": self.momentum,
             "epsilon": self.epsilon,
             **self._gamma_beta_config(),
-            "moving_mean_initializer": _ser(self.moving_mean_initializer),
-            "moving_variance_initializer": _ser(self.moving_variance_initializer),
+            "moving_mean_initializer": serialize_simple(self.moving_mean_initializer),
+            "moving_variance_initializer": serialize_simple(self.moving_variance_initializer),
             "synchronized": self.synchronized,
             "renorm": self.renorm,
             "renorm_clipping": self.renorm_clipping,

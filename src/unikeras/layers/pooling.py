@@ -10,8 +10,8 @@ from ..utils.serialization import register
 from ..xp import namespace
 from .input_spec import InputSpec
 from .layer import Layer
-from .reshaping import (ShapeSpecMixin, _who, normalize_data_format, normalize_padding,
-                        normalize_tuple)
+from ._arguments import (ShapeSpecMixin, _who, normalize_data_format, normalize_padding,
+                         normalize_tuple)
 
 
 def pooled_length(size, pool, stride, padding):

@@ -1,10 +1,6 @@
 """Reshaping layers, written once against the Array API standard: Flatten, Reshape,
 Permute, RepeatVector, ZeroPadding1D/2D/3D, Cropping1D/2D/3D, UpSampling1D/2D/3D.
-
-Also the argument helpers shared by the convolution and pooling layers
-(``normalize_tuple``, ``normalize_data_format``, ``normalize_padding``) and
-``ShapeSpecMixin``: symbolic calls get their output spec from ``compute_output_shape``
-instead of running the layer on zeros.
+(Their argument helpers, shared with convolution and pooling, are in ``_arguments.py``.)
 """
 
 from __future__ import annotations
@@ -13,132 +9,12 @@ import math
 
 from ..utils.serialization import register
 from ..xp import namespace
+from ._arguments import (
+    ShapeSpecMixin, _pad_axes, _pairs, _spatial_axes, _who, normalize_data_format,
+    normalize_tuple,
+)
 from .input_spec import InputSpec
 from .layer import Layer
-
-
-# ---------------------------------------------------------------------------- helpers
-def image_data_format() -> str:
-    """The global default data format ("channels_last" unless a config says otherwise)."""
-    try:
-        from .. import config as _config  # optional module owned elsewhere
-
-        fn = getattr(_config, "image_data_format", None)
-        if callable(fn):
-            return fn()
-    except ImportError:
-        pass
-    return "channels_last"
-
-
-def normalize_data_format(value, who: str) -> str:
-    if value is None:
-        return image_data_format()
-    v = str(value).lower()
-    if v not in ("channels_last", "channels_first"):
-        raise ValueError(f"{who}: data_format must be 'channels_last' or 'channels_first'; "
-                         f"received data_format={value!r}")
-    return v
-
-
-def normalize_tuple(value, n: int, arg: str, who: str, allow_zero: bool = False) -> tuple:
-    """An int or an iterable of ``n`` ints as a tuple of ``n`` ints (Keras'
-    ``standardize_tuple``), with an error naming the layer and argument."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        out = (value,) * n
-    else:
-        try:
-            out = tuple(value)
-        except TypeError:
-            raise ValueError(f"{who}: `{arg}` must be an int or a tuple of {n} ints; "
-                             f"received {arg}={value!r}") from None
-        if len(out) != n or not all(isinstance(v, int) and not isinstance(v, bool) for v in out):
-            raise ValueError(f"{who}: `{arg}` must be an int or a tuple of {n} ints; "
-                             f"received {arg}={value!r}")
-    bad = [v for v in out if (v < 0 if allow_zero else v <= 0)]
-    if bad:
-        need = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{who}: `{arg}` values must be {need}; received {arg}={value!r}")
-    return out
-
-
-def normalize_padding(value, allowed, who: str) -> str:
-    v = str(value).lower()
-    if v not in allowed:
-        raise ValueError(f"{who}: padding must be one of {list(allowed)}; received "
-                         f"padding={value!r}")
-    return v
-
-
-def _pairs(value, n: int, arg: str, who: str) -> tuple:
-    """Keras' padding/cropping spec: int, tuple of n ints (symmetric) or tuple of n pairs."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < 0:
-            raise ValueError(f"{who}: `{arg}` must be non-negative; received {arg}={value!r}")
-        return ((value, value),) * n
-    try:
-        items = tuple(value)
-    except TypeError:
-        items = None
-    if items is None or len(items) != n:
-        raise ValueError(f"{who}: `{arg}` must be an int, a tuple of {n} ints or a tuple of "
-                         f"{n} tuples of 2 ints; received {arg}={value!r}")
-    out = []
-    for item in items:
-        if isinstance(item, int) and not isinstance(item, bool):
-            out.append((item, item))
-        else:
-            out.append(normalize_tuple(item, 2, arg, who, allow_zero=True))
-    if any(v < 0 for p in out for v in p):
-        raise ValueError(f"{who}: `{arg}` must be non-negative; received {arg}={value!r}")
-    return tuple(out)
-
-
-def _who(layer) -> str:
-    return f'{type(layer).__name__} layer "{layer.name}"'
-
-
-class ShapeSpecMixin:
-    """Symbolic output spec from ``compute_output_shape`` (no run on zeros). The output
-    dtype is the input's (``_spec_dtype = "input"``) or the compute dtype."""
-
-    _spec_dtype = "input"
-
-    def compute_output_spec(self, inputs, *args, **kwargs):
-        from .symbolic import KerasTensor
-
-        dtype = inputs.dtype if self._spec_dtype == "input" else self.compute_dtype
-        return KerasTensor(self.compute_output_shape(tuple(inputs.shape)), dtype=dtype)
-
-
-def _spatial_axes(ndim: int, data_format: str) -> list[int]:
-    return list(range(2, ndim)) if data_format == "channels_first" else list(range(1, ndim - 1))
-
-
-def _zeros_along(x, axis: int, width: int, xp):
-    """Zeros like ``x`` but of size ``width`` along ``axis`` (same dtype and device)."""
-    shape = list(x.shape)
-    idx = [slice(None)] * x.ndim
-    idx[axis] = slice(0, 1)
-    z = xp.zeros_like(x[tuple(idx)])
-    shape[axis] = width
-    return xp.broadcast_to(z, tuple(shape))
-
-
-def _pad_axes(x, pads, axes, xp):
-    for (lo, hi), axis in zip(pads, axes):
-        if lo == 0 and hi == 0:
-            continue
-        if x.shape[axis] == 0:
-            raise ValueError(f"ZeroPadding: cannot pad an empty axis {axis} of shape {x.shape}")
-        parts = []
-        if lo:
-            parts.append(_zeros_along(x, axis, lo, xp))
-        parts.append(x)
-        if hi:
-            parts.append(_zeros_along(x, axis, hi, xp))
-        x = xp.concat(parts, axis=axis)
-    return x
 
 
 def _repeat_along(x, axis: int, n: int, xp):

@@ -7,22 +7,11 @@ import copy
 from ..utils.serialization import register
 from ..xp import namespace
 from .layer import Layer, _call_params
+from .serialization import deserialize, serialize
 
 __all__ = ["Wrapper", "Bidirectional", "TimeDistributed"]
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
-
-
-def _serialize(layer):
-    from . import serialize
-
-    return serialize(layer)
-
-
-def _deserialize(config, custom_objects=None):
-    from . import deserialize
-
-    return deserialize(config, custom_objects=custom_objects)
 
 
 @register
@@ -44,13 +33,13 @@ class Wrapper(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["layer"] = _serialize(self.layer)
+        config["layer"] = serialize(self.layer)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["layer"] = _deserialize(config["layer"], custom_objects)
+        config["layer"] = deserialize(config["layer"], custom_objects)
         return cls(**config)
 
 
@@ -142,20 +131,20 @@ class Bidirectional(Wrapper):
             raise ValueError(f"Bidirectional: invalid merge mode {merge_mode!r}; expected "
                              'one of {"sum", "mul", "ave", "concat", None}')
         # Wrapper.__init__ keeps `layer` as self.layer: the forward copy.
-        config = _serialize(layer)
+        config = serialize(layer)
         config = copy.deepcopy(config)
         base = layer.name[len("forward_"):] if layer.name.startswith("forward_") else layer.name
         config["config"]["name"] = f"forward_{base}"
-        forward = _deserialize(config)
+        forward = deserialize(config)
         super().__init__(forward, **kwargs)
         self.forward_layer = forward
         if backward_layer is None:
-            config = copy.deepcopy(_serialize(layer))
+            config = copy.deepcopy(serialize(layer))
             config["config"]["go_backwards"] = not config["config"].get("go_backwards", False)
             base = (layer.name[len("backward_"):] if layer.name.startswith("backward_")
                     else layer.name)
             config["config"]["name"] = f"backward_{base}"
-            backward_layer = _deserialize(config)
+            backward_layer = deserialize(config)
         self.backward_layer = backward_layer
         self._verify()
         for sub in (self.forward_layer, self.backward_layer):
@@ -281,17 +270,17 @@ class Bidirectional(Wrapper):
     def get_config(self):
         config = Layer.get_config(self)
         config["merge_mode"] = self.merge_mode
-        config["layer"] = _serialize(self.forward_layer)
-        config["backward_layer"] = _serialize(self.backward_layer)
+        config["layer"] = serialize(self.forward_layer)
+        config["backward_layer"] = serialize(self.backward_layer)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = copy.deepcopy(config)
-        config["layer"] = _deserialize(config["layer"], custom_objects)
+        config["layer"] = deserialize(config["layer"], custom_objects)
         back = config.pop("backward_layer", None)
         if back is not None:
-            config["backward_layer"] = _deserialize(back, custom_objects)
+            config["backward_layer"] = deserialize(back, custom_objects)
         return cls(**config)
 
 

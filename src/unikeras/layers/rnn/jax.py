@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ..rnn import _first_state, _flat_states, _pack_states, _generic_time_loop
+from .loop import _first_state, _flat_states, _generic_time_loop, _pack_states
 
 
 def _keep(m, x):
