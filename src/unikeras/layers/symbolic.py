@@ -15,6 +15,7 @@ from .._nest import map_nested
 from ..state import swap_values
 from ..xp import asarray, floatx, framework_of, standardize_dtype
 from ..state.variables import unique_name
+from .. import _symbolic_hook
 from ..utils.serialization import register
 from .layer import Layer
 
@@ -361,4 +362,5 @@ def symbolic_op(op, *args, **kwargs):
 
 
 _install_operators()
+_symbolic_hook.register(KerasTensor, symbolic_op)
 

@@ -6,20 +6,14 @@ type check of the top-level arguments (and of the items of list/tuple arguments)
 from __future__ import annotations
 
 import functools
-import sys
+
+from .._symbolic_hook import handler as _handler
 
 # These take or return Python structure rather than computing on the tensor, or trace
 # callables: they are never graph nodes.
 _NOT_NODES = {"cond", "while_loop", "fori_loop", "switch", "scan", "map", "vectorized_map",
               "associative_scan", "custom_gradient", "convert_to_numpy", "is_tensor", "shape",
               "dtype", "ndim", "size", "jvp", "vectorize"}
-
-
-def _keras_tensor_type():
-    # No KerasTensor can exist before unikeras.layers.symbolic is imported; the ops never
-    # import the layers themselves.
-    mod = sys.modules.get("unikeras.layers.symbolic")
-    return None if mod is None else mod.KerasTensor
 
 
 def _has_symbolic(args, kwargs, kt):
@@ -37,11 +31,9 @@ def _has_symbolic(args, kwargs, kt):
 def _wrap(name, fn):
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        kt = _keras_tensor_type()
+        kt = _handler[0]
         if kt is not None and _has_symbolic(args, kwargs, kt):
-            from ..layers.symbolic import symbolic_op
-
-            return symbolic_op(name, *args, **kwargs)
+            return _handler[1](name, *args, **kwargs)
         return fn(*args, **kwargs)
 
     op._symbolic_dispatch = True
