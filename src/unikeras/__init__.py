@@ -14,7 +14,7 @@ _SUBMODULES = {
     "xp", "state", "nn_ops", "ops", "layers", "models", "training", "losses", "metrics",
     "optimizers", "callbacks", "activations", "initializers", "regularizers",
     "constraints", "random", "utils", "backend", "config", "saving",
-    "dtype_policies", "mixed_precision",
+    "dtype_policies", "mixed_precision", "export",
 }
 
 _ATTRS = {
@@ -22,6 +22,7 @@ _ATTRS = {
     "Layer": ("unikeras.layers", "Layer"),
     "Input": ("unikeras.layers", "Input"),
     "KerasTensor": ("unikeras.layers", "KerasTensor"),
+    "InputSpec": ("unikeras.layers", "InputSpec"),
     "Model": ("unikeras.models", "Model"),
     "Sequential": ("unikeras.models", "Sequential"),
     "StatelessScope": ("unikeras.state", "StatelessScope"),

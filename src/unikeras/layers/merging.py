@@ -246,7 +246,8 @@ class Concatenate(Merge):
         for d in range(rank):
             if d == ax:
                 continue
-            sizes = {s[d] for s in shapes if s is not None and s[d] is not None}
+            # static sizes only: traced dims (torch.export SymInts) are not hashable
+            sizes = {s[d] for s in shapes if s is not None and isinstance(s[d], int)}
             if len(sizes) > 1:
                 raise ValueError(f"{_who(self)} requires inputs with matching shapes except "
                                  f"for the concatenation axis {self.axis}; received shapes "

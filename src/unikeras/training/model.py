@@ -516,6 +516,25 @@ class Model(Layer):
 
         save_model(self, filepath, overwrite=overwrite)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None,
+               **kwargs):
+        """Export the model for inference (Keras 3.15's signature): ``"tf_saved_model"``,
+        ``"onnx"``, ``"torch"`` (a ``torch.export`` program, ``.pt2``) or ``"jax"`` (a
+        serialized ``jax.export.Exported``), from a model trained on any framework.
+        See unikeras.export and docs/serving.md."""
+        from ..export import export_model
+
+        return export_model(self, filepath, format=format, verbose=verbose,
+                            input_signature=input_signature, **kwargs)
+
+    def _maybe_build(self, args):
+        # A subclassed model remembers what its first call took: export's input signature.
+        if not self.built and "_export_call_args" not in self.__dict__:
+            from ..export._common import record_call_args
+
+            self.__dict__["_export_call_args"] = record_call_args(args)
+        super()._maybe_build(args)
+
     def to_json(self, **kwargs):
         """The model's architecture (no weights) as a JSON string, for
         ``keras.models.model_from_json``; ``kwargs`` go to ``json.dumps``."""

@@ -1,0 +1,113 @@
+"""TensorFlow side of export: tf.function, tf.Variable copies, SavedModel writing, and
+the TF -> ONNX converter (tf2onnx). Loaded through ``xp.shim("tensorflow", "export")``."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from ..xp import standardize_dtype
+
+
+def version():
+    return tf.__version__
+
+
+def new_root():
+    root = tf.__internal__.tracking.AutoTrackable()
+    root.variables = []
+    root.trainable_variables = []
+    root.non_trainable_variables = []
+    return root
+
+
+def is_tf_function(fn) -> bool:
+    return isinstance(fn, tf.types.experimental.GenericFunction)
+
+
+def has_traces(fn) -> bool:
+    return bool(fn._list_all_concrete_functions())
+
+
+def is_tf_variable(v) -> bool:
+    return isinstance(v, tf.Variable)
+
+
+def is_trackable(obj) -> bool:
+    return isinstance(obj, tf.__internal__.tracking.Trackable)
+
+
+def tensor_spec(spec):
+    """tf.TensorSpec for an InputSpec (shape/dtype/name)."""
+    return tf.TensorSpec(spec.shape, dtype=tf.as_dtype(standardize_dtype(spec.dtype)),
+                         name=spec.name)
+
+
+def variable(value, trainable, name):
+    return tf.Variable(value, trainable=trainable, name=name.replace("/", "_").replace(":", "_"))
+
+
+def assign(tf_variable, value):
+    tf_variable.assign(value)
+
+
+def function(fn, input_signature):
+    return tf.function(fn, input_signature=input_signature, autograph=False)
+
+
+def concrete(fn):
+    """The concrete function of a tf.function traced once (with its input signature)."""
+    if hasattr(fn, "get_concrete_function"):
+        fns = fn._list_all_concrete_functions()
+        return fns[0] if fns else fn.get_concrete_function()
+    return fn
+
+
+def variables_used(fns):
+    """(trainable, non-trainable) tf.Variables captured by the concrete functions."""
+    trainable, others, seen = [], [], set()
+    for fn in fns:
+        cf = concrete(fn)
+        for v in cf.trainable_variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                trainable.append(v)
+        for v in cf.variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                others.append(v)
+    return trainable, others
+
+
+def resources_under(roots):
+    """TrackableResources (lookup tables, ...) reachable from tracked TF objects."""
+    from tensorflow.saved_model.experimental import TrackableResource
+
+    out = []
+    for root in roots:
+        if isinstance(root, TrackableResource):
+            out.append(root)
+            continue
+        try:
+            descendants = tf.train.TrackableView(root).descendants()
+        except Exception:  # objects that cannot be walked hold no resources we can save
+            continue
+        out.extend(t for t in descendants if isinstance(t, TrackableResource))
+    return out
+
+
+def save(root, path, signatures, options=None):
+    tf.saved_model.save(root, path, signatures=signatures, options=options)
+
+
+def describe(fn, name):
+    cf = concrete(fn)
+    lines = cf.pretty_printed_signature(verbose=True).split("\n")
+    return "\n".join([f"* Endpoint '{name}'"] + lines[1:])
+
+
+# ----------------------------------------------------------------------------- ONNX
+def to_onnx(fn, specs, path, opset=None):
+    """Convert a traced tf.function to ONNX with tf2onnx (dynamic dims stay symbolic)."""
+    import tf2onnx
+
+    tf2onnx.convert.from_function(fn, input_signature=specs, opset=opset, output_path=path)
