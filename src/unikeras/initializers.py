@@ -10,18 +10,7 @@ import numpy as np
 
 from .utils.serialization import register, deserialize_simple, serialize_simple
 from .xp.dtypes import floatx, standardize_dtype
-
-_global_rng = [np.random.default_rng()]
-
-
-def _reseed(seed):
-    _global_rng[0] = np.random.default_rng(seed)
-
-
-def _rng(seed):
-    if seed is None:
-        return _global_rng[0]
-    return np.random.default_rng(int(seed))
+from .xp.random import host_rng as _rng
 
 
 def _np_dtype(dtype):

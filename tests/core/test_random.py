@@ -62,3 +62,41 @@ def test_bad_seed_is_refused():
         random.normal((2,), seed="abc", framework="numpy")
     with pytest.raises(ValueError, match="seed must be an int"):
         SeedGenerator("x")
+
+
+def _native_draw(framework):
+    """A draw from the framework's own global generator, as a user would make it."""
+    if framework == "torch":
+        import torch
+
+        return torch.rand(4).numpy()
+    if framework == "tensorflow":
+        import tensorflow as tf
+
+        return tf.random.uniform((4,)).numpy()
+    import jax  # jax has no global generator; Keras does not seed it either
+
+    return np.asarray(jax.random.uniform(jax.random.key(0), (4,)))
+
+
+def test_set_random_seed_reseeds_python_numpy_initializers_and_frameworks(framework):
+    import random
+
+    from unikeras import initializers, utils
+
+    def draws():
+        return (random.random(), np.random.rand(3), initializers.GlorotUniform()((3, 2)),
+                _native_draw(framework))
+
+    _native_draw(framework)  # the user's framework is imported before seeding
+    utils.set_random_seed(123)
+    first = draws()
+    utils.set_random_seed(123)
+    again = draws()
+    utils.set_random_seed(124)
+    other = draws()
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert first[0] != other[0] and not np.array_equal(first[2], other[2])
+    if framework != "jax":
+        assert not np.array_equal(first[3], other[3])

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import random as _random
-
 import numpy as np
 
+from ..xp.random import set_random_seed
 from .serialization import register_keras_serializable
-
-
-def set_random_seed(seed: int) -> None:
-    """Seed Python, NumPy and unikeras' initializers (and, where loaded, torch)."""
-    import sys
-
-    from .. import initializers
-
-    _random.seed(seed)
-    np.random.seed(seed)
-    initializers._reseed(seed)
-    if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(seed)
-    if "tensorflow" in sys.modules:
-        sys.modules["tensorflow"].random.set_seed(seed)
 
 
 def to_categorical(x, num_classes=None):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import sys
 
 #: Frameworks that have shim modules, in the order the default is chosen from.
 SHIMMED = ("jax", "torch", "tensorflow", "numpy")
@@ -66,6 +67,12 @@ def shim(framework: str, area: str):
         mod = importlib.import_module(name)
     _shim_cache[key] = mod
     return mod
+
+
+def is_imported(framework: str) -> bool:
+    """Whether ``framework`` has been imported in this process (by anyone); never
+    imports it."""
+    return framework in sys.modules
 
 
 def is_installed(framework: str) -> bool:

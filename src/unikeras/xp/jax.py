@@ -28,11 +28,8 @@ def asarray(value, dtype_name=None):
 
 
 def convert_from(x, src):
-    if src == "tensorflow":
-        import tensorflow as tf
-
-        t = tf.convert_to_tensor(x)
-        return jnp.from_dlpack(_Capsule(tf.experimental.dlpack.to_dlpack(t), t.device))
+    # Tensors of torch and TensorFlow (2.21) implement __dlpack__: zero-copy where the
+    # layouts allow; anything else (a tf.Variable) goes through host memory.
     if src == "torch":
         return jnp.from_dlpack(x.detach() if x.requires_grad else x)
     try:
@@ -41,21 +38,6 @@ def convert_from(x, src):
         from . import to_numpy as _to_numpy
 
         return jnp.asarray(_to_numpy(x))
-
-
-class _Capsule:
-    """TF hands out bare DLPack capsules; jax wants an object with __dlpack__."""
-
-    def __init__(self, capsule, device):
-        self._capsule = capsule
-        gpu = "GPU" in (device or "")
-        self._device = (2, int(device.rsplit(":", 1)[-1])) if gpu else (1, 0)
-
-    def __dlpack__(self, *args, **kwargs):
-        return self._capsule
-
-    def __dlpack_device__(self):
-        return self._device
 
 
 def device_of(x):

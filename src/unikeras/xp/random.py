@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._registry import default_framework, framework_of, shim
+from ._registry import SHIMMED, default_framework, framework_of, is_imported, shim
 from .dtypes import floatx, standardize_dtype
 
 __all__ = [
@@ -25,7 +25,37 @@ __all__ = [
     "categorical",
     "shuffle",
     "draw_seed",
+    "host_rng",
+    "set_random_seed",
 ]
+
+# The host generator unseeded initializers draw from (reseeded by set_random_seed).
+_host_rng = [np.random.default_rng()]
+
+
+def host_rng(seed=None):
+    """NumPy's generator for host-side draws (initializers): the global one for
+    ``seed=None``, else a fresh one seeded with ``seed``."""
+    if seed is None:
+        return _host_rng[0]
+    return np.random.default_rng(int(seed))
+
+
+def set_random_seed(seed: int) -> None:
+    """Keras' ``keras.utils.set_random_seed``: seed Python's ``random``, NumPy's global
+    generator, unikeras' host generator (initializers) and the global generator of every
+    framework already imported (its ``utils`` shim's ``set_random_seed``; none is
+    imported for this)."""
+    import random as _pyrandom
+
+    _pyrandom.seed(seed)
+    np.random.seed(seed)
+    _host_rng[0] = np.random.default_rng(seed)
+    for fw in SHIMMED:
+        if is_imported(fw):
+            mod = shim(fw, "utils")
+            if mod is not None:
+                mod.set_random_seed(seed)
 
 
 def draw_seed(seed, framework: str):

@@ -62,10 +62,8 @@ def asarray(value, dtype_name=None):
 
 
 def convert_from(x, src):
-    if src == "tensorflow":
-        import tensorflow as tf
-
-        return torch.from_dlpack(tf.experimental.dlpack.to_dlpack(tf.convert_to_tensor(x)))
+    # Arrays of jax and TensorFlow (2.21) implement __dlpack__: zero-copy where the
+    # layouts allow; anything else (a tf.Variable) goes through host memory.
     try:
         return torch.from_dlpack(x)
     except Exception:
