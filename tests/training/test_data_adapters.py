@@ -22,21 +22,6 @@ SW = rng.uniform(0.5, 1.5, size=(N,)).astype("float32")
 W0 = [rng.normal(size=(4, 1)).astype("float32"), np.zeros((1,), "float32")]
 
 
-def _needs_tf_namespace(framework):
-    if framework != "tensorflow":
-        return
-    try:
-        from unikeras.xp import namespace_of_framework
-
-        ns = namespace_of_framework("tensorflow")
-    except ImportError as e:
-        pytest.skip(f"TensorFlow Array API namespace not available yet: {e}")
-    missing = [f for f in ("mean", "sum", "take", "concat", "matmul", "astype", "where")
-               if not hasattr(ns, f)]
-    if missing:
-        pytest.skip(f"TensorFlow Array API namespace incomplete (lacks {missing})")
-
-
 def _model():
     m = keras.Sequential([layers.Input((4,)), layers.Dense(1)])
     m.set_weights(W0)
@@ -130,7 +115,6 @@ def framework_array(a, framework):
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_format_trains_like_numpy(fmt, framework):
-    _needs_tf_namespace(framework)
     set_default_framework(framework)
     m = _model()
     kwargs = FORMATS[fmt]()
@@ -150,7 +134,6 @@ def test_format_trains_like_numpy(fmt, framework):
 
 
 def test_generator_with_sample_weights_and_exhaustion(framework):
-    _needs_tf_namespace(framework)
     set_default_framework(framework)
     m = _model()
     with warnings.catch_warnings(record=True) as caught:
@@ -169,7 +152,6 @@ def test_generator_with_sample_weights_and_exhaustion(framework):
 
 
 def test_pydataset_multiprocessing_and_epoch_hooks(framework):
-    _needs_tf_namespace(framework)
     set_default_framework(framework)
     m = _model()
     ds = Batches(workers=2, use_multiprocessing=True)
@@ -184,7 +166,6 @@ def test_pydataset_multiprocessing_and_epoch_hooks(framework):
 
 def test_unknown_length_iterator_with_progress_bar(framework, capsys):
     """num_batches() is None for a generator: fit runs with the progress bar on."""
-    _needs_tf_namespace(framework)
     set_default_framework(framework)
     m = _model()
     hist = m.fit(_gen(), epochs=1, verbose=1)
@@ -193,13 +174,10 @@ def test_unknown_length_iterator_with_progress_bar(framework, capsys):
 
 
 def test_dict_inputs_generator(framework):
-    _needs_tf_namespace(framework)
     set_default_framework(framework)
     a = keras.Input((2,), name="a")
     b = keras.Input((2,), name="b")
-    out = layers.Dense(1)(keras.layers.Concatenate()([a, b])) if hasattr(keras.layers, "Concatenate") else None
-    if out is None:
-        pytest.skip("Concatenate layer not available yet")
+    out = layers.Dense(1)(keras.layers.Concatenate()([a, b]))
     m = keras.Model({"a": a, "b": b}, out)
     m.compile(optimizer="sgd", loss="mse")
 
@@ -226,7 +204,7 @@ def test_containers_reject_separate_targets():
 def test_detection_imports_no_framework():
     import subprocess
 
-    code = ("import sys, numpy as np, unikeras.training.data as d\n"
+    code = ("import sys, numpy as np, unikeras.training.data_adapters as d\n"
             "d.get_adapter((b for b in [(np.ones((2, 2)), np.ones((2, 1)))]))\n"
             "print(sorted(m for m in ('jax', 'torch', 'tensorflow') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -228,29 +228,3 @@ def split_validation(x, y, sample_weight, validation_split):
     second = lambda a: _host(a)[cut:]  # noqa: E731
     return ((_map(first, x), _map(first, y), _map(first, sample_weight)),
             (_map(second, x), _map(second, y), _map(second, sample_weight)))
-
-
-_ADAPTERS = []
-
-
-def register_adapter(predicate, factory):
-    """Extension point: ``predicate(x)`` → use ``factory(x, y, sample_weight, batch_size,
-    shuffle, class_weight, steps)``."""
-    _ADAPTERS.append((predicate, factory))
-
-
-def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
-                class_weight=None, steps=None):
-    if isinstance(x, DataAdapter):
-        return x
-    for predicate, factory in _ADAPTERS:
-        if predicate(x):
-            return factory(x, y, sample_weight, batch_size, shuffle, class_weight, steps)
-    if x is None:
-        raise ValueError("Expected input data x; received None")
-    return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-                        class_weight=class_weight, steps=steps)
-
-
-# Container adapters (generators, PyDataset, tf.data, torch) register themselves here.
-from . import data_adapters as _data_adapters  # noqa: E402,F401

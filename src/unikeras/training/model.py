@@ -25,11 +25,11 @@ from . import callbacks as callbacks_mod
 from . import optimizers as optimizers_mod
 from .compile_utils import CompileLoss, CompileMetrics
 from .data import (
-    get_adapter,
     split_validation,
     to_framework_batch,
     unpack_x_y_sample_weight,
 )
+from .data_adapters import get_adapter
 from .metrics import Mean
 
 

@@ -1,8 +1,9 @@
 """Data adapters for containers: Python generators/iterators, ``keras.utils.PyDataset``,
 ``tf.data.Dataset`` and torch ``Dataset``/``DataLoader``.
 
-Each is registered with ``unikeras.training.data.register_adapter``. Detection never
-imports a framework: tf.data and torch objects are recognised by the modules of the
+Each is registered with ``register_adapter``; ``get_adapter`` picks the adapter for the
+data that ``fit``/``evaluate``/``predict`` get (arrays: ``training.data.ArrayAdapter``).
+Detection never imports a framework: tf.data and torch objects are recognised by the modules of the
 classes in ``type(x).__mro__``; the framework-specific code (``tensorflow.py``,
 ``torch.py`` here) is imported only when such an object is seen.
 
@@ -14,9 +15,30 @@ from __future__ import annotations
 
 import importlib
 
-from ..data import register_adapter
+from ..data import ArrayAdapter, DataAdapter
 from .generator import GeneratorAdapter, is_generator
 from .py_dataset import PyDatasetAdapter, is_py_dataset
+
+_ADAPTERS = []
+
+
+def register_adapter(predicate, factory):
+    """Extension point: ``predicate(x)`` → use ``factory(x, y, sample_weight, batch_size,
+    shuffle, class_weight, steps)``."""
+    _ADAPTERS.append((predicate, factory))
+
+
+def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
+                class_weight=None, steps=None):
+    if isinstance(x, DataAdapter):
+        return x
+    for predicate, factory in _ADAPTERS:
+        if predicate(x):
+            return factory(x, y, sample_weight, batch_size, shuffle, class_weight, steps)
+    if x is None:
+        raise ValueError("Expected input data x; received None")
+    return ArrayAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                        class_weight=class_weight, steps=steps)
 
 
 def _mro_modules(x):
@@ -53,5 +75,5 @@ register_adapter(is_tf_dataset, _lazy("tensorflow", "TFDatasetAdapter"))
 register_adapter(is_torch_data, _lazy("torch", "TorchDataAdapter"))
 register_adapter(is_generator, _make(GeneratorAdapter))
 
-__all__ = ["GeneratorAdapter", "PyDatasetAdapter", "is_generator", "is_py_dataset",
+__all__ = ["get_adapter", "register_adapter", "GeneratorAdapter", "PyDatasetAdapter", "is_generator", "is_py_dataset",
            "is_tf_dataset", "is_torch_data"]
