@@ -36,8 +36,23 @@ def _flatten(obj):
     return _tree.flatten(obj, "jax")
 
 
+_FLOAT0 = jax.dtypes.float0
+
+
+def _unflatten(treedef, leaves):
+    """``jax.grad(..., allow_int=True)`` returns ``float0`` cotangents for integer leaves
+    (seed counters, step counts); a gradient tree holds zeros of the variable's dtype
+    there instead, so optax (``update``, ``apply_updates``) and ``tree_map`` arithmetic
+    treat integer state as "no update" instead of failing on float0."""
+    leaves = list(leaves)
+    for i, leaf in enumerate(leaves):
+        if getattr(leaf, "dtype", None) == _FLOAT0:
+            leaves[i] = jnp.zeros(leaf.shape, treedef.variables[i].dtype)
+    return _tree.unflatten(treedef, leaves)
+
+
 def _register(cls):
-    jax.tree_util.register_pytree_node(cls, _flatten, _tree.unflatten)
+    jax.tree_util.register_pytree_node(cls, _flatten, _unflatten)
 
 
 _tree.on_register(_register)

@@ -15,7 +15,12 @@ sees a model whose variables are the transform's traced values.
 
 from __future__ import annotations
 
+import functools as _functools
+import types as _types
+
 import optree
+
+from .variables import Variable
 
 NAMESPACE = "unikeras"
 
@@ -44,21 +49,64 @@ def register_class(cls) -> None:
         hook(cls)
 
 
+class _Lineage:
+    """An identity token shared by an object and every copy unflattening made of it."""
+
+    __slots__ = ()
+
+
+def lineage(obj):
+    """The lineage token of a tracked object or a variable (created on first use and
+    copied with the object's ``__dict__`` into every clone)."""
+    d = obj.__dict__
+    token = d.get("_tree_lineage")
+    if token is None:
+        token = d["_tree_lineage"] = _Lineage()
+    return token
+
+
 class TreeDef:
-    """Aux data of a flattened object: the object and the variables it had then."""
+    """Aux data of a flattened object: the object (the template unflattening clones),
+    the variables it had then, and what equality compares.
 
-    __slots__ = ("obj", "variables")
+    Two tree definitions are equal when they describe the same computation:
 
-    def __init__(self, obj, variables):
+    * fast path: same lineage (one is a copy made by unflattening the other, or both of
+      the same original) and the same variables in the same order (their lineages), so
+      a model, its gradients and its optax-updated copies share one structure;
+    * otherwise: equal static signatures (``static_signature``): same classes, same
+      Python configuration (names excepted), same variable layout. Two independently
+      built models of one architecture are then one structure (ensembles stack with
+      ``tree_map``, a jit trace is shared), while models that differ in any Python
+      state a trace could read are different structures.
+    """
+
+    __slots__ = ("obj", "variables", "lineage", "layout", "_sig")
+
+    def __init__(self, obj, variables, layout):
         self.obj = obj
         self.variables = variables
+        self.lineage = obj.__dict__["_tree_lineage"]
+        self.layout = layout
+        self._sig = None
 
     def __eq__(self, other):
-        return (isinstance(other, TreeDef) and other.obj is self.obj
-                and other.variables is self.variables)
+        if not isinstance(other, TreeDef):
+            return False
+        if other.lineage is self.lineage and (
+                other.layout is self.layout or other.layout == self.layout):
+            return True
+        if type(other.obj) is not type(self.obj) or len(other.variables) != len(self.variables):
+            return False
+        return self.signature() == other.signature()
 
     def __hash__(self):
-        return id(self.obj)
+        return hash((type(self.obj), len(self.variables)))
+
+    def signature(self):
+        if self._sig is None:
+            self._sig = static_signature(self.obj)
+        return self._sig
 
     def __repr__(self):
         return f"TreeDef({type(self.obj).__name__}, {len(self.variables)} variables)"
@@ -69,8 +117,8 @@ def flatten(obj, framework=None):
     jax transform sees jax arrays, a torch one torch tensors)."""
     if framework is not None and obj._tree_framework() != framework:
         obj._move_to(framework)
-    variables = obj._tree_variables()
-    return [v._value for v in variables], TreeDef(obj, variables)
+    variables, layout = obj._tree_layout()
+    return [v._value for v in variables], TreeDef(obj, variables, layout)
 
 
 def unflatten(treedef: TreeDef, leaves):
@@ -79,14 +127,106 @@ def unflatten(treedef: TreeDef, leaves):
 
 
 def rebuild(obj, variables, values):
-    """A shallow copy of ``obj``'s graph whose ``variables`` hold ``values``."""
+    """A shallow copy of ``obj``'s graph whose ``variables`` hold ``values`` (which may
+    be anything a tree library puts in a leaf's place: arrays, tracers, ``None``)."""
     if len(values) != len(variables):
         raise ValueError(
             f"{type(obj).__name__}: expected {len(variables)} leaves to rebuild from, "
             f"received {len(values)}"
         )
-    new_vars = {id(v): v._with_value(val) for v, val in zip(variables, values)}
+    new_vars = {}
+    for v, val in zip(variables, values):
+        lineage(v)
+        new_vars[id(v)] = v._with_value(val)
     return obj._clone_tracked({}, new_vars)
+
+
+# -- static signatures: the Python state of an object graph, for structural equality --
+
+# Attributes that never change what a computation does: names and what is derived from
+# them (every instance gets fresh ones: a Functional's input/output names, its by-id
+# node index; a seed generator's initial seed, which only its config reads: the live
+# seed state is a variable), the tree caches, and the training machinery a model
+# carries after compile/fit (optimizer, history, jitted steps, compiled losses/metrics).
+_SIGNATURE_SKIP = frozenset({
+    "name", "input_names", "output_names", "_layer_nodes", "_initial_seed",
+    "_tree_vars_cache", "_tree_lineage", "_tree_sig_cache", "_tree_clone_plan",
+    "optimizer", "compiled", "stop_training", "history", "_trainers", "_loss_tracker",
+    "_compile_loss", "_compile_metrics", "_user_loss", "run_eagerly", "jit_compile",
+    "_explicit_jit", "steps_per_execution",
+})
+_PRIMITIVES = (bool, int, float, complex, str, bytes, type(None))
+
+
+class _SignatureWalk:
+    def __init__(self):
+        self.objects = {}   # id -> position (tracked objects and plain objects)
+        self.variables = {}  # id -> position
+        self.keep = []       # keeps walked objects alive while ids are in use
+        self.out = []
+
+    def value(self, value):
+        t = type(value)
+        if t in _PRIMITIVES:
+            return (t, value)
+        if t is list or t is tuple:
+            return (t, tuple(self.value(v) for v in value))
+        if t is dict:
+            return (t, tuple((self.value(k), self.value(v)) for k, v in value.items()))
+        if isinstance(value, Variable):
+            pos = self.variables.get(id(value))
+            if pos is None:
+                pos = self.variables[id(value)] = len(self.variables)
+                self.keep.append(value)
+                self.out.append(("V", value.trainable, str(value.dtype), tuple(value.shape),
+                                 value.aggregation, self.value(value.constraint),
+                                 self.value(value.regularizer)))
+            return ("V", pos)
+        if isinstance(value, (_types.FunctionType, _types.BuiltinFunctionType, type,
+                              _types.ModuleType)):
+            return value
+        if isinstance(value, _types.MethodType):
+            return ("method", value.__func__, self.value(value.__self__))
+        if isinstance(value, _functools.partial):
+            return ("partial", self.value(value.func), self.value(value.args),
+                    self.value(value.keywords))
+        if isinstance(value, Trackable) or hasattr(value, "__dict__"):
+            pos = self.objects.get(id(value))
+            if pos is None:
+                pos = self.objects[id(value)] = len(self.objects)
+                self.keep.append(value)
+                if not isinstance(value, Trackable) and callable(getattr(value, "get_config", None)):
+                    self.out.append((t, self.value(value.get_config())))
+                else:
+                    attrs = tuple((k, self.value(v)) for k, v in value.__dict__.items()
+                                  if k not in _SIGNATURE_SKIP)
+                    self.out.append((t, attrs))
+            return ("O", pos)
+        if type(value).__module__ == "numpy" and hasattr(value, "tobytes"):
+            if getattr(value, "size", 1 << 20) <= 4096:
+                return ("np", str(value.dtype), getattr(value, "shape", ()), value.tobytes())
+        try:
+            hash(value)
+        except TypeError:
+            return ("id", id(value), value)
+        return value
+
+
+def static_signature(obj):
+    """What of ``obj``'s graph a traced computation could depend on besides the
+    variable values: each reachable object's class and attributes (primitives by value,
+    functions and classes by identity, objects with ``get_config`` by config, other
+    objects walked the same way; names and training machinery skipped) and each
+    variable's trainable flag, dtype, shape and constraint. Cached per object until
+    the tracked structure changes."""
+    cache = obj.__dict__.get("_tree_sig_cache")
+    if cache is not None and cache[0] == _structure_version[0]:
+        return cache[1]
+    walk = _SignatureWalk()
+    walk.value(obj)
+    sig = tuple(walk.out)
+    obj.__dict__["_tree_sig_cache"] = (_structure_version[0], sig)
+    return sig
 
 
 def tree_flatten(tree):
@@ -105,23 +245,43 @@ def tree_unflatten(treespec, leaves):
 def _clone_value(value, memo, new_vars):
     """Clone-map over attribute values: tracked objects are cloned, containers are
     rebuilt when something inside them changed, everything else is shared."""
-    if isinstance(value, Trackable):
-        return value._clone_tracked(memo, new_vars)
-    if type(value) in (list, tuple):
+    t = type(value)
+    if t is list or t is tuple:
         items = [_clone_value(v, memo, new_vars) for v in value]
         if all(a is b for a, b in zip(items, value)):
             return value
-        return type(value)(items)
-    if type(value) is dict:
+        return t(items)
+    if t is dict:
         items = {k: _clone_value(v, memo, new_vars) for k, v in value.items()}
         if all(items[k] is value[k] for k in value):
             return value
         return items
-    from .variables import Variable
-
+    if isinstance(value, Trackable):
+        return value._clone_tracked(memo, new_vars)
     if isinstance(value, Variable):
         return new_vars.get(id(value), value)
     return value
+
+
+# Per-object caches that a clone must not inherit (they describe the original).
+_CLONE_DROP = ("_tree_vars_cache", "_tree_sig_cache")
+
+
+def _holds_tracked(value):
+    t = type(value)
+    if t is list or t is tuple:
+        return any(_holds_tracked(v) for v in value)
+    if t is dict:
+        return any(_holds_tracked(v) for v in value.values())
+    return isinstance(value, (Trackable, Variable))
+
+
+def _clone_plan(d):
+    """The attribute names whose values a clone must map: those holding tracked objects
+    or variables (directly or in lists/tuples/dicts). Everything else is shared as is,
+    which is what mapping would return for it."""
+    return tuple(k for k, v in d.items()
+                 if k not in _CLONE_DROP and k != "_tree_clone_plan" and _holds_tracked(v))
 
 
 class Trackable:
@@ -163,6 +323,16 @@ class Trackable:
         object.__setattr__(self, "_tree_vars_cache", (_structure_version[0], out))
         return out
 
+    def _tree_layout(self):
+        """(variables, their lineages): what a flattened tree definition compares."""
+        cache = self.__dict__.get("_tree_vars_cache")
+        if cache is None or cache[0] != _structure_version[0] or len(cache) < 3:
+            variables = self._tree_variables()
+            lineage(self)
+            cache = (_structure_version[0], variables, tuple(lineage(v) for v in variables))
+            object.__setattr__(self, "_tree_vars_cache", cache)
+        return cache[1], cache[2]
+
     def _collect_variables(self, out, seen):
         for v in self._own_variables():
             if id(v) not in seen:
@@ -177,11 +347,26 @@ class Trackable:
             return memo[key]
         new = object.__new__(type(self))
         memo[key] = new
-        d = dict(self.__dict__)
-        d.pop("_tree_vars_cache", None)
-        for k, v in d.items():
-            d[k] = _clone_value(v, memo, new_vars)
-        new.__dict__.update(d)
+        lineage(self)
+        src = self.__dict__
+        # which attributes need mapping, cached until the tracked structure changes or
+        # attributes are added (a clone inherits the plan: same attributes)
+        plan = src.get("_tree_clone_plan")
+        if plan is None or plan[0] != _structure_version[0] or plan[1] != len(src):
+            keys = _clone_plan(src)
+            n = len(src) + (0 if "_tree_clone_plan" in src else 1)
+            plan = src["_tree_clone_plan"] = (_structure_version[0], n, keys)
+        d = new.__dict__
+        d.update(src)
+        for k in _CLONE_DROP:
+            d.pop(k, None)
+        for k in plan[2]:
+            d[k] = _clone_value(src[k], memo, new_vars)
+        cache = src.get("_tree_vars_cache")
+        if cache is not None and len(cache) == 3 and cache[0] == _structure_version[0]:
+            # the copy reaches the mapped variables, in the same order, same lineages
+            d["_tree_vars_cache"] = (cache[0], tuple([new_vars.get(id(v), v) for v in cache[1]]),
+                                     cache[2])
         return new
 
     # tf.nest protocol (works without importing tensorflow here)

@@ -278,7 +278,8 @@ def warn_lost_assignment(variable: Variable) -> None:
     warnings.warn(
         f"Variable {variable.path!r} was assigned inside a raw framework transform "
         "(jax.jit/grad, torch.func, ...) on a rebuilt copy of the model: the new value "
-        "is lost when the transform returns. Use model.stateless_call(...) and thread "
-        "the returned non-trainable state yourself.",
+        "is lost when the transform returns, unless the function returns that copy (e.g. "
+        "as the aux output of jax.value_and_grad) or you use model.stateless_call(...) "
+        "and thread the returned non-trainable state yourself.",
         stacklevel=3,
     )
