@@ -34,5 +34,6 @@ from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells)
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
+from .jax_layer import FlaxLayer, JaxLayer
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .serialization import deserialize, serialize
