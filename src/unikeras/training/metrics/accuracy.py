@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...utils.serialization import register
+from ..losses import nan_where, sparse_label_check
 from ...xp import namespace, standardize_dtype
 from ...xp.dtypes import floatx
 from .base import MeanMetricWrapper
@@ -51,7 +52,8 @@ def sparse_categorical_accuracy(y_true, y_pred):
     pred = xp.argmax(y_pred, axis=-1)
     if standardize_dtype(y_true.dtype) != standardize_dtype(pred.dtype):
         y_true = xp.astype(y_true, pred.dtype)
-    return _float(xp, y_true == pred)
+    invalid = sparse_label_check("sparse_categorical_accuracy", xp, y_true, y_pred.shape[-1])
+    return nan_where(xp, invalid, _float(xp, y_true == pred))
 
 
 def _metric_class(class_name, fn, default_name, **defaults):
@@ -110,7 +112,9 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
         ids = y_pred[..., :k]
         t = xp.astype(y_true, ids.dtype)
         return _float(xp, xp.any(ids == xp.expand_dims(t, axis=-1), axis=-1))
-    return _float(xp, _in_top_k(xp, y_true, y_pred, k))
+    invalid = sparse_label_check("sparse_top_k_categorical_accuracy", xp, y_true,
+                                 y_pred.shape[-1])
+    return nan_where(xp, invalid, _float(xp, _in_top_k(xp, y_true, y_pred, k)))
 
 
 TopKCategoricalAccuracy = _metric_class("TopKCategoricalAccuracy", top_k_categorical_accuracy,

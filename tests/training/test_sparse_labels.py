@@ -1,0 +1,84 @@
+"""Sparse labels out of range (< 0 or >= num_classes): a ValueError naming the bad
+labels where reading them costs no device sync (host data, eager CPU arrays), NaN
+otherwise (traced steps), never a finite made-up loss; the same rule on every
+framework, for the sparse losses and metrics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import unikeras as keras
+from unikeras import layers
+from unikeras.xp import installed_frameworks, to_numpy
+
+Y_BAD = np.array([0, 3, 5, -1, 2])
+P = np.full((5, 3), 1 / 3, "float32")
+
+FNS = {
+    "loss": keras.losses.sparse_categorical_crossentropy,
+    "loss_class": lambda t, p: keras.losses.SparseCategoricalCrossentropy(reduction=None)(t, p),
+    "accuracy": keras.metrics.sparse_categorical_accuracy,
+    "top_k": lambda t, p: keras.metrics.sparse_top_k_categorical_accuracy(t, p, k=2),
+}
+
+
+@pytest.mark.parametrize("fn", sorted(FNS))
+def test_eager_bad_labels_raise_naming_them(any_framework, to_fw, fn):
+    with pytest.raises(ValueError, match=r"\[0, 3\).*3 out-of-range label\(s\): -1, 3, 5"):
+        FNS[fn](to_fw(Y_BAD, any_framework), to_fw(P, any_framework))
+    good = to_numpy(FNS[fn](to_fw(np.array([0, 1, 2, 2, 1]), any_framework),
+                            to_fw(P, any_framework)))
+    assert np.all(np.isfinite(good))
+
+
+def test_ignore_class_is_not_out_of_range(any_framework, to_fw):
+    y = to_fw(np.array([0, -1, 2]), any_framework)
+    out = to_numpy(keras.losses.sparse_categorical_crossentropy(
+        y, to_fw(P[:3], any_framework), ignore_class=-1))
+    np.testing.assert_allclose(out, [math.log(3), 0.0, math.log(3)], rtol=1e-6)
+
+
+def _traced(framework):
+    if framework == "jax":
+        import jax
+
+        return jax.jit
+    if framework == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function
+    return None
+
+
+TRACING = [f for f in installed_frameworks() if f in ("jax", "tensorflow")]
+
+
+@pytest.mark.parametrize("framework", TRACING)
+@pytest.mark.parametrize("fn", sorted(FNS))
+def test_traced_bad_labels_give_nan_not_a_finite_value(framework, to_fw, fn):
+    wrap = _traced(framework)
+    out = to_numpy(wrap(FNS[fn])(to_fw(Y_BAD, framework), to_fw(P, framework)))
+    bad = np.array([False, True, True, True, False])
+    assert np.all(np.isnan(out[bad])), out
+    assert np.all(np.isfinite(out[~bad])), out
+
+
+def test_fit_with_bad_labels_never_reports_a_finite_loss(framework, to_fw):
+    """fit: torch's eager step raises; jax and TensorFlow trace the step, so the loss
+    and accuracy are NaN (what the documented rule says)."""
+    m = keras.Sequential([layers.Input((4,)), layers.Dense(3)])
+    m.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+              metrics=["sparse_categorical_accuracy"])
+    x = to_fw(np.ones((8, 4), "float32"), framework)
+    y = to_fw(np.array([0, 1, 2, 7, 0, 1, 2, 0]), framework)
+    try:
+        h = m.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    except ValueError as e:
+        assert "out-of-range label(s): 7" in str(e)
+        return
+    assert framework != "torch"
+    assert math.isnan(h.history["loss"][0])
+    assert math.isnan(h.history["sparse_categorical_accuracy"][0])
