@@ -14,7 +14,7 @@ import tempfile
 import optree
 
 from ..layers.input_spec import InputSpec  # noqa: F401  (re-exported for export/)
-from ..state import swap_values
+from ..state import StatelessScope
 from ..xp import framework_of, standardize_dtype
 
 
@@ -114,8 +114,9 @@ class ServingState:
     ``with state.active(values):`` puts ``values`` (one per variable) into the variables
     and marks every layer as living on ``framework``, so calling the model traces on that
     framework without moving it (its own torch Parameters, jax arrays or tf.Variables are
-    back in place on exit, and handles a training loop holds stay valid). Assignments
-    inside only rebind (a ``StatelessScope``), so tracing never changes the model."""
+    back in place on exit, and handles a training loop holds stay valid). By default
+    assignments inside only rebind (a ``StatelessScope``), so tracing never changes the
+    model."""
 
     def __init__(self, layers, framework):
         self.framework = framework
@@ -135,16 +136,30 @@ class ServingState:
         self.variables = variables
 
     @contextlib.contextmanager
-    def active(self, values):
-        saved = [(layer, layer.__dict__.get("_framework")) for layer in self.layers]
-        with swap_values(self.variables, values):
+    def active(self, values, stateless=True):
+        """Run with ``values`` in the variables. ``stateless=False`` lets assignments
+        reach the values themselves (tf.Variable copies: a training-mode SavedModel
+        endpoint updates its own BatchNormalization statistics, as in Keras)."""
+        saved_layers = [(layer, layer.__dict__.get("_framework")) for layer in self.layers]
+        saved_vars = [(v, v._value, v._framework) for v in self.variables]
+        scope = StatelessScope() if stateless else None
+        try:
+            for v, value in zip(self.variables, values):
+                v._value = value
+                v._framework = self.framework
             for layer in self.layers:
                 layer.__dict__["_framework"] = self.framework
-            try:
-                yield
-            finally:
-                for layer, fw in saved:
-                    layer.__dict__["_framework"] = fw
+            if scope is not None:
+                scope.__enter__()
+            yield
+        finally:
+            if scope is not None:
+                scope.__exit__(None, None, None)
+            for v, value, fw in saved_vars:
+                v._value = value
+                v._framework = fw
+            for layer, fw in saved_layers:
+                layer.__dict__["_framework"] = fw
 
 
 def host_values(variables):

@@ -107,7 +107,7 @@ class ExportArchive:
     def _serving(self):
         """A context in which every tracked layer runs on its tf.Variable copies."""
         state = ServingState(self._layers, "tensorflow")
-        return state.active([self._tf_variable(v) for v in state.variables])
+        return state.active([self._tf_variable(v) for v in state.variables], stateless=False)
 
     # -- endpoints ------------------------------------------------------------------------
     def add_endpoint(self, name, fn, input_signature=None, **kwargs):
