@@ -161,3 +161,37 @@ def test_jax_layer_config_round_trip_and_errors(to_fw):
     torch = pytest.importorskip("torch")
     with pytest.raises(ValueError, match="'wrapped' runs JAX code.*torch"):
         again(torch.ones(2, 4))
+
+
+def test_flax_layer_models_are_pytrees_for_jit_and_ensembles(recwarn):
+    nn = pytest.importorskip("flax.linen")
+
+    class Net(nn.Module):
+        @nn.compact
+        def __call__(self, x, training):
+            x = nn.BatchNorm(use_running_average=not training)(nn.Dense(8)(x))
+            return nn.Dense(3)(nn.relu(x))
+
+    def member(seed):
+        keras.utils.set_random_seed(seed)
+        return keras.Sequential([layers.Input((4,)), layers.FlaxLayer(Net())])
+
+    members = [member(s) for s in range(3)]
+    traces = []
+
+    @jax.jit
+    def forward(model, x):
+        traces.append(None)
+        return model(x)
+
+    x = jnp.asarray(X)
+    for m in members:
+        np.testing.assert_allclose(np.asarray(forward(m, x)), m.predict(X, verbose=0),
+                                   rtol=1e-5, atol=1e-6)
+    assert len(traces) == 1  # equal modules, equal structure: one trace for all three
+    assert not [w for w in recwarn if "raw framework transform" in str(w.message)]
+    stacked = jax.tree_util.tree_map(lambda *a: jnp.stack(a), *members)
+    out = jax.vmap(lambda m: m(x))(stacked)
+    np.testing.assert_allclose(np.asarray(out), np.stack([m.predict(X, verbose=0)
+                                                          for m in members]),
+                               rtol=1e-5, atol=1e-6)

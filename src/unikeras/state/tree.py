@@ -15,6 +15,7 @@ sees a model whose variables are the transform's traced values.
 
 from __future__ import annotations
 
+import dataclasses as _dataclasses
 import functools as _functools
 import types as _types
 
@@ -190,6 +191,13 @@ class _SignatureWalk:
         if isinstance(value, _functools.partial):
             return ("partial", self.value(value.func), self.value(value.args),
                     self.value(value.keywords))
+        if _dataclasses.is_dataclass(value) and not isinstance(value, Trackable):
+            # dataclasses (a Flax module, a config record) compare by their fields
+            try:
+                hash(value)
+                return ("dataclass", t, value)
+            except TypeError:
+                pass
         if isinstance(value, Trackable) or hasattr(value, "__dict__"):
             pos = self.objects.get(id(value))
             if pos is None:
@@ -215,8 +223,8 @@ class _SignatureWalk:
 def static_signature(obj):
     """What of ``obj``'s graph a traced computation could depend on besides the
     variable values: each reachable object's class and attributes (primitives by value,
-    functions and classes by identity, objects with ``get_config`` by config, other
-    objects walked the same way; names and training machinery skipped) and each
+    functions and classes by identity, hashable dataclasses (a Flax module) by their
+    fields, objects with ``get_config`` by config, other objects walked the same way; names and training machinery skipped) and each
     variable's trainable flag, dtype, shape and constraint. Cached per object until
     the tracked structure changes."""
     cache = obj.__dict__.get("_tree_sig_cache")
@@ -276,12 +284,18 @@ def _holds_tracked(value):
     return isinstance(value, (Trackable, Variable))
 
 
+# A compiled model's training machinery: tracked objects (optimizer, metrics) outside the
+# model's tree, whose variables a clone would share anyway. Copies share them as they are.
+_CLONE_SHARE = frozenset({"optimizer", "history", "_trainers", "_loss_tracker",
+                          "_compile_loss", "_compile_metrics", "_tree_clone_plan"})
+
+
 def _clone_plan(d):
     """The attribute names whose values a clone must map: those holding tracked objects
     or variables (directly or in lists/tuples/dicts). Everything else is shared as is,
     which is what mapping would return for it."""
     return tuple(k for k, v in d.items()
-                 if k not in _CLONE_DROP and k != "_tree_clone_plan" and _holds_tracked(v))
+                 if k not in _CLONE_DROP and k not in _CLONE_SHARE and _holds_tracked(v))
 
 
 class Trackable:

@@ -243,7 +243,9 @@ class JaxLayer(Layer):
                 f"`call_fn` does not match the structure of the state at initialization "
                 f"time: expected {old_treedef}, received {treedef}")
         for leaf, slot in zip(leaves, template):
-            if isinstance(slot, Variable):
+            # unchanged leaves (Flax returns the same arrays in inference) are not
+            # assigned: no work, and no lost-assignment warning under a raw jax.jit
+            if isinstance(slot, Variable) and leaf is not slot._value:
                 slot.assign(leaf)
 
     # -- config -----------------------------------------------------------------------------
