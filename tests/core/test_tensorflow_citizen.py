@@ -95,3 +95,74 @@ def test_tf_function_gradient_tape_loop_matches_pure_tf_adam():
     for w, r in zip(model.get_weights(), ws):
         np.testing.assert_allclose(w, r.numpy(), rtol=1e-4, atol=1e-6)
     assert int(optimizer.iterations.numpy()) == 10
+
+
+def _train_with_tape(model, optimizer, x, y, steps):
+    @tf.function
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x, training=True) - y))
+        optimizer.apply(tape.gradient(loss, model.trainable_weights), model.trainable_weights)
+        return loss
+
+    return [float(step(tf.constant(x), tf.constant(y))) for _ in range(steps)]
+
+
+def _dropout_model(seed, with_input=True):
+    keras.utils.set_random_seed(seed)
+    head = [layers.Input((5,))] if with_input else []
+    return keras.Sequential(head + [layers.Dense(8, activation="tanh"),
+                                    layers.Dropout(0.2, seed=3), layers.Dense(2)])
+
+
+def test_tf_train_checkpoint_restores_model_and_optimizer_into_fresh_objects(tmp_path):
+    x, y = _data()
+    model, optimizer = _dropout_model(0), keras.optimizers.Adam(0.01)
+    _train_with_tape(model, optimizer, x, y, 3)
+    path = tf.train.Checkpoint(model=model, optimizer=optimizer).save(str(tmp_path / "ckpt"))
+    names = {n for n, _ in tf.train.list_variables(path)}
+    assert {"model/layer-0/kernel/.ATTRIBUTES/VARIABLE_VALUE",
+            "model/layer-1/seed_generator/state/.ATTRIBUTES/VARIABLE_VALUE",
+            "optimizer/iterations/.ATTRIBUTES/VARIABLE_VALUE"} <= names
+
+    # a fresh model (other initial weights) and a fresh, unbuilt optimizer: the
+    # optimizer's slots are restored when it builds (TF's deferred restoration)
+    fresh, fresh_opt = _dropout_model(1), keras.optimizers.Adam(0.01)
+    status = tf.train.Checkpoint(model=fresh, optimizer=fresh_opt).restore(path)
+    fresh_opt.build(fresh.trainable_weights)
+    status.assert_consumed()
+    for a, b in zip(model.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(optimizer.variables, fresh_opt.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # the next steps (Adam moments, dropout seeds) are the same
+    np.testing.assert_allclose(_train_with_tape(fresh, fresh_opt, x, y, 2),
+                               _train_with_tape(model, optimizer, x, y, 2), rtol=1e-6)
+    for a, b in zip(model.get_weights(), fresh.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_checkpoint_restored_before_the_model_is_built_and_tf_module_tracking(tmp_path):
+    x, y = _data()
+    model = _dropout_model(0, with_input=False)
+    model(tf.constant(x[:2]))
+    path = tf.train.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
+    fresh = _dropout_model(1, with_input=False)  # no variables yet
+    status = tf.train.Checkpoint(model=fresh).restore(path)
+    out = fresh(tf.constant(x))  # builds: the waiting values fill the new variables
+    status.assert_existing_objects_matched()
+    np.testing.assert_array_equal(out.numpy(), model(tf.constant(x)).numpy())
+
+    # a tf.Module holding the model tracks its variables, as with any TF layer
+    class Holder(tf.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+    holder = Holder(fresh)
+    assert {id(v) for v in holder.trainable_variables} == {
+        id(v.value) for v in fresh.trainable_weights}
+    restored = Holder(_dropout_model(2))
+    tf.train.Checkpoint(holder).write(str(tmp_path / "h"))
+    tf.train.Checkpoint(restored).read(str(tmp_path / "h")).assert_consumed()
+    np.testing.assert_array_equal(restored.net(tf.constant(x)).numpy(), out.numpy())

@@ -21,7 +21,7 @@ import numpy as np
 from .._nest import map_nested
 from .. import dtype_policies
 from ..state import SeedGenerator, Variable, swap_values
-from ..state.tree import Trackable, bump_structure_version
+from ..state.tree import Trackable, bump_structure_version, restore_deferred
 from ..state.variables import unique_name
 from ..xp import (asarray, default_framework, framework_of, namespace, native_dtype,
                   standardize_dtype)
@@ -339,6 +339,7 @@ class Layer(Trackable):
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
+        restore_deferred(self)
 
     # ------------------------------------------------------------------ calling
     def call(self, *args, **kwargs):

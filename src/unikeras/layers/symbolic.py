@@ -16,6 +16,7 @@ from ..state import swap_values
 from ..xp import asarray, floatx, framework_of, standardize_dtype
 from ..state.variables import unique_name
 from .. import _symbolic_hook
+from ..state.tree import restore_deferred
 from ..utils.serialization import register
 from .layer import Layer
 
@@ -174,6 +175,7 @@ def symbolic_call(layer: Layer, args, kwargs):
         shape = map_nested(lambda t: t.shape if isinstance(t, KerasTensor) else t, args[0]) if args else None
         layer.build(shape)
         layer.built = True
+        restore_deferred(layer)
     if layer.input_spec is not None and args:
         layer._check_inputs(args[0])
     out = layer.compute_output_spec(*args, **kwargs)

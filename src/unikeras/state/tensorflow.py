@@ -6,6 +6,8 @@
 
 import tensorflow as tf
 
+from ..xp import to_framework
+
 try:  # unikeras is written without data-dependent Python control flow: autograph must
     # not rewrite it when a user's tf.function calls a layer (Keras is excluded likewise).
     from tensorflow.python.autograph.core import config as _ag_config
@@ -17,11 +19,48 @@ except Exception:  # pragma: no cover - internal layout of another TF version
     pass
 
 
+_AGGREGATIONS = {"none": tf.VariableAggregation.NONE, "sum": tf.VariableAggregation.SUM,
+                 "mean": tf.VariableAggregation.MEAN,
+                 "only_first_replica": tf.VariableAggregation.ONLY_FIRST_REPLICA}
+
+
 def make_variable(value, variable):
     if isinstance(value, tf.Variable):
         return value
+    if not isinstance(value, tf.Tensor):  # host data (a variable made in a TF scope)
+        if tf.inside_function():
+            # made while a tf.function traces (an optimizer built by its first apply
+            # inside strategy.run): made eagerly, once, in the same strategy, as Keras
+            # initialises its variables under tf.init_scope
+            strategy = tf.distribute.get_strategy()
+            with tf.init_scope(), strategy.scope():
+                return make_variable(to_framework(value, "tensorflow"), variable)
+        value = to_framework(value, "tensorflow")
     name = variable.name.replace("/", "_")
-    return tf.Variable(value, trainable=variable.trainable, name=name)
+    if not tf.distribute.has_strategy():
+        return tf.Variable(value, trainable=variable.trainable, name=name)
+    # Under a tf.distribute strategy's scope the strategy makes the variable (mirrored
+    # for MirroredStrategy). How replicas' writes combine (replica context):
+    # * metric state (aggregation "sum", as Keras' Metric.add_variable): one local copy
+    #   per replica, summed when read across replicas (ON_READ, SUM), so written-once
+    #   `total.assign(total + x)` accumulates per replica and reads as the global sum;
+    # * other non-trainable floats (BatchNorm statistics): the replicas' mean;
+    # * integer state (seed counters advance alike on every replica): the first's;
+    # * trainable weights are written by the optimizer in cross-replica context.
+    aggregation = getattr(variable, "aggregation", "none") or "none"
+    sync = tf.VariableSynchronization.AUTO
+    if not variable.trainable:
+        if aggregation == "sum":
+            sync = tf.VariableSynchronization.ON_READ
+        elif aggregation == "none":
+            aggregation = "mean" if "float" in variable.dtype else "only_first_replica"
+    return tf.Variable(value, trainable=variable.trainable, name=name, synchronization=sync,
+                       aggregation=_AGGREGATIONS.get(aggregation, tf.VariableAggregation.NONE))
+
+
+def strategy_scope_open():
+    """True inside a tf.distribute strategy's scope (not the default strategy)."""
+    return tf.distribute.has_strategy()
 
 
 def storage_dtype(dtype):
@@ -44,3 +83,75 @@ def assign(native, value, variable):
 def to_tensor(native, dtype=None, name=None):
     """``tf.convert_to_tensor`` of a box's value (its ``__tf_tensor__``)."""
     return tf.convert_to_tensor(native, dtype=dtype, name=name)
+
+
+# ------------------------------------------------------------------------------------
+# Object-graph checkpointing. When TF is imported, every unikeras Trackable (layers,
+# models, optimizers, metrics, seed generators) becomes a TF trackable: the shared base
+# `Trackable` gets `_TrackableMixin` beside its empty Python base (state/tree.py), so
+# `tf.train.Checkpoint(model=model, optimizer=opt)`, `tf.Module` attributes and
+# `tf.saved_model.save` see the model's tf.Variables. Child names follow the structure
+# (attribute names, else positions), never the unique layer names, so a fresh model
+# built the same way restores a checkpoint.
+
+_TFTrackable = tf.__internal__.tracking.Trackable
+
+
+def _attribute_names(d, objs):
+    ids = {id(o) for o in objs}
+    return {id(v): k for k, v in d.items()
+            if id(v) in ids and not k.startswith("_") and isinstance(k, str)}
+
+
+def named_children(obj):
+    """{name: child} of ``obj`` for TF's object graph: tf.Variables and trackables."""
+    if any(v.framework != "tensorflow" for v in obj._tree_variables()):
+        obj._move_to("tensorflow")  # TF asks: the values live in tf.Variables from now on
+    d = obj.__dict__
+    out = {}
+
+    def add(items, prefix, names):
+        for i, item in enumerate(items):
+            child = getattr(item, "_value", item)  # a Variable box -> its tf.Variable
+            if isinstance(child, _TFTrackable):
+                out.setdefault(names.get(id(item), f"{prefix}-{i}"), child)
+
+    if "_vars_by_attr" in d:  # a Layer / Model
+        weights = obj._own_weights()
+        add(weights, "variable", {id(v): k for k, v in d["_vars_by_attr"].items()})
+        add(d["_layers"], "layer", _attribute_names(d, d["_layers"]))
+        seeds = d["_seed_generators"]
+        add(seeds, "seed_generator", _attribute_names(d, seeds))
+        optimizer = d.get("optimizer")
+        if isinstance(optimizer, _TFTrackable):
+            out.setdefault("optimizer", optimizer)
+    else:
+        own, children = obj._own_variables(), obj._children()
+        add(own, "variable", _attribute_names(d, own))
+        add(children, "child", _attribute_names(d, children))
+    return out
+
+
+class _TrackableMixin(_TFTrackable):
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        return named_children(self)
+
+
+def restore_deferred(obj):
+    """A checkpoint restored before ``obj`` had these children: fill them now."""
+    pending = obj._deferred_dependencies
+    if not pending:
+        return
+    children = named_children(obj)
+    for name in [n for n in pending if n in children]:
+        obj._handle_deferred_dependencies(name, children[name])
+
+
+def _become_tf_trackables():
+    from .tree import Trackable, _FrameworkBases
+
+    if not issubclass(Trackable, _TFTrackable):
+        Trackable.__bases__ = (_FrameworkBases, _TrackableMixin)
+
+
+_become_tf_trackables()

@@ -298,7 +298,23 @@ def _clone_plan(d):
                  if k not in _CLONE_DROP and k not in _CLONE_SHARE and _holds_tracked(v))
 
 
-class Trackable:
+class _FrameworkBases:
+    """Empty base of ``Trackable``. CPython lets a class's ``__bases__`` change only from
+    a Python base like this one (not from ``object``): the TensorFlow state shim makes
+    every layer, model, optimizer and metric a TF trackable, when TF is imported, with
+    ``Trackable.__bases__ = (_FrameworkBases, <its mixin>)`` (state/tensorflow.py)."""
+
+
+def restore_deferred(obj) -> None:
+    """``obj`` just gained variables (built): a TF checkpoint restore that ran before
+    they existed (TF's deferred restoration) fills them now. A dict lookup otherwise."""
+    if obj.__dict__.get("_self_unconditional_deferred_dependencies"):
+        from ..xp import shim
+
+        shim("tensorflow", "state").restore_deferred(obj)
+
+
+class Trackable(_FrameworkBases):
     """Base of everything that owns variables and is a pytree.
 
     Subclasses list the attribute names that hold variables or tracked children in

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from ..xp import framework_of, shim, standardize_dtype, to_framework, to_numpy
+from ..xp._registry import scoped_framework
 
 _local = threading.local()
 
@@ -111,6 +112,10 @@ class Variable:
                 f"expected {tuple(shape)}"
             )
         self.shape = tuple(int(d) for d in value.shape)
+        if fw == "numpy" and scoped_framework() is not None:
+            # made inside a framework scope (a tf.distribute strategy's): made there at
+            # once, so the strategy makes (mirrors) it
+            fw = scoped_framework()
         self._framework = fw
         self._value = self._native(value, fw)
 

@@ -89,9 +89,23 @@ def installed_frameworks(include_numpy: bool = False) -> list[str]:
 _default: list[str] = []
 
 
+def scoped_framework() -> str | None:
+    """The framework an open framework-level scope selects, else None: inside a
+    ``tf.distribute`` strategy's ``scope()`` that is TensorFlow (new variables are made
+    by the strategy, host data runs there). One dict lookup while TF is not imported."""
+    if "tensorflow" not in sys.modules:
+        return None
+    state = shim("tensorflow", "state")
+    return "tensorflow" if state.strategy_scope_open() else None
+
+
 def default_framework() -> str:
-    """UNIKERAS_BACKEND, else KERAS_BACKEND, else the first installed of jax, torch,
-    tensorflow, else numpy."""
+    """The framework of an open scope (``scoped_framework``), else UNIKERAS_BACKEND,
+    else KERAS_BACKEND, else the first installed of jax, torch, tensorflow, else numpy."""
+    if "tensorflow" in sys.modules:
+        scoped = scoped_framework()
+        if scoped is not None:
+            return scoped
     if _default:
         return _default[0]
     name = os.environ.get("UNIKERAS_BACKEND") or os.environ.get("KERAS_BACKEND")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...state import Variable, swap_values
-from ...state.tree import Trackable, bump_structure_version
+from ...state.tree import Trackable, bump_structure_version, restore_deferred
 from ...utils.serialization import register
 from ...xp import framework_of, namespace, shim, standardize_dtype
 from ...xp.dtypes import FLOATS
@@ -133,6 +133,7 @@ class Optimizer(Trackable):
         fw = variables[0].framework if variables else None
         if fw not in (None, "numpy"):
             self._move_to(fw)
+        restore_deferred(self)
 
     def _index(self, variable):
         try:
@@ -190,6 +191,10 @@ class Optimizer(Trackable):
         mod = shim(framework_of(probe), "training") if framework_of(probe) else None
         if getattr(mod, "dense_gradients", None) is not None:
             grads = mod.dense_gradients(grads)
+        # in a tf.distribute replica context: sum over replicas, apply once (TF shim)
+        across = getattr(mod, "apply_across_replicas", None)
+        if across is not None and across(self, grads, trainable_variables):
+            return
         pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
         if not pairs:
             return
