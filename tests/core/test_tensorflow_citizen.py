@@ -166,3 +166,67 @@ def test_checkpoint_restored_before_the_model_is_built_and_tf_module_tracking(tm
     tf.train.Checkpoint(holder).write(str(tmp_path / "h"))
     tf.train.Checkpoint(restored).read(str(tmp_path / "h")).assert_consumed()
     np.testing.assert_array_equal(restored.net(tf.constant(x)).numpy(), out.numpy())
+
+
+class _Affine(tf.Module):
+    """A plain TF module as a TF user saves one: serve, and a training endpoint."""
+
+    def __init__(self):
+        super().__init__()
+        rng = np.random.default_rng(1)
+        self.w = tf.Variable(rng.normal(size=(5, 2)).astype("float32"), name="w")
+        self.b = tf.Variable(np.zeros(2, "float32"), name="b")
+        self.calls = tf.Variable(0, trainable=False, name="calls")
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 5], tf.float32)])
+    def serve(self, x):
+        return tf.matmul(x, self.w) + self.b
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 5], tf.float32)])
+    def train(self, x):
+        self.calls.assign_add(1)
+        return tf.matmul(x, self.w) + self.b + 1.0
+
+
+def test_tfsm_layer_loads_trains_and_is_refused_under_safe_mode(tmp_path):
+    from unikeras.saving import SafeModeScope
+
+    x, y = _data()
+    module = _Affine()
+    path = str(tmp_path / "affine")
+    tf.saved_model.save(module, path)
+    reference = tf.saved_model.load(path)
+
+    layer = layers.TFSMLayer(path, call_endpoint="serve", call_training_endpoint="train")
+    np.testing.assert_allclose(layer(x).numpy(), module.serve(x).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(layer(tf.constant(x), training=True).numpy(),
+                               module.serve(x).numpy() + 1.0, rtol=1e-6)
+    assert [tuple(w.shape) for w in layer.trainable_weights] == [(5, 2), (2,)]
+    assert [tuple(w.shape) for w in layer.non_trainable_weights] == [()]
+
+    # fine-tuning trains the SavedModel's own variables: one SGD step == plain TF's
+    model = keras.Sequential([layers.Input((5,)), layer])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(reference.train(x) - y))
+    grads = tape.gradient(loss, [reference.w, reference.b])
+    np.testing.assert_allclose(layer.trainable_weights[0].numpy(),
+                               (reference.w - 0.1 * grads[0]).numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer.call_endpoint_fn(x).numpy(), model.predict(x, verbose=0),
+                               rtol=1e-6)
+
+    # a config names an external SavedModel (graph code): refused unless safe mode is off
+    config = layers.serialize(layer)
+    with pytest.raises(ValueError, match="Requested the deserialization of a `TFSMLayer`"):
+        layers.deserialize(config)
+    with SafeModeScope(False):
+        again = layers.deserialize(config)
+    assert isinstance(again, layers.TFSMLayer) and again.call_endpoint == "serve"
+    np.testing.assert_allclose(again(x).numpy(), reference.serve(x).numpy(), rtol=1e-6)
+
+    with pytest.raises(ValueError, match="Available endpoints"):
+        layers.TFSMLayer(path, call_endpoint="predict")
+    jnp = pytest.importorskip("jax.numpy")
+    with pytest.raises(ValueError, match="TensorFlow SavedModel"):
+        layer(jnp.asarray(x))

@@ -36,4 +36,5 @@ from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 from .jax_layer import FlaxLayer, JaxLayer
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .tfsm import TFSMLayer
 from .serialization import deserialize, serialize
