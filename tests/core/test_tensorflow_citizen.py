@@ -207,13 +207,15 @@ def test_tfsm_layer_loads_trains_and_is_refused_under_safe_mode(tmp_path):
     # fine-tuning trains the SavedModel's own variables: one SGD step == plain TF's
     model = keras.Sequential([layers.Input((5,)), layer])
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-    model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    model.fit(tf.constant(x), tf.constant(y), batch_size=32, epochs=1, shuffle=False,
+              verbose=0)
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(tf.square(reference.train(x) - y))
     grads = tape.gradient(loss, [reference.w, reference.b])
     np.testing.assert_allclose(layer.trainable_weights[0].numpy(),
                                (reference.w - 0.1 * grads[0]).numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(layer.call_endpoint_fn(x).numpy(), model.predict(x, verbose=0),
+    np.testing.assert_allclose(layer.call_endpoint_fn(x).numpy(),
+                               model.predict(tf.constant(x), verbose=0),
                                rtol=1e-6)
 
     # a config names an external SavedModel (graph code): refused unless safe mode is off
@@ -228,5 +230,7 @@ def test_tfsm_layer_loads_trains_and_is_refused_under_safe_mode(tmp_path):
     with pytest.raises(ValueError, match="Available endpoints"):
         layers.TFSMLayer(path, call_endpoint="predict")
     jnp = pytest.importorskip("jax.numpy")
-    with pytest.raises(ValueError, match="TensorFlow SavedModel"):
+    with pytest.raises(ValueError, match="runs on tensorflow only"):
         layer(jnp.asarray(x))
+    with pytest.raises(ValueError, match="runs on tensorflow only"):
+        model.predict(jnp.asarray(x), verbose=0)

@@ -407,7 +407,16 @@ class Layer(Trackable):
                 check_input(self, s, xi, i)
 
     def _move_to(self, framework: str) -> None:
-        """Move every variable this layer reaches to ``framework``."""
+        """Move every variable this layer reaches to ``framework``. A layer that runs on
+        one framework only (``_only_framework``: TFSMLayer) refuses, naming it."""
+        for layer in self._iter_layers():
+            only = layer.__dict__.get("_only_framework")
+            if only is not None and only != framework:
+                raise ValueError(
+                    f"{type(layer).__name__} {layer.name!r} runs on {only} only "
+                    f"({layer._only_framework_reason}); it cannot run on {framework}. "
+                    f"Pass {only} arrays (NumPy data runs on {only} with "
+                    f"UNIKERAS_BACKEND={only}).")
         for v in self._tree_variables():
             v._move_to(framework)
         for layer in self._iter_layers():

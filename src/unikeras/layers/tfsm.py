@@ -49,19 +49,14 @@ class TFSMLayer(Layer):
             self._track_variable(Variable(v, trainable=v.trainable,
                                           name=v.name.split(":")[0].replace("/", "_")))
         self.__dict__["_framework"] = "tensorflow"
+        self.__dict__["_only_framework"] = "tensorflow"
+        self.__dict__["_only_framework_reason"] = "it calls a TensorFlow SavedModel"
         self.built = True
 
     def call(self, inputs, training=False, **kwargs):
         if training and self.call_training_endpoint:
             return self.call_training_endpoint_fn(inputs, **kwargs)
         return self.call_endpoint_fn(inputs, **kwargs)
-
-    def _move_to(self, framework):
-        if framework != "tensorflow":
-            raise ValueError(
-                f"TFSMLayer {self.name!r} runs a TensorFlow SavedModel: it takes TensorFlow "
-                f"tensors or NumPy data; received {framework} arrays.")
-        super()._move_to(framework)
 
     def get_config(self):
         config = super().get_config()
