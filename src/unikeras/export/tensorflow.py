@@ -64,18 +64,9 @@ def concrete(fn):
 
 def variables_used(fns):
     """(trainable, non-trainable) tf.Variables captured by the concrete functions."""
-    trainable, others, seen = [], [], set()
-    for fn in fns:
-        cf = concrete(fn)
-        for v in cf.trainable_variables:
-            if id(v) not in seen:
-                seen.add(id(v))
-                trainable.append(v)
-        for v in cf.variables:
-            if id(v) not in seen:
-                seen.add(id(v))
-                others.append(v)
-    return trainable, others
+    from ..state.tensorflow import variables_captured_by
+
+    return variables_captured_by(fns)
 
 
 def resources_under(roots):

@@ -21,25 +21,6 @@ def endpoint(obj, name):
 
 
 def variables_used_by(fns):
-    """(trainable, non-trainable) tf.Variables the functions' concrete functions capture,
-    each once, in first-use order."""
-    trainable, non_trainable, seen = [], [], set()
-    concrete = []
-    for fn in fns:
-        if hasattr(fn, "concrete_functions"):
-            concrete += list(fn.concrete_functions)
-        elif hasattr(fn, "get_concrete_function"):
-            concrete.append(fn.get_concrete_function())
-        else:
-            concrete.append(fn)
-    for cf in concrete:
-        for v in cf.trainable_variables:
-            if id(v) not in seen:
-                seen.add(id(v))
-                trainable.append(v)
-    for cf in concrete:
-        for v in cf.variables:
-            if id(v) not in seen:
-                seen.add(id(v))
-                non_trainable.append(v)
-    return trainable, non_trainable
+    from ..state.tensorflow import variables_captured_by
+
+    return variables_captured_by(fns)

@@ -67,6 +67,33 @@ def storage_dtype(dtype):
     return dtype
 
 
+def variables_captured_by(fns):
+    """(trainable, non-trainable) tf.Variables that the functions (tf.functions, their
+    restored SavedModel forms, concrete functions) capture, each once, in first-use
+    order over all their traces (export's endpoints, TFSMLayer's weights)."""
+    concrete = []
+    for fn in fns:
+        if hasattr(fn, "_list_all_concrete_functions"):
+            found = fn._list_all_concrete_functions()
+            concrete += list(found) if found else [fn.get_concrete_function()]
+        elif hasattr(fn, "concrete_functions"):
+            concrete += list(fn.concrete_functions)
+        else:
+            concrete.append(fn)
+    trainable, others, seen = [], [], set()
+    for cf in concrete:
+        for v in cf.trainable_variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                trainable.append(v)
+    for cf in concrete:
+        for v in cf.variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                others.append(v)
+    return trainable, others
+
+
 def raw_array(native):
     if isinstance(native, tf.Variable):
         return tf.convert_to_tensor(native)
