@@ -234,3 +234,12 @@ def test_tfsm_layer_loads_trains_and_is_refused_under_safe_mode(tmp_path):
         layer(jnp.asarray(x))
     with pytest.raises(ValueError, match="runs on tensorflow only"):
         model.predict(jnp.asarray(x), verbose=0)
+
+
+def test_checkpointing_does_not_change_a_models_jax_tree_structure(tmp_path):
+    jax = pytest.importorskip("jax")
+    saved, fresh = _dropout_model(0), _dropout_model(0)
+    tf.train.Checkpoint(model=saved).save(str(tmp_path / "c"))  # TF bookkeeping on it
+    saved._move_to("jax")
+    fresh._move_to("jax")
+    assert jax.tree_util.tree_structure(saved) == jax.tree_util.tree_structure(fresh)

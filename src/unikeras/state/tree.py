@@ -155,6 +155,11 @@ _SIGNATURE_SKIP = frozenset({
     "optimizer", "compiled", "stop_training", "history", "_trainers", "_loss_tracker",
     "_compile_loss", "_compile_metrics", "_user_loss", "run_eagerly", "jit_compile",
     "_explicit_jit", "steps_per_execution",
+    # TF's checkpoint bookkeeping (state/tensorflow.py makes tracked objects TF
+    # trackables): set when a model is saved or restored, never read by a computation
+    "_self_setattr_tracking", "_self_unconditional_checkpoint_dependencies",
+    "_self_unconditional_dependency_names", "_self_unconditional_deferred_dependencies",
+    "_self_update_uid", "_self_name_based_restores", "_self_saveable_object_factories",
 })
 _PRIMITIVES = (bool, int, float, complex, str, bytes, type(None))
 
