@@ -324,3 +324,33 @@ def test_unregistered_classes_and_functions_are_refused(saved, tmp_path):
 def test_missing_weights_member_is_refused(saved, tmp_path):
     archive = _keras_with(saved, tmp_path / "noweights.keras", None)
     _assert_refused(_load_in_child("model", archive), "no model.weights.h5", "random weights")
+
+
+def test_config_cannot_switch_safe_mode_off(saved, tmp_path):
+    """A Lambda whose function names the library's own switch (or load_model with
+    safe_mode=False): library functions are not registered, so the file cannot call them
+    (Keras CVE-2025-8747 / CVE-2025-9906), and safe mode stays on."""
+    for module, fn in (("keras.config", "enable_unsafe_deserialization"),
+                       ("keras.models", "load_model"),
+                       ("unikeras.config", "enable_unsafe_deserialization")):
+        spec = json.loads(saved["config"])
+        spec["config"]["layers"].insert(1, {
+            "module": "keras.layers", "class_name": "Lambda", "registered_name": None,
+            "config": {"name": "switch", "arguments": {"safe_mode": False},
+                       "function": {"module": module, "class_name": "function",
+                                    "config": fn, "registered_name": fn}}})
+        archive = _keras_with(saved, tmp_path / "switch.keras", saved["h5"],
+                              config=json.dumps(spec))
+        _assert_refused(_load_in_child("model", archive), f"unknown function {fn!r}")
+    with pytest.raises(ValueError, match="unknown function"):
+        keras.saving.load_model(archive)
+    from unikeras.saving import in_safe_mode
+
+    assert in_safe_mode() is None  # nothing switched it off
+
+
+def test_legacy_h5_models_are_refused(saved, tmp_path):
+    legacy = tmp_path / "model.h5"
+    legacy.write_bytes(saved["h5"].read_bytes())
+    with pytest.raises(ValueError, match="legacy HDF5"):
+        keras.saving.load_model(legacy)

@@ -580,6 +580,10 @@ def _to_fw(a, fw):
         from ..xp import floatx
 
         arr = arr.astype(floatx())
+    elif arr.dtype.kind in "USO" and arr.size and isinstance(arr.flat[0], (str, bytes)):
+        raise ValueError(f"Layer inputs must be numeric arrays; received an array of strings "
+                         f"(dtype {arr.dtype}). Encode strings as numbers first (a lookup "
+                         "table, or StringLookup in a tf.data pipeline).")
     return asarray(arr, framework=fw)
 
 

@@ -157,7 +157,7 @@ class Variable:
         return to_numpy(self._raw_array())
 
     def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
+        a = np.asarray(self.numpy())  # TF's scalar .numpy() is a NumPy scalar, not an array
         return a if dtype is None else a.astype(dtype)
 
     @property

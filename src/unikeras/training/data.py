@@ -93,6 +93,18 @@ def _convert(a, framework):
     return to_framework(a, framework)
 
 
+def check_numeric(a, what):
+    """Refuse arrays of strings (or Python objects that are strings) with a clear error:
+    models take numbers; a JAX/torch/TF conversion error would not say so."""
+    dtype = getattr(a, "dtype", None)
+    kind = getattr(dtype, "kind", None)
+    if kind in ("U", "S") or (kind == "O" and getattr(a, "size", 0) and
+                              isinstance(np.asarray(a).flat[0], (str, bytes))):
+        raise ValueError(f"{what} holds strings (dtype {dtype}); models take numeric arrays. "
+                         "Encode strings as numbers first (e.g. a lookup table or "
+                         "tf.keras.layers.StringLookup in a tf.data pipeline).")
+
+
 class DataAdapter:
     framework: str | None = None  # the framework its arrays are in, None for host data
 
@@ -117,6 +129,9 @@ class ArrayAdapter(DataAdapter):
         leaves = _leaves(x) + _leaves(y) + _leaves(sample_weight)
         if not leaves:
             raise ValueError("Expected data (x) to be arrays; received nothing")
+        for name, part in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+            for a in _leaves(part):
+                check_numeric(a, f"the data {name}")
         fws = {framework_of(a) for a in leaves} - {None}
         fws.discard("numpy")
         if len(fws) > 1:

@@ -13,6 +13,30 @@ from ..utils.serialization import keras_identity, lookup, register
 from .model import Model
 
 
+def cast_input(model, value, dtype):
+    """An input array converted to its ``Input``'s dtype, as Keras 3's Functional models
+    do (``convert_to_tensor(x, dtype=input.dtype)``): int data into a float model is
+    cast, strings are refused with a clear error. One dtype comparison per input and
+    call when nothing needs converting."""
+    vd = getattr(value, "dtype", None)
+    if vd is None or isinstance(value, KerasTensor) or dtype is None:
+        return value
+    from ..training.data import check_numeric
+    from ..xp import namespace, standardize_dtype
+
+    kind = getattr(vd, "kind", None)
+    if kind in ("U", "S", "O"):
+        check_numeric(value, f'the input of model "{model.name}"')
+    try:
+        current = standardize_dtype(vd)
+    except (TypeError, ValueError):
+        return value
+    if current == dtype or current == "bool" and dtype == "bool":
+        return value
+    xp = namespace(value)
+    return xp.astype(value, getattr(xp, dtype))
+
+
 def _walk(outputs):
     """Nodes reachable from ``outputs``, in topological order."""
     order, seen, visiting = [], set(), set()
@@ -115,13 +139,13 @@ class Functional(Model):
                     if key not in inputs:
                         raise ValueError(f'Model "{self.name}" expects input {key!r}; received '
                                          f"keys {sorted(inputs)}")
-                    values[id(t)] = inputs[key]
+                    values[id(t)] = cast_input(self, inputs[key], t.dtype)
             else:
                 for t, name in zip(flat, self.input_names):
                     if name not in inputs:
                         raise ValueError(f'Model "{self.name}" expects input {name!r}; received '
                                          f"keys {sorted(inputs)}")
-                    values[id(t)] = inputs[name]
+                    values[id(t)] = cast_input(self, inputs[name], t.dtype)
             return values
         given = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(given) != len(flat):
@@ -132,7 +156,7 @@ class Functional(Model):
                 raise ValueError(
                     f'Input of model "{self.name}" is incompatible: expected shape={t.shape}, '
                     f"found shape={tuple(v.shape)}")
-            values[id(t)] = v
+            values[id(t)] = cast_input(self, v, t.dtype)
         return values
 
     def call(self, inputs, training=None, mask=None):

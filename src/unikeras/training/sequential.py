@@ -6,6 +6,7 @@ from ..layers.layer import Layer
 from ..layers.symbolic import InputLayer, KerasTensor
 from ..state.tree import bump_structure_version
 from ..utils.serialization import register
+from .functional import cast_input
 from .model import Model
 
 
@@ -87,6 +88,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if self._input_layer is not None:  # as a Functional model: cast to the Input's dtype
+            x = cast_input(self, x, self._input_layer.dtype)
         for layer in self._layers:
             kwargs = {}
             if mask is not None and layer._accepts_mask():

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
+
 from ..data import ArrayAdapter, DataAdapter
 from .generator import GeneratorAdapter, is_generator
 from .py_dataset import PyDatasetAdapter, is_py_dataset
@@ -30,6 +32,10 @@ def register_adapter(predicate, factory):
 
 def get_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
                 class_weight=None, steps=None):
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
+            batch_size, (int, np.integer)) or batch_size <= 0):
+        raise ValueError(f"batch_size must be a positive integer (or None for 32); received "
+                         f"batch_size={batch_size!r}")
     if isinstance(x, DataAdapter):
         return x
     for predicate, factory in _ADAPTERS:
