@@ -52,7 +52,11 @@ except BaseException as e:  # report everything: the parent decides
 if model is not None:
     out["weights"] = b"".join(np.asarray(w).tobytes() for w in model.get_weights()).hex()
 out["seconds"] = time.time() - t
-out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process image's peak RSS (ru_maxrss would include the parent's, which a
+# vfork-spawned child inherits across exec)
+hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")]
+out["peak_mb"] = (int(hwm[0].split()[1]) if hwm else
+                  resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 print("RESULT" + json.dumps(out))
 """
 
