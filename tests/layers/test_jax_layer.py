@@ -141,7 +141,7 @@ def test_flax_layer_builds_from_module_init_without_training_argument():
     assert again.module == Lin(features=2)
 
 
-def test_jax_layer_config_round_trip_and_errors(to_fw):
+def test_jax_layer_config_round_trip_and_errors():
     def init_fn(rng, inputs):
         return {"w": jnp.ones((inputs.shape[-1], 2))}
 
