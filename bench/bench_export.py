@@ -4,7 +4,7 @@
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_export.py [--repeats 200]
 
 The model (an MLP with BatchNormalization, 64 -> 256 -> 256 -> 10, and an LSTM(32) over
-16 steps) is trained for a few steps on torch, then exported to every format; each
+16 steps) is trained for a few steps on torch, then exported to every format (SavedModel, ONNX, torch, jax, LiteRT); each
 artifact is loaded in this process (loading needs no unikeras, but timing them side by
 side is fairer) and called on batches of 1 and 256. Reported: the median over
 ``--repeats`` calls after warm-up, in microseconds per call.
@@ -80,7 +80,8 @@ def main():
         xt = rng.normal(size=(64,) + shape).astype("float32")
         model.fit(torch.from_numpy(xt), torch.zeros(64, 10), batch_size=32, epochs=1, verbose=0)
         paths = {"tf_saved_model": f"{tmp}/{kind}_sm", "onnx": f"{tmp}/{kind}.onnx",
-                 "torch": f"{tmp}/{kind}.pt2", "jax": f"{tmp}/{kind}.jax"}
+                 "torch": f"{tmp}/{kind}.pt2", "jax": f"{tmp}/{kind}.jax",
+                 "litert": f"{tmp}/{kind}.tflite"}
         for fmt, p in paths.items():
             model.export(p, format=fmt, verbose=False)
         sm = tf.saved_model.load(paths["tf_saved_model"])
@@ -90,6 +91,9 @@ def main():
         with open(paths["jax"], "rb") as f:
             exp = jax.export.deserialize(bytearray(f.read()))
         jcall = jax.jit(exp.call)
+        lite = tf.lite.Interpreter(model_path=paths["litert"], num_threads=1)
+        lite_run = lite.get_signature_runner("serving_default")
+        lite_in = lite.get_signature_list()["serving_default"]["inputs"][0]
         for batch in (1, 256):
             x = rng.normal(size=(batch,) + shape).astype("float32")
             xs = {"numpy": x, "torch": torch.from_numpy(x), "tensorflow": tf.constant(x),
@@ -98,7 +102,8 @@ def main():
             for fw in ("jax", "torch", "tensorflow"):
                 xf = xs[fw]
                 res[f"unikeras predict ({fw})"] = _median_us(
-                    lambda: model.predict(xf, batch_size=batch, verbose=0), args.repeats)
+                    lambda: jax.block_until_ready(model.predict(xf, batch_size=batch, verbose=0)),
+                    args.repeats)
 
                 def direct(xf=xf, fw=fw):
                     out = model(xf, training=False)
@@ -114,6 +119,8 @@ def main():
             res["ExportedProgram .module() (torch)"] = _median_us(run_pt, args.repeats)
             res["jax.export (jit(exp.call))"] = _median_us(
                 lambda: jcall(xs["jax"]).block_until_ready(), args.repeats)
+            res["LiteRT (tf.lite.Interpreter)"] = _median_us(lambda: lite_run(**{lite_in: x}),
+                                                             args.repeats)
             for name, us in res.items():
                 rows.append((kind, batch, name, us))
     print("| model | batch | form | median us/call |")

@@ -141,6 +141,12 @@ def test_export_arguments(tmp_path):
         model.export(str(tmp_path / "m"), format="pickle")
     with pytest.raises(ValueError, match="end with '.pt2'"):
         model.export(str(tmp_path / "m.pt"), format="torch")
+    with pytest.raises(ValueError, match="end with '.tflite'"):
+        model.export(str(tmp_path / "m.lite"), format="litert")
+    with pytest.raises(ValueError, match="Unknown converter attribute 'no_such_option'"):
+        model.export(str(tmp_path / "m.tflite"), format="litert", no_such_option=1)
+    with pytest.raises(NotImplementedError, match="openvino"):
+        model.export(str(tmp_path / "m.xml"), format="openvino")
 
     class Sub(keras.Model):
         def __init__(self):

@@ -1,4 +1,5 @@
-"""Serving from any training framework: for each framework x format, train a few steps,
+"""Serving from any training framework: for each framework x format (SavedModel, ONNX,
+torch ExportedProgram, jax.export, LiteRT), train a few steps,
 export, reload in a fresh process that cannot import unikeras or keras, and compare the
 outputs with the model's own on two batch sizes (dynamic batch).
 
@@ -51,6 +52,17 @@ def run(entry, inputs):
     x = inputs if entry["structured"] == "dict" else inputs[entry["names"][0]]
     return m.serve(x).numpy()
 ''',
+    "litert": '''
+import tensorflow as tf
+def run(entry, inputs):
+    it = tf.lite.Interpreter(model_path=entry["path"])
+    runner = it.get_signature_runner("serving_default")
+    names = list(it.get_signature_list()["serving_default"]["inputs"])
+    if not all(n in inputs for n in names):
+        inputs = dict(zip(names, [inputs[n] for n in entry["flat"]]))
+    out = runner(**{n: inputs[n] for n in names})
+    return list(out.values())[0]
+''',
     "onnx": '''
 import onnxruntime as ort
 def run(entry, inputs):
@@ -95,7 +107,7 @@ json.dump(results, open(sys.argv[2], "w"))
 
 
 def _available(fmt):
-    if fmt == "tf_saved_model":
+    if fmt in ("tf_saved_model", "litert"):
         return is_installed("tensorflow")
     if fmt == "onnx":
         return is_installed("tensorflow") and _has("tf2onnx") and _has("onnxruntime")
@@ -108,7 +120,7 @@ def _has(module):
     return importlib.util.find_spec(module) is not None
 
 
-FORMATS = [f for f in ("tf_saved_model", "onnx", "torch", "jax")]
+FORMATS = ["tf_saved_model", "onnx", "torch", "jax", "litert"]
 
 
 class Sub(keras.Model):
@@ -181,7 +193,7 @@ def _train_and_export(fw, kind, root, rng, entries):
         if not _available(fmt):
             continue
         path = {"tf_saved_model": base + "_sm", "onnx": base + ".onnx", "torch": base + ".pt2",
-                "jax": base + ".jax"}[fmt]
+                "jax": base + ".jax", "litert": base + ".tflite"}[fmt]
         model.export(path, format=fmt, verbose=False)
         entries.setdefault(fmt, []).append({
             "id": f"{fw}-{kind}", "path": path, "data": base + ".npz", "flat": flat,

@@ -39,8 +39,12 @@ def export_model(model, filepath, format="tf_saved_model", verbose=None,
         from .programs import export_jax
 
         return export_jax(model, filepath, verbose, input_signature=input_signature, **kwargs)
+    if format == "litert":
+        from .litert import export_litert
+
+        return export_litert(model, filepath, verbose, input_signature=input_signature,
+                             **kwargs)
     raise NotImplementedError(
         f"format={format!r} is not available in unikeras yet: it needs "
-        f"{'openvino' if format == 'openvino' else 'ai-edge-litert'}, which is not part of "
-        "unikeras' extras. Export to 'onnx' or 'tf_saved_model' and convert with that "
-        "toolchain (see docs/serving.md).")
+        "the openvino package, which is not part of unikeras' extras. Export to 'onnx' or "
+        "'tf_saved_model' and convert with openvino.convert_model (see docs/serving.md).")

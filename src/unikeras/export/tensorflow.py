@@ -102,3 +102,25 @@ def to_onnx(fn, specs, path, opset=None):
     import tf2onnx
 
     tf2onnx.convert.from_function(fn, input_signature=specs, opset=opset, output_path=path)
+
+
+# --------------------------------------------------------------------------- LiteRT
+def to_tflite(saved_model_dir, options):
+    """TFLite flatbuffer bytes of a SavedModel, with Keras' converter settings
+    (builtin and select TF ops, resource variables); ``options`` set converter
+    attributes (``target_spec`` as a dict of its attributes)."""
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS,
+                                           tf.lite.OpsSet.SELECT_TF_OPS]
+    converter.experimental_enable_resource_variables = True
+    for attr, value in options.items():
+        if attr == "target_spec" and isinstance(value, dict):
+            for key, v in value.items():
+                if not hasattr(converter.target_spec, key):
+                    raise ValueError(f"Unknown target_spec attribute '{key}'")
+                setattr(converter.target_spec, key, v)
+        elif hasattr(converter, attr):
+            setattr(converter, attr, value)
+        else:
+            raise ValueError(f"Unknown converter attribute '{attr}'")
+    return converter.convert()

@@ -519,8 +519,9 @@ class Model(Layer):
     def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None,
                **kwargs):
         """Export the model for inference (Keras 3.15's signature): ``"tf_saved_model"``,
-        ``"onnx"``, ``"torch"`` (a ``torch.export`` program, ``.pt2``) or ``"jax"`` (a
-        serialized ``jax.export.Exported``), from a model trained on any framework.
+        ``"onnx"``, ``"torch"`` (a ``torch.export`` program, ``.pt2``), ``"jax"`` (a
+        serialized ``jax.export.Exported``) or ``"litert"`` (``.tflite``), from a model
+        trained on any framework.
         See unikeras.export and docs/serving.md."""
         from ..export import export_model
 
