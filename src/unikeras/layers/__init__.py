@@ -35,6 +35,7 @@ from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells)
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 from .jax_layer import FlaxLayer, JaxLayer
+from .torch_module_wrapper import TorchModuleWrapper
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .tfsm import TFSMLayer
 from .serialization import deserialize, serialize

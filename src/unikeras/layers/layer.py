@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 
 import numpy as np
 
@@ -147,6 +148,15 @@ class Layer(Trackable):
                 bump_structure_version()
         elif isinstance(value, (list, tuple, dict)) and name not in ("_layers", "_seed_generators"):
             self._track_container(value)
+        elif "torch" in sys.modules and _state_shim_layers("torch").is_module(value):
+            # Keras 3 (torch backend): a raw torch.nn.Module assigned to a layer is
+            # wrapped in a TorchModuleWrapper, so its parameters are Keras weights.
+            from .torch_module_wrapper import TorchModuleWrapper
+
+            value = TorchModuleWrapper(value)
+            if value not in d["_layers"]:
+                d["_layers"].append(value)
+                bump_structure_version()
         object.__setattr__(self, name, value)
 
     def _track_container(self, value):
@@ -407,9 +417,11 @@ class Layer(Trackable):
                 check_input(self, s, xi, i)
 
     def _move_to(self, framework: str) -> None:
-        """Move every variable this layer reaches to ``framework``. A layer that runs on
-        one framework only (``_only_framework``: TFSMLayer) refuses, naming it."""
-        for layer in self._iter_layers():
+        """Move every variable this layer reaches to ``framework`` (on torch, the layers
+        become torch.nn.Modules: layers/torch.py). A layer that runs on one framework
+        only (``_only_framework``: TFSMLayer, TorchModuleWrapper) refuses, naming it."""
+        layers = list(self._iter_layers())
+        for layer in layers:
             only = layer.__dict__.get("_only_framework")
             if only is not None and only != framework:
                 raise ValueError(
@@ -419,8 +431,10 @@ class Layer(Trackable):
                     f"UNIKERAS_BACKEND={only}).")
         for v in self._tree_variables():
             v._move_to(framework)
-        for layer in self._iter_layers():
+        for layer in layers:
             layer.__dict__["_framework"] = framework
+        if framework == "torch" or type(self)._uk_torch_base is not None:
+            _state_shim_layers("torch").on_move(self, framework)
 
     def _tree_framework(self):
         return self._framework
@@ -539,27 +553,46 @@ class Layer(Trackable):
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
-    # torch-style conveniences (the model is usable where torch wants a Module)
-    def parameters(self, recurse=True):
-        """torch-style: the trainable weights as torch Parameters (moves the layer to
-        torch if it is elsewhere)."""
-        if self._framework != "torch":
-            self._move_to("torch")
-        return iter([v.value for v in self.trainable_weights])
+    # ------------------------------------------------------------------ torch
+    # A layer whose variables live on torch is a torch.nn.Module (layers/torch.py swaps
+    # its class on the move). Before that, torch's Module methods move it to torch first.
+    _uk_torch_base = None        # the original class, on the torch.nn.Module subclass
+    _uk_torch_own_vars = True    # False: torch sees only the wrapped module's tensors
+    _TORCH_MODULE_API = (
+        "parameters", "named_parameters", "buffers", "named_buffers", "children",
+        "named_children", "modules", "named_modules", "state_dict", "load_state_dict",
+        "to", "cuda", "cpu", "train", "eval", "zero_grad", "requires_grad_",
+        "register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook",
+        "register_full_backward_pre_hook", "apply", "float", "double",
+        "half", "bfloat16", "get_submodule", "get_parameter", "get_buffer")
 
-    def named_parameters(self, prefix="", recurse=True):
-        if self._framework != "torch":
+    def _as_torch_module(self):
+        if self._framework != "torch" or type(self)._uk_torch_base is None:
             self._move_to("torch")
-        return iter([(prefix + v.path, v.value) for v in self.trainable_weights])
+        if type(self)._uk_torch_base is None:
+            raise RuntimeError(f"{type(self).__name__} '{self.name}' could not become a "
+                               "torch.nn.Module")
+        return self
 
-    def zero_grad(self, set_to_none=True):
-        for v in self.trainable_weights:
-            p = v.value
-            if getattr(p, "grad", None) is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.zero_()
+
+def _torch_api(name):
+    def method(self, *args, **kwargs):
+        return getattr(self._as_torch_module(), name)(*args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = (f"torch.nn.Module.{name}: moves the layer's variables to torch (the "
+                      "layer becomes a torch.nn.Module), then runs torch's method.")
+    return method
+
+
+for _name in Layer._TORCH_MODULE_API:
+    setattr(Layer, _name, _torch_api(_name))
+
+
+def _state_shim_layers(fw):
+    from ..xp import shim
+
+    return shim(fw, "layers")
 
 
 def _state_shim(fw):

@@ -30,7 +30,9 @@ from . import _files
 
 _ATTR_SKIP = {"_layers", "_input_layer", "optimizer", "_trainers", "_compile_loss",
               "_compile_metrics", "_loss_tracker", "history", "_output_layers",
-              "_inputs_struct", "_outputs_struct", "_layer_nodes", "_nodes"}
+              "_inputs_struct", "_outputs_struct", "_layer_nodes", "_nodes",
+              # torch.nn.Module's registries of a layer living on torch (layers/torch.py)
+              "_modules", "_parameters", "_buffers"}
 
 
 def _snake(name):
@@ -113,6 +115,13 @@ def write(model, h5file, include_optimizer=True):
     for path, layer in walk(model):
         group = h5file.require_group(_join(path, "vars"))
         group.attrs["name"] = layer.name
+        save_own = getattr(layer, "save_own_variables", None)
+        if save_own is not None:  # Keras 3's per-layer hook: named arrays (TorchModuleWrapper)
+            store = {}
+            save_own(store)
+            for key, value in store.items():
+                group.create_dataset(str(key), data=np.asarray(value))
+            continue
         for i, v in enumerate(own_variables(layer)):
             group.create_dataset(str(i), data=np.asarray(v.numpy()))
     opt = getattr(model, "optimizer", None)
@@ -165,21 +174,49 @@ def _stage(h5file, path, variables, owner, skip_mismatch, problems):
 def read(model, h5file, skip_mismatch=False, include_optimizer=True):
     """Assign the variables stored in an open h5py File to ``model``: all of them or,
     on any error, none (the model keeps every weight it had)."""
-    pending = []
+    pending, own = [], []
     for path, layer in walk(model):
         problems = []
         owner = f"layer '{layer.name}' ({type(layer).__name__})"
-        staged = _stage(h5file, path, own_variables(layer), owner, skip_mismatch, problems)
+        named = getattr(layer, "load_own_variables", None) is not None
+        if named:  # Keras 3's per-layer hook: named arrays (TorchModuleWrapper)
+            staged = _stage_named(h5file, path, owner, problems)
+        else:
+            staged = _stage(h5file, path, own_variables(layer), owner, skip_mismatch, problems)
         if problems:
             msg = "load_weights: " + problems[0]
             if skip_mismatch:
                 warnings.warn(msg + "; skipped", stacklevel=3)
                 continue
             raise ValueError(msg)
-        pending.extend(staged or ())
+        if named:
+            check = getattr(layer, "check_own_variables", None)
+            if check is not None:
+                check(staged)   # raises before anything is assigned
+            own.append((layer, staged))
+        else:
+            pending.extend(staged or ())
     if include_optimizer:
         pending.extend(_stage_optimizer(model, h5file))
     assign_all(pending)
+    for layer, store in own:
+        layer.load_own_variables(store)
+
+
+def _stage_named(h5file, path, owner, problems):
+    """The named arrays of a layer with Keras 3's ``load_own_variables`` hook (a
+    TorchModuleWrapper's state_dict), each dataset checked before it is read."""
+    where = _where(path)
+    group = _files.get_group(h5file, where)
+    if group is None:
+        problems.append(f"{owner} expects its tensors at '{where}', but the file has no such "
+                        f"group. Groups in the file: {_groups(h5file)}")
+        return None
+    store = {}
+    for name in sorted(group.keys()):
+        d = _files.check_dataset(group, name, f"{where}/{name}")
+        store[name] = _files.read_dataset(d, f"{where}/{name}")
+    return store
 
 
 def assign_all(pending):

@@ -44,6 +44,15 @@ def _flatten(obj):
 
 
 def _unflatten(values, context):
+    # The leaves it was flattened to, unchanged: the object itself, not a copy.
+    # torch.export snapshots module attributes with tree_map(lambda x: x, ...) and
+    # writes the snapshot back into the modules' __dict__; a copy would replace the
+    # model's sublayers.
+    obj = getattr(context, "obj", None)
+    variables = getattr(context, "variables", None)
+    if obj is not None and variables is not None and len(values) == len(variables) and all(
+            val is v._value for val, v in zip(values, variables)):
+        return obj
     return _tree.unflatten(context, values)
 
 

@@ -160,6 +160,13 @@ _SIGNATURE_SKIP = frozenset({
     "_self_setattr_tracking", "_self_unconditional_checkpoint_dependencies",
     "_self_unconditional_dependency_names", "_self_unconditional_deferred_dependencies",
     "_self_update_uid", "_self_name_based_restores", "_self_saveable_object_factories",
+    # torch.nn.Module's own state on a layer living on torch (layers/torch.py): views
+    # of the variables and sublayers, hooks
+    "_parameters", "_buffers", "_modules", "_non_persistent_buffers_set",
+    "_backward_pre_hooks", "_backward_hooks", "_is_full_backward_hook", "_forward_hooks",
+    "_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks",
+    "_forward_pre_hooks_with_kwargs", "_state_dict_hooks", "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks", "training", "_uk_hooked",
 })
 _PRIMITIVES = (bool, int, float, complex, str, bytes, type(None))
 
