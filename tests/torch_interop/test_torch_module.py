@@ -410,3 +410,15 @@ def test_raw_torch_module_attribute_is_wrapped_and_trained_by_fit():
         opt.step()
     torch.testing.assert_close(model.fc.module.weight, ref[0].weight)
     assert [n for n, _ in model.named_parameters()] == ["fc.module.weight", "fc.module.bias"]
+
+
+def test_double_on_a_functional_model_computes_in_float64():
+    keras.utils.set_random_seed(10)
+    i = keras.Input((4,))
+    model = keras.Model(i, layers.Dense(2)(layers.Dense(3, activation="tanh")(i)))
+    model.double()
+    x = np.random.default_rng(1).normal(size=(3, 4))
+    out = model(torch.as_tensor(x))
+    k0, b0, k1, b1 = model.get_weights()
+    assert k0.dtype == np.float64
+    np.testing.assert_allclose(out.detach().numpy(), np.tanh(x @ k0 + b0) @ k1 + b1, rtol=1e-12)

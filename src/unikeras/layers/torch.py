@@ -370,8 +370,16 @@ def _apply(self, fn, recurse=True):
                 changed = dt
     if changed is not None:
         from .. import dtype_policies
+        from ..xp.dtypes import FLOATS
 
         self.dtype_policy = dtype_policies.get(changed)
+        # the model's float Inputs too: Sequential/Functional cast inputs to their dtype
+        for inp in (self, self.__dict__.get("_input_layer")):
+            d = getattr(inp, "__dict__", {})
+            if d.get("_dtype_name") in FLOATS:
+                d["_dtype_name"] = changed
+                if d.get("output") is not None:
+                    d["output"].dtype = changed
     return out
 
 
