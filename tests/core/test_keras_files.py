@@ -171,3 +171,41 @@ def test_model_from_json_round_trip():
     np.testing.assert_allclose(to_numpy(r(x)), to_numpy(m(x)), rtol=1e-6)
     with pytest.raises(ValueError, match="model_from_json: expected"):
         keras.models.model_from_json("not json")
+
+
+_KERAS_LAMBDA = """
+import os, sys; os.environ["KERAS_BACKEND"] = "numpy"
+import numpy as np, keras
+d = sys.argv[1]
+m = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda t: t * 3.0 + 1.0),
+                      keras.layers.Dense(2)])
+m.save(d + "/lambda.keras")
+np.save(d + "/lambda_pred.npy", m.predict(np.ones((2, 4), "float32"), verbose=0))
+"""
+
+
+def test_keras_saved_lambda_safe_mode(tmp_path):
+    """A Lambda saved by Keras 3 (its bytecode): refused with Keras' message under safe
+    mode (the default), loaded and run with safe_mode=False or after
+    enable_unsafe_deserialization(), predicting what Keras predicted."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    subprocess.run([sys.executable, "-c", _KERAS_LAMBDA, str(tmp_path)], check=True, env=env,
+                   capture_output=True)
+    path = str(tmp_path / "lambda.keras")
+    expected = np.load(tmp_path / "lambda_pred.npy")
+    with pytest.raises(ValueError, match="Python lambda.*safe_mode=False.*"
+                                         "enable_unsafe_deserialization"):
+        keras.saving.load_model(path)
+    x = np.ones((2, 4), "float32")
+    m = keras.saving.load_model(path, safe_mode=False)
+    np.testing.assert_allclose(np.asarray(m.predict(x, verbose=0)), expected, rtol=1e-6)
+    from unikeras.utils import serialization
+
+    try:
+        keras.config.enable_unsafe_deserialization()
+        m = keras.saving.load_model(path)  # the global opt-out wins, as in Keras
+        np.testing.assert_allclose(np.asarray(m.predict(x, verbose=0)), expected, rtol=1e-6)
+    finally:
+        serialization._safe_mode[0] = None
+    with pytest.raises(ValueError, match="Python lambda"):
+        keras.saving.load_model(path)

@@ -150,12 +150,12 @@ class BackupAndRestore(Callback):
             shutil.copyfile(self._weights_path, self._prev_weights)
             if os.path.exists(self._meta_path):
                 shutil.copyfile(self._meta_path, self._prev_meta)
-        tmp = self._weights_path + ".tmp.weights.h5"
-        self.model.save_weights(tmp, overwrite=True)
-        os.replace(tmp, self._weights_path)
-        with open(self._meta_path + ".tmp", "w") as f:
-            json.dump({"epoch": int(epoch), "completed": completed}, f)
-        os.replace(self._meta_path + ".tmp", self._meta_path)
+        from ...saving._files import write_text_atomic
+
+        # both writes are atomic (temporary file in the directory, fsync, os.replace)
+        self.model.save_weights(self._weights_path, overwrite=True)
+        write_text_atomic(self._meta_path, json.dumps({"epoch": int(epoch),
+                                                        "completed": completed}))
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
