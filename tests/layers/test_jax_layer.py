@@ -159,8 +159,13 @@ def test_jax_layer_config_round_trip_and_errors():
     with pytest.raises(ValueError, match="cannot all be `None`"):
         layers.JaxLayer(call_fn)
     torch = pytest.importorskip("torch")
-    with pytest.raises(ValueError, match="'wrapped' runs JAX code.*torch"):
+    with pytest.raises(ValueError, match="'wrapped' runs on jax only.*cannot run on torch"):
         again(torch.ones(2, 4))
+    model = keras.Sequential([layers.Input((4,)), again])
+    with pytest.raises(ValueError, match="'wrapped' runs on jax only.*cannot run on torch"):
+        model(torch.ones(2, 4))
+    np.testing.assert_allclose(np.asarray(model(jnp.asarray(X))), X @ np.ones((4, 2)),
+                               rtol=1e-5)  # still on jax, still working
 
 
 def test_flax_layer_models_are_pytrees_for_jit_and_ensembles(recwarn):

@@ -3,8 +3,9 @@ function, or a Flax linen module, as a trainable layer.
 
 Written once like every layer; everything that touches JAX or Flax is in the ``jax.py``
 beside this file (loaded on first use, so ``import unikeras`` imports neither). The
-layer runs on JAX: it takes JAX arrays (NumPy arrays are converted, as in a symbolic
-build) and refuses other frameworks' arrays with an error naming the layer.
+layer lives and runs on JAX (its variables are JAX arrays from the start; a symbolic
+build runs it on JAX zeros); a call with another framework's arrays, or NumPy data under
+another default framework, is refused by ``Layer._move_to`` with an error naming it.
 
 Semantics follow Keras 3.15 (keras/src/utils/jax_layer.py):
 
@@ -100,6 +101,11 @@ class JaxLayer(Layer):
         self.init_fn_arguments = (
             _validate_signature(cls, init_fn, "init_fn", {"rng", "inputs", "training"},
                                 {"inputs"}) if init_fn is not None else None)
+        # runs on JAX only: moving it (a call with another framework's arrays, or NumPy
+        # data under another default framework) is refused by Layer._move_to, naming it
+        self.__dict__["_framework"] = "jax"  # its variables live there from the start
+        self.__dict__["_only_framework"] = "jax"
+        self.__dict__["_only_framework_reason"] = "it calls a JAX function"
         self.__dict__["_params_def"] = self.__dict__["_state_def"] = None
         self.tracked_params = []
         self.tracked_state = []
@@ -291,6 +297,7 @@ class FlaxLayer(JaxLayer):
         params, state = self._variables_to_params_and_state(variables)
         super().__init__(call_fn=call_fn, init_fn=init_fn, params=params, state=state,
                          **kwargs)
+        self.__dict__["_only_framework_reason"] = "it calls a Flax module"
 
     def _apply_with_training(self, params, state, rng, inputs, training):
         return _jax().flax_apply(self.module, self.method,
