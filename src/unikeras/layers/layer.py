@@ -14,7 +14,6 @@ framework.
 from __future__ import annotations
 
 import inspect
-import re
 import sys
 
 import numpy as np
@@ -24,6 +23,7 @@ from .. import dtype_policies
 from ..state import SeedGenerator, Variable, swap_values
 from ..state.tree import Trackable, bump_structure_version, restore_deferred
 from ..state.variables import unique_name
+from ..utils.naming import to_snake_case as _snake
 from ..xp import (asarray, default_framework, framework_of, namespace, native_dtype,
                   standardize_dtype)
 from ..xp.dtypes import FLOATS
@@ -33,13 +33,6 @@ from .input_spec import InputSpec, check_input
 _call_params_cache: dict[type, tuple] = {}
 _INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights",
                 "activity_regularizer", "autocast"}
-
-
-def _snake(name: str) -> str:
-    # Keras' to_snake_case: "MaxPooling2D" -> "max_pooling2d", "Conv2DTranspose" ->
-    # "conv2d_transpose", "LSTMCell" -> "lstm_cell".
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _call_params(cls):

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..utils.serialization import register
 from ..xp import asarray, epsilon, framework_of, namespace, standardize_dtype, to_numpy
+from ..xp._registry import SHIMMED
 from .layer import Layer
 from .normalization import dtype_obj
 
@@ -38,7 +39,7 @@ class _ConstCache:
         value = self.host[name].astype(dtype)
         if fw == "numpy":
             arr = value
-        elif fw is None or fw in ("jax", "torch", "tensorflow"):
+        elif fw is None or fw in SHIMMED:
             arr = asarray(value, framework=fw)
         else:  # any other Array API library (array_api_strict): its own asarray
             arr = namespace(like).asarray(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._nest import map_nested
+from .._nest import flatten_nested as _flat, map_nested
 from ..state import swap_values
 from ..xp import asarray, floatx, framework_of, standardize_dtype
 from ..state.variables import unique_name
@@ -133,14 +133,6 @@ class Node:
     @property
     def parents(self):
         return [t._history[0] for t in self.inputs if t._history is not None]
-
-
-def _flat(obj):
-    if isinstance(obj, (list, tuple)):
-        return [a for o in obj for a in _flat(o)]
-    if isinstance(obj, dict):
-        return [a for o in obj.values() for a in _flat(o)]
-    return [obj]
 
 
 def any_symbolic(obj) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..xp import device_of, framework_of, namespace, standardize_dtype, to_numpy
+from ..xp.dtypes import index_dtype
 from ._dispatch import fused
 from .activations import log_softmax
 
@@ -33,8 +34,8 @@ LOG_ZERO = -1e30
 
 # ----------------------------------------------------------------------------- helpers
 def _index_dtype(xp, x):
-    """int32 on jax (64-bit types are off), int64 elsewhere (torch gathers need it)."""
-    return xp.int32 if framework_of(x) == "jax" else xp.int64
+    """The namespace's dtype for gather indices (``unikeras.xp.dtypes.index_dtype``)."""
+    return getattr(xp, index_dtype(framework_of(x)))
 
 
 def _to_xp(xp, a, like):

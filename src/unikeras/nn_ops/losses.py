@@ -88,6 +88,26 @@ def _one_hot_like(xp, target, n, axis, dtype):
     return xp.astype(t == classes, dtype)
 
 
+def check_sparse_target(op, target_shape, output_shape, axis):
+    """Keras' shape rules for sparse cross-entropy (every implementation uses them):
+    ``target`` has ``output``'s shape without the class ``axis``, or that with a trailing
+    1. Returns ``(squeeze_last, ax)``: whether to squeeze that trailing 1, and the class
+    axis as a non-negative index; raises a ValueError naming ``op`` otherwise."""
+    t, o = tuple(target_shape), tuple(output_shape)
+    squeeze = len(t) == len(o) and len(t) > 0 and t[-1] == 1
+    if squeeze:
+        t = t[:-1]
+    if len(o) < 1:
+        raise ValueError(f"{op}: output must have rank >= 1; received output.shape={o}")
+    ax = axis % len(o)
+    expected = o[:ax] + o[ax + 1:]
+    if t != expected:
+        raise ValueError(f"{op}: target must have the shape of output without the class axis "
+                         f"{axis}; expected target.shape={expected}, received "
+                         f"target.shape={t} (output.shape={o})")
+    return squeeze, ax
+
+
 @fused
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical cross-entropy with integer class ids ``target`` of shape
@@ -97,18 +117,9 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     _check_output(op, output)
     if not hasattr(target, "dtype") or namespace(target) is not xp:
         target = xp.asarray(target)
-    if len(target.shape) == len(output.shape) and len(target.shape) > 0 and target.shape[-1] == 1:
+    squeeze, ax = check_sparse_target(op, target.shape, output.shape, axis)
+    if squeeze:
         target = xp.squeeze(target, axis=-1)
-    if len(output.shape) < 1:
-        raise ValueError(f"{op}: output must have rank >= 1; received "
-                         f"output.shape={tuple(output.shape)}")
-    ax = axis % len(output.shape)
-    expected = tuple(output.shape[:ax]) + tuple(output.shape[ax + 1:])
-    if tuple(target.shape) != expected:
-        raise ValueError(f"{op}: target must have the shape of output without the class axis "
-                         f"{axis}; expected target.shape={expected}, received "
-                         f"target.shape={tuple(target.shape)} (output.shape="
-                         f"{tuple(output.shape)})")
     if standardize_dtype(target.dtype) in FLOATS or standardize_dtype(target.dtype) == "bool":
         target = xp.astype(target, xp.int64 if standardize_dtype(output.dtype) == "float64"
                            else xp.int32)

@@ -172,18 +172,9 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     output = tf.convert_to_tensor(output)
     _check_float(op, output)
     target = tf.convert_to_tensor(target)
-    if len(target.shape) == len(output.shape) and len(target.shape) > 0 and target.shape[-1] == 1:
+    squeeze, ax = check_sparse_target(op, target.shape, output.shape, axis)
+    if squeeze:
         target = tf.squeeze(target, axis=-1)
-    if len(output.shape) < 1:
-        raise ValueError(f"{op}: output must have rank >= 1; received "
-                         f"output.shape={tuple(output.shape)}")
-    ax = axis % len(output.shape)
-    expected = tuple(output.shape[:ax]) + tuple(output.shape[ax + 1:])
-    if tuple(target.shape) != expected:
-        raise ValueError(f"{op}: target must have the shape of output without the class axis "
-                         f"{axis}; expected target.shape={expected}, received "
-                         f"target.shape={tuple(target.shape)} (output.shape="
-                         f"{tuple(output.shape)})")
     if not target.dtype.is_integer:
         target = tf.cast(target, tf.int32)
     # one_hot gives all-zero rows for out-of-range ids (Keras semantics)
@@ -196,6 +187,7 @@ from . import _utils as _U  # noqa: E402
 from .conv import check_depthwise, conv_spec, conv_transpose_spec  # noqa: E402
 from .conv import windows as _windows  # noqa: E402
 from .pooling import pool_spec, same_counts  # noqa: E402
+from .losses import check_sparse_target  # noqa: E402
 
 _TF_FORMAT = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 

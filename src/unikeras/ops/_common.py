@@ -245,9 +245,5 @@ def _is_float_name(d):
 _brange = builtins.range
 
 
-def _int_dtype(fw):
-    return "int32" if fw == "jax" else "int64"
-
-
 def _is_floatish(d):
     return d.startswith(("float", "bfloat"))

@@ -10,8 +10,9 @@ import re
 import numpy as np
 
 from .. import xp as _xp
-from .._nest import map_nested
+from .._nest import flatten_nested, map_nested
 from ..xp import framework_of
+from ..xp.dtypes import index_dtype
 from ._common import (
     cast_to, dtype_name, ops_shim, op_error, resolve, standardize_dtype, to_array,
     _Variable,
@@ -149,7 +150,7 @@ def _index_tuple(xp, fw, indices):
     idx = to_array(xp, fw, indices)
     if not (dtype_name(idx).startswith("int") or dtype_name(idx).startswith("uint")):
         raise op_error("scatter", f"expected integer indices; received dtype {dtype_name(idx)}", TypeError)
-    idx = cast_to(xp, fw, idx, "int64" if fw != "jax" else "int32")
+    idx = cast_to(xp, fw, idx, index_dtype(fw))
     return idx, tuple(idx[..., i] for i in range(idx.shape[-1]))
 
 
@@ -193,32 +194,32 @@ def unstack(x, num=None, axis=0):
     return list(xp.unstack(x, axis=axis))
 
 
+def _eager_cond(pred, true_fn, false_fn):
+    return true_fn() if bool(pred) else false_fn()
+
+
+def _eager_while_loop(cond_fn, body_fn, loop_vars, maximum_iterations=None):
+    i = 0
+    while (maximum_iterations is None or i < maximum_iterations) and bool(cond_fn(*loop_vars)):
+        loop_vars = tuple(body_fn(*loop_vars))
+        i += 1
+    return loop_vars
+
+
 def cond(pred, true_fn, false_fn):
-    """``true_fn()`` if ``pred`` else ``false_fn()``, traceable under jax.jit/tf.function."""
+    """``true_fn()`` if ``pred`` else ``false_fn()``, traceable under jax.jit/tf.function
+    (the ops shim's ``cond``; eager frameworks evaluate ``pred`` in Python)."""
     fw = framework_of(pred)
-    if fw in (None, "numpy"):
-        return true_fn() if bool(pred) else false_fn()
-    mod = ops_shim(fw)
-    return mod.cond(pred, true_fn, false_fn) if mod is not None else (true_fn() if bool(pred) else false_fn())
+    mod = ops_shim(fw) if fw is not None else None
+    return getattr(mod, "cond", _eager_cond)(pred, true_fn, false_fn)
 
 
 def _loop_fw(values):
-    for v in _flatten(values):
+    for v in flatten_nested(values):
         f = framework_of(v)
         if f not in (None, "numpy"):
             return f
     return None
-
-
-def _flatten(v):
-    if isinstance(v, (list, tuple)):
-        for item in v:
-            yield from _flatten(item)
-    elif isinstance(v, dict):
-        for item in v.values():
-            yield from _flatten(item)
-    else:
-        yield v
 
 
 def while_loop(cond, body, loop_vars, maximum_iterations=None):
@@ -232,10 +233,8 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
         return (out,) if single or not isinstance(out, (list, tuple)) else tuple(out)
 
     fw = _loop_fw(lv) or _xp.default_framework()
-    mod = ops_shim(fw)
-    if mod is None:
-        from ._shims import numpy as mod  # noqa: F811 - plain Python loop
-    out = mod.while_loop(cond, body_t, lv, maximum_iterations)
+    loop = getattr(ops_shim(fw), "while_loop", _eager_while_loop)
+    out = loop(cond, body_t, lv, maximum_iterations)
     out = tuple(out)
     return out[0] if single else out
 
@@ -246,10 +245,6 @@ def fori_loop(lower, upper, body_fun, init_val):
     mod = ops_shim(fw) if fw else None
     if mod is not None and hasattr(mod, "fori_loop"):
         return mod.fori_loop(lower, upper, body_fun, init_val)
-    if fw == "tensorflow":
-        res = mod.while_loop(lambda i, v: i < upper, lambda i, v: (i + 1, body_fun(i, v)),
-                             (lower, init_val))
-        return res[1]
     val = init_val
     for i in range(int(lower), int(upper)):
         val = body_fun(i, val)
@@ -258,7 +253,7 @@ def fori_loop(lower, upper, body_fun, init_val):
 
 def map(f, xs):
     """``stack([f(x) for x in xs])`` along the leading axis (pytree outputs allowed)."""
-    xp, fw = resolve("map", *_flatten(xs))
+    xp, fw = resolve("map", *flatten_nested(xs))
     if isinstance(xs, (list, tuple)) and xs and not is_tensor(xs[0]) and not isinstance(xs[0], (int, float)):
         raise op_error("map", "expected an array (or a nested structure handled by the framework); "
                        f"received {type(xs).__name__} of {type(xs[0]).__name__}", TypeError)
@@ -285,8 +280,8 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         items = [None] * int(length)
         n = int(length)
     else:
-        xp, fw = resolve("scan", *_flatten(xs))
-        n = int(next(iter(_flatten(xs))).shape[0]) if not is_tensor(xs) else int(xs.shape[0])
+        xp, fw = resolve("scan", *flatten_nested(xs))
+        n = int(next(iter(flatten_nested(xs))).shape[0]) if not is_tensor(xs) else int(xs.shape[0])
 
         def item(i, t=xs):
             if isinstance(t, (list, tuple)):
@@ -302,7 +297,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         carry, ys[i] = f(carry, items[i])
     if n == 0 or ys[0] is None:
         return carry, None
-    xp, fw = resolve("scan", *_flatten(ys))
+    xp, fw = resolve("scan", *flatten_nested(ys))
     return carry, _stack_tree(xp, fw, ys)
 
 
@@ -342,7 +337,7 @@ def vectorized_map(function, elements):
     """``function`` applied to each slice of ``elements`` (an array or a nested structure
     of arrays) along axis 0, results stacked: ``jax.vmap``, ``torch.vmap`` and
     ``tf.vectorized_map`` where the framework has one, a loop otherwise."""
-    leaves = list(_flatten(elements))
+    leaves = list(flatten_nested(elements))
     if not leaves:
         raise op_error("vectorized_map", "expected at least one array in elements; received none")
     xp, fw = resolve("vectorized_map", *leaves)
@@ -350,7 +345,7 @@ def vectorized_map(function, elements):
     mod = ops_shim(fw)
     if mod is not None and hasattr(mod, "vectorized_map"):
         return mod.vectorized_map(function, elements)
-    n = next(iter(_flatten(elements))).shape[0]
+    n = next(iter(flatten_nested(elements))).shape[0]
     if n == 0:
         raise op_error("vectorized_map", "cannot map over an empty leading axis without a "
                        "vectorizing framework (the output shape is unknown)")

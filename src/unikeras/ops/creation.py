@@ -50,7 +50,6 @@ def arange(start, stop=None, step=None, dtype=None):
     return xp.arange(start, stop, step, dtype=dtype_obj(xp, fw, d))
 
 
-
 def _scalar(v):
     if v is None or isinstance(v, (int, float)):
         return v

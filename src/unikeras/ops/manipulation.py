@@ -12,8 +12,9 @@ import numpy as np
 
 from .. import xp as _xp
 from ..xp import framework_of, to_numpy
+from ..xp.dtypes import index_dtype
 from ._common import (
-    _axis, _babs, _bmax, _bmin, cast_to, dtype_name, dtype_obj, floatx, _int_dtype, _nelems,
+    _axis, _babs, _bmax, _bmin, cast_to, dtype_name, dtype_obj, floatx, _nelems,
     _one, op_error, ops_shim, resolve, result_type, standardize_dtype, to_array, _xfn,
 )
 from .creation import _shape, array
@@ -341,7 +342,7 @@ def repeat(x, repeats, axis=None):
     if axis is None:
         x, axis = xp.reshape(x, (-1,)), 0
     if framework_of(repeats) is not None or isinstance(repeats, (list, tuple)):
-        repeats = to_array(xp, fw, repeats, "int64" if fw != "jax" else "int32")
+        repeats = to_array(xp, fw, repeats, index_dtype(fw))
     else:
         repeats = int(repeats)
     return xp.repeat(x, repeats, axis=int(axis))
@@ -357,10 +358,6 @@ def tile(x, repeats):
     return xp.tile(x, reps)
 
 
-def _index_dtype(fw):
-    return "int32" if fw == "jax" else "int64"
-
-
 @_export
 def take(x, indices, axis=None):
     """Elements of ``x`` at ``indices`` along ``axis`` (flattened when None); negative
@@ -374,7 +371,7 @@ def take(x, indices, axis=None):
         x, axis = xp.reshape(x, (-1,)), 0
     axis = int(axis) % x.ndim
     n = x.shape[axis]
-    idx = cast_to(xp, fw, idx, _index_dtype(fw))
+    idx = cast_to(xp, fw, idx, index_dtype(fw))
     idx = xp.where(idx < 0, idx + n, idx)
     flat = xp.reshape(idx, (-1,))
     out = xp.take(x, flat, axis=axis)
@@ -386,7 +383,7 @@ def take_along_axis(x, indices, axis=None):
     """Elements of ``x`` picked by ``indices`` along ``axis`` (other axes broadcast)."""
     xp, fw = resolve("take_along_axis", x, indices)
     x = to_array(xp, fw, x)
-    idx = cast_to(xp, fw, to_array(xp, fw, indices), _index_dtype(fw))
+    idx = cast_to(xp, fw, to_array(xp, fw, indices), index_dtype(fw))
     if axis is None:
         x, axis = xp.reshape(x, (-1,)), 0
         idx = xp.reshape(idx, (-1,))
@@ -411,7 +408,7 @@ def take_along_axis(x, indices, axis=None):
 
 def _take_along_generic(xp, fw, x, idx, axis):
     """take_along_axis from a flat ``take`` (namespaces before the 2024.12 standard)."""
-    it = dtype_obj(xp, fw, _index_dtype(fw))
+    it = dtype_obj(xp, fw, index_dtype(fw))
     shape = tuple(idx.shape)
     lin = None
     stride = 1
@@ -671,7 +668,7 @@ def pad(x, pad_width, mode="constant", constant_values=None):
             x = xp.concat(parts, axis=ax)
         else:
             idx = _pad_index(x.shape[ax], b, a, mode)
-            x = xp.take(x, to_array(xp, fw, idx, _index_dtype(fw)), axis=ax)
+            x = xp.take(x, to_array(xp, fw, idx, index_dtype(fw)), axis=ax)
     return cast_to(xp, fw, x, d)
 
 
@@ -727,13 +724,13 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
     under jax.jit / tf.function without ``size``, as in Keras)."""
     xp, fw = resolve("unique", x)
     x = to_array(xp, fw, x)
-    it = dtype_obj(xp, fw, _int_dtype(fw))
+    it = dtype_obj(xp, fw, index_dtype(fw))
     host = np.asarray(to_numpy(x))
     if axis is None:
         flat = host.reshape(-1)
         _, first, inv, counts = np.unique(flat, return_index=True, return_inverse=True,
                                           return_counts=True)
-        values = xp.take(xp.reshape(x, (-1,)), to_array(xp, fw, first, _int_dtype(fw)), axis=0)
+        values = xp.take(xp.reshape(x, (-1,)), to_array(xp, fw, first, index_dtype(fw)), axis=0)
         inv = inv.reshape(host.shape)
     else:
         ax = int(axis)
@@ -742,7 +739,7 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
         ax %= x.ndim
         _, first, inv, counts = np.unique(host, return_index=True, return_inverse=True,
                                           return_counts=True, axis=ax)
-        values = xp.take(x, to_array(xp, fw, first, _int_dtype(fw)), axis=ax)
+        values = xp.take(x, to_array(xp, fw, first, index_dtype(fw)), axis=ax)
         inv = inv.reshape(-1)
     ax = 0 if axis is None else int(axis) % x.ndim
     nu = first.shape[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math as _math
 
 from ..xp import framework_of
+from ..xp.dtypes import index_dtype
 from ._common import (
     cast_to, dtype_name, op_error, ops_shim, resolve, result_type, to_array, to_float,
 )
@@ -53,7 +54,7 @@ def in_top_k(targets, predictions, k):
     if p.ndim != 2 or t.ndim != 1 or t.shape[0] != p.shape[0]:
         raise op_error("in_top_k", f"expected targets of shape (batch,) and predictions of shape "
                        f"(batch, classes); received {tuple(t.shape)} and {tuple(p.shape)}")
-    it = "int32" if fw == "jax" else "int64"
+    it = index_dtype(fw)
     t = cast_to(xp, fw, t, it)
     target_val = take_along_axis(p, t[:, None], axis=1)
     higher = xp.sum(cast_to(xp, fw, p > target_val, "int32"), axis=1)
@@ -148,7 +149,7 @@ def extract_sequences(x, sequence_length, sequence_stride):
     import numpy as np
 
     idx = (np.arange(count)[:, None] * S + np.arange(L)[None, :]).reshape(-1)
-    out = xp.take(x, to_array(xp, fw, idx, "int32" if fw == "jax" else "int64"), axis=-1)
+    out = xp.take(x, to_array(xp, fw, idx, index_dtype(fw)), axis=-1)
     return xp.reshape(out, tuple(x.shape[:-1]) + (count, L))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..xp.dtypes import index_dtype
 from ._common import (
     cast_to, dtype_name, op_error, ops_shim, resolve, result_type, to_array, to_float,
 )
@@ -209,7 +210,7 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     pos = ((ki * d[0] + oi * s[0]) * wp + (kj * d[1] + oj * s[1])).reshape(-1)
     data = xp.reshape(x, (n, c, k[0] * k[1] * L))
     data = xp.permute_dims(data, (2, 0, 1))  # (kH*kW*L, N, C)
-    ids = to_array(xp, fw, pos, "int32" if fw == "jax" else "int64")
+    ids = to_array(xp, fw, pos, index_dtype(fw))
     out = segment_sum(data, ids, num_segments=hp * wp)  # (Hp*Wp, N, C)
     out = xp.reshape(xp.permute_dims(out, (1, 2, 0)), (n, c, hp, wp))
     return out[:, :, p[0]:p[0] + size[0], p[1]:p[1] + size[1]]
@@ -274,7 +275,7 @@ def adaptive_max_pool(inputs, output_size, data_format=None):
     mod = ops_shim(fw)
     if mod is not None and hasattr(mod, "adaptive_max_pool"):
         return _adaptive_finish(xp, df, mod.adaptive_max_pool(x, (oh, ow)))
-    it = "int32" if fw == "jax" else "int64"
+    it = index_dtype(fw)
     y = x
     for axis, out in ((2, oh), (3, ow)):
         size = y.shape[axis]

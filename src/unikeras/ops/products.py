@@ -9,8 +9,9 @@ import builtins
 
 import numpy as np
 
+from ..xp.dtypes import index_dtype
 from ._common import (
-    _bmax, cast_to, dtype_name, _int_dtype, _one, op_error, ops_shim, resolve, result_type,
+    _bmax, cast_to, dtype_name, _one, op_error, ops_shim, resolve, result_type,
     to_array, to_float,
 )
 from .creation import full
@@ -239,7 +240,7 @@ def correlate(x1, x2, mode="valid"):
     ap = xp.concat([pad, a, pad])
     length = m + n - 1
     idx = (np.arange(length)[:, None] + np.arange(n)[None, :]).reshape(-1)
-    frames = xp.reshape(xp.take(ap, to_array(xp, fw, idx, _int_dtype(fw)), axis=0), (length, n))
+    frames = xp.reshape(xp.take(ap, to_array(xp, fw, idx, index_dtype(fw)), axis=0), (length, n))
     full = xp.sum(frames * v, axis=-1)
     if mode == "full":
         return full

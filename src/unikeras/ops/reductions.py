@@ -14,8 +14,9 @@ import math as _math
 import numpy as np
 
 from ..xp import framework_of
+from ..xp.dtypes import index_dtype
 from ._common import (
-    _axis, _bmax, cast_to, dtype_name, dtype_obj, FLOATS, _int_dtype, INTS, _is_float_name,
+    _axis, _bmax, cast_to, dtype_name, dtype_obj, FLOATS, INTS, _is_float_name,
     _is_floatish, _nelems, _one, op_error, resolve, result_type, standardize_dtype,
     to_array, to_float, _xfn,
 )
@@ -298,10 +299,10 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     lo = xp.floor(pos)
     hi = xp.ceil(pos)
     if method == "nearest":
-        idx = xp.astype(xp.round(pos), dtype_obj(xp, fw, "int64" if fw != "jax" else "int32"))
+        idx = xp.astype(xp.round(pos), dtype_obj(xp, fw, index_dtype(fw)))
         out = xp.take(s, idx, axis=-1)
     else:
-        it = dtype_obj(xp, fw, "int64" if fw != "jax" else "int32")
+        it = dtype_obj(xp, fw, index_dtype(fw))
         v_lo = xp.take(s, xp.astype(lo, it), axis=-1)
         v_hi = xp.take(s, xp.astype(hi, it), axis=-1)
         out = _interpolate(method, v_lo, v_hi, pos - lo)
@@ -504,7 +505,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     q_shape = tuple(qa.shape)
     qf = xp.reshape(qa, (1,) * (s.ndim - 1) + (-1,))
     pos = qf * xp.maximum(cnt - 1.0, xp.zeros_like(cnt))  # kept + (nq,)
-    it = dtype_obj(xp, fw, _int_dtype(fw))
+    it = dtype_obj(xp, fw, index_dtype(fw))
     hi_lim = float(_bmax(m - 1, 0))
 
     def gather(p):

@@ -10,14 +10,11 @@ import math as _math
 
 import numpy as np
 
+from ..xp.dtypes import index_dtype
 from ._common import cast_to, dtype_name, op_error, resolve, result_type, to_array
 from .segment import segment_sum
 
 __all__ = ["fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft"]
-
-
-def _int_dtype(fw):
-    return "int32" if fw == "jax" else "int64"
 
 
 def _compute_dtype(d):
@@ -147,7 +144,7 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
         raise op_error("stft", f"expected a float32 or float64 signal; received dtype {d}", TypeError)
     _check_rank("stft", x, 1)
     n = x.shape[-1]
-    it = _int_dtype(fw)
+    it = index_dtype(fw)
     if center:
         p = fft_length // 2
         if p >= n:
@@ -188,7 +185,7 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     total = fft_length + sequence_stride * (count - 1)
     # overlap-add: out[t] = sum of frames[f, k] over t = f * stride + k (a segment sum)
     pos = to_array(xp, fw, (np.arange(count)[:, None] * sequence_stride
-                            + np.arange(fft_length)[None, :]).reshape(-1), _int_dtype(fw))
+                            + np.arange(fft_length)[None, :]).reshape(-1), index_dtype(fw))
     batch = tuple(frames.shape[:-2])
     flat = xp.reshape(frames, batch + (count * fft_length,))
     flat = xp.moveaxis(flat, -1, 0)

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .._nest import map_nested
+from .._nest import map_nested, present_leaves as _leaves
 from ..xp import asarray, default_framework, floatx, framework_of, split_rows, to_numpy
 
 _FLOAT64 = np.dtype("float64")
@@ -48,14 +48,10 @@ def _map(fn, obj):
     return map_nested(lambda a: None if a is None else fn(a), obj)
 
 
-def _leaves(obj):
-    if obj is None:
-        return []
-    if isinstance(obj, (list, tuple)):
-        return [a for o in obj for a in _leaves(o)]
-    if isinstance(obj, dict):
-        return [a for o in obj.values() for a in _leaves(o)]
-    return [obj]
+def host_floatx(a: np.ndarray) -> np.ndarray:
+    """A NumPy array with float64 made floatx (as Keras does to host data); others as
+    they are."""
+    return a.astype(floatx()) if a.dtype == _FLOAT64 else a
 
 
 def _host(a):
@@ -67,10 +63,7 @@ def _host(a):
         return a
     if hasattr(a, "to_numpy"):
         a = a.to_numpy()
-    a = np.asarray(a)
-    if a.dtype == _FLOAT64:
-        a = a.astype(floatx())
-    return a
+    return host_floatx(np.asarray(a))
 
 
 def to_framework_batch(batch, framework):

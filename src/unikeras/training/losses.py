@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import nn_ops
+from ..utils.naming import to_snake_case as _snake
 from ..utils.serialization import deserialize_simple, register
 from ..xp import device_of, framework_of, namespace, standardize_dtype, to_numpy
 from ..xp.dtypes import FLOATS, epsilon
@@ -373,15 +374,6 @@ class Loss:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-
-def _snake(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
 
 
 class LossFunctionWrapper(Loss):

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from .._nest import map_nested
+from .._nest import map_nested, present_leaves as _leaves
 from .. import xp as _xp
 from ..layers.layer import Layer
 from ..xp import default_framework, framework_of, namespace, shim, to_numpy
@@ -25,6 +25,7 @@ from . import callbacks as callbacks_mod
 from . import optimizers as optimizers_mod
 from .compile_utils import CompileLoss, CompileMetrics
 from .data import (
+    host_floatx,
     split_validation,
     to_framework_batch,
     unpack_x_y_sample_weight,
@@ -604,22 +605,8 @@ def _execution_groups(batches, k):
         yield begin, begin + len(group) - 1, group
 
 
-def _leaves(obj):
-    if obj is None:
-        return []
-    if isinstance(obj, (list, tuple)):
-        return [a for o in obj for a in _leaves(o)]
-    if isinstance(obj, dict):
-        return [a for o in obj.values() for a in _leaves(o)]
-    return [obj]
-
-
 def _small(a):
-    a = np.asarray(a)
-    out = a[:1]
-    if out.dtype == np.float64:
-        out = out.astype(_xp.floatx())
-    return out
+    return host_floatx(np.asarray(a)[:1])
 
 
 def _as_outputs(y_pred):

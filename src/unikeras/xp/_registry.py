@@ -12,20 +12,18 @@ import importlib.util
 import os
 import sys
 
-#: Frameworks that have shim modules, in the order the default is chosen from.
-SHIMMED = ("jax", "torch", "tensorflow", "numpy")
-TRAINABLE = ("jax", "torch", "tensorflow")
+from .._shims import ARRAY_MODULES, FRAMEWORKS, TRAINABLE
 
-_ROOT_TO_FRAMEWORK = {
-    "jax": "jax",
-    "jaxlib": "jax",
-    "torch": "torch",
-    "tensorflow": "tensorflow",
-    "keras": None,  # keras' own tensors are not ours; resolved below
-    "numpy": "numpy",
+#: Frameworks that have shim modules, in the order the default is chosen from (the
+#: contract in unikeras/_shims.py).
+SHIMMED = FRAMEWORKS
+
+_ROOT_TO_FRAMEWORK = {root: fw for fw, roots in ARRAY_MODULES.items() for root in roots}
+_ROOT_TO_FRAMEWORK.update({
+    "keras": None,  # keras' own tensors are not ours
     "array_api_strict": "array_api_strict",
     "builtins": None,
-}
+})
 
 _type_cache: dict[type, str | None] = {}
 _shim_cache: dict[tuple[str, str], object] = {}
@@ -35,8 +33,6 @@ def _classify(t: type) -> str | None:
     root = t.__module__.partition(".")[0]
     if root in _ROOT_TO_FRAMEWORK:
         return _ROOT_TO_FRAMEWORK[root]
-    if root == "pandas":
-        return "numpy"
     if hasattr(t, "__array_namespace__"):
         return root
     return None

@@ -172,3 +172,20 @@ def _promote2(a: str, b: str) -> str:
         return str(np.promote_types(a, b))
     r = np.promote_types(a, b).name
     return "int64" if r == "float64" else r  # uint64 + int64
+
+
+_index_dtypes: dict = {}
+
+
+def index_dtype(framework) -> str:
+    """The integer dtype indices are gathered with on ``framework``: its xp shim's
+    ``INDEX_DTYPE`` ("int32" on jax, whose 64-bit types are off), else "int64" (torch
+    gathers want it)."""
+    try:
+        return _index_dtypes[framework]
+    except KeyError:
+        from ._registry import shim
+
+        mod = shim(framework, "xp") if framework else None
+        name = _index_dtypes[framework] = getattr(mod, "INDEX_DTYPE", "int64")
+        return name

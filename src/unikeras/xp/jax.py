@@ -8,6 +8,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+#: The dtype of gather/scatter indices: 64-bit types are off (jax_enable_x64=False).
+INDEX_DTYPE = "int32"
+
 name = "jax"
 
 

@@ -59,18 +59,6 @@ def segment_prod(data, ids, num_segments):
     return _segment_reduce(data, ids, num_segments, 1, np.multiply)
 
 
-def cond(pred, true_fn, false_fn):
-    return true_fn() if bool(pred) else false_fn()
-
-
-def while_loop(cond_fn, body_fn, loop_vars, maximum_iterations=None):
-    i = 0
-    while (maximum_iterations is None or i < maximum_iterations) and bool(cond_fn(*loop_vars)):
-        loop_vars = tuple(body_fn(*loop_vars))
-        i += 1
-    return loop_vars
-
-
 def _special(name):
     try:
         import scipy.special as sp

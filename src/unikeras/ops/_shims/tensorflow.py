@@ -43,6 +43,11 @@ def while_loop(cond_fn, body_fn, loop_vars, maximum_iterations=None):
                                maximum_iterations=maximum_iterations))
 
 
+def fori_loop(lower, upper, body_fun, init_val):
+    return tf.while_loop(lambda i, v: i < upper, lambda i, v: (i + 1, body_fun(i, v)),
+                         (lower, init_val))[1]
+
+
 def erf(x):
     return tf.math.erf(x)
 

@@ -57,18 +57,6 @@ def segment_max(data, ids, num_segments):
     return _segment_reduce(data, ids, num_segments, _extreme(data.dtype, False), "amax")
 
 
-def cond(pred, true_fn, false_fn):
-    return true_fn() if bool(pred) else false_fn()
-
-
-def while_loop(cond_fn, body_fn, loop_vars, maximum_iterations=None):
-    i = 0
-    while (maximum_iterations is None or i < maximum_iterations) and bool(cond_fn(*loop_vars)):
-        loop_vars = tuple(body_fn(*loop_vars))
-        i += 1
-    return loop_vars
-
-
 def erf(x):
     return torch.special.erf(x)
 

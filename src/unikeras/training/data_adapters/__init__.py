@@ -13,10 +13,9 @@ batches are converted by ``to_framework_batch`` on the way into the step.
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
+from ...xp import shim
 from ..data import ArrayAdapter, DataAdapter
 from .generator import GeneratorAdapter, is_generator
 from .py_dataset import PyDatasetAdapter, is_py_dataset
@@ -61,9 +60,9 @@ def is_torch_data(x) -> bool:
     return any(m.startswith("torch.utils.data.") for m in _mro_modules(x))
 
 
-def _lazy(module, cls):
+def _lazy(framework, cls):
     def factory(x, y, sample_weight, batch_size, shuffle, class_weight, steps):
-        mod = importlib.import_module(f"{__name__}.{module}")
+        mod = shim(framework, "training.data_adapters")
         return getattr(mod, cls)(x, y=y, sample_weight=sample_weight, batch_size=batch_size,
                                  shuffle=shuffle, class_weight=class_weight, steps=steps)
     return factory

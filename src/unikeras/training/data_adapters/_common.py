@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...xp import floatx, framework_of, to_numpy
-from ..data import DataAdapter, _map, unpack_x_y_sample_weight
+from ...xp import framework_of, to_numpy
+from ..data import DataAdapter, _map, host_floatx, unpack_x_y_sample_weight
 
 
 def reject_extra_arguments(name, y, sample_weight, class_weight=None):
@@ -44,9 +44,7 @@ def standardize_batch(batch, keep_framework=None):
             return a
         if fw is not None or hasattr(a, "to_numpy") or isinstance(a, (list, float, int)):
             a = to_numpy(a) if fw is not None else np.asarray(a.to_numpy() if hasattr(a, "to_numpy") else a)
-        if isinstance(a, np.ndarray) and a.dtype == np.float64:
-            a = a.astype(floatx())
-        return a
+        return host_floatx(a) if isinstance(a, np.ndarray) else a
 
     return _map(leaf, batch)
 

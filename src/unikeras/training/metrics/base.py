@@ -14,6 +14,7 @@ import numpy as np
 
 from ...state import Variable, swap_values
 from ...state.tree import Trackable, bump_structure_version
+from ...utils.naming import to_snake_case as _snake
 from ...utils.serialization import register
 from ...xp import framework_of, namespace, standardize_dtype
 from ...xp.dtypes import floatx
@@ -108,15 +109,6 @@ class Metric(Trackable):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
-
-
-def _snake(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
 
 
 def _as(xp, value, dtype):

@@ -13,6 +13,7 @@ import numpy as np
 
 from ...state import Variable, swap_values
 from ...state.tree import Trackable, bump_structure_version, restore_deferred
+from ...utils.naming import to_snake_case as _snake
 from ...utils.serialization import register
 from ...xp import framework_of, namespace, shim, standardize_dtype
 from ...xp.dtypes import FLOATS
@@ -428,15 +429,6 @@ def _apply_context(fw):
     mod = shim(fw, "training") if fw else None
     ctx = getattr(mod, "no_grad", None)
     return ctx() if ctx is not None else _Null()
-
-
-def _snake(name):
-    out = []
-    for i, c in enumerate(name):
-        if c.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(c.lower())
-    return "".join(out)
 
 
 def lr_like(learning_rate, value):

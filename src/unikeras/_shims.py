@@ -1,0 +1,184 @@
+"""The shim contract: every place where framework code lives, and what each framework's
+file there must and may provide. One table, read by ``unikeras.xp.shim`` (which loads
+the files), by the tests (``tests/core/test_structure.py`` checks every installed
+framework's files against it) and by docs/developing.md ("Adding a framework").
+
+Generic code never imports a framework. Where it needs one, it calls
+``unikeras.xp.shim(framework, area)``, which imports the module
+``unikeras.<area>.<framework>`` (a file ``<framework>.py``, or a folder of that name)
+the first time it is asked for, or returns None when the framework has no file there.
+Generic code then uses the names below: a *required* name is called unconditionally; an
+*optional* name is a fast path or a framework-only feature that generic code looks up
+with ``getattr(mod, name, None)`` and replaces by its own Array API version (or a clear
+error) when absent.
+
+This module imports nothing: importing it costs nothing and it can be read anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Frameworks with shim files, in the order the default framework is chosen from when
+#: neither UNIKERAS_BACKEND nor KERAS_BACKEND names one (numpy: inference only).
+FRAMEWORKS = ("jax", "torch", "tensorflow", "numpy")
+
+#: Frameworks with autodiff: they can train (``fit``, optimizers, gradients).
+TRAINABLE = ("jax", "torch", "tensorflow")
+
+#: Top-level module names whose array types belong to each framework
+#: (``xp.framework_of`` reads ``type(x).__module__``; pandas data counts as numpy).
+ARRAY_MODULES = {
+    "jax": ("jax", "jaxlib"),
+    "torch": ("torch",),
+    "tensorflow": ("tensorflow",),
+    "numpy": ("numpy", "pandas"),
+}
+
+#: Modules only the files named for a framework may import (NumPy is a dependency of
+#: unikeras itself and may be imported anywhere).
+FRAMEWORK_IMPORTS = {
+    "jax": ("jax", "jaxlib", "flax", "optax", "equinox"),
+    "torch": ("torch",),
+    "tensorflow": ("tensorflow", "tf_keras", "tf2onnx"),
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    """One place framework code lives: files ``unikeras/<path>/<framework>.py``."""
+
+    name: str  # the area as passed to ``xp.shim`` (a dotted path under unikeras)
+    purpose: str
+    #: frameworks that must have a file here (the others may)
+    required_by: tuple = ()
+    #: names every file of the area defines (generic code calls them unconditionally)
+    required: tuple = ()
+    #: names a file may define; generic code looks them up and falls back when absent
+    optional: tuple = ()
+    #: for areas whose optional names are the names of generic ops (fast paths): where
+    #: those ops are listed; a file may then define any of them
+    fast_paths_of: str | None = None
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> frozenset:
+        return frozenset(self.required) | frozenset(self.optional)
+
+
+AREAS = (
+    Area(
+        "xp",
+        "Array namespaces, dtypes, devices, conversion and seeded random numbers. "
+        "unikeras.xp.<fw>: array-api-compat's namespace for jax/torch/numpy, unikeras' "
+        "own for TensorFlow (xp/tensorflow/).",
+        required_by=FRAMEWORKS,
+        required=(
+            "namespace",  # () -> the framework's Array API namespace
+            "to_numpy",  # (x) -> np.ndarray (zero-copy where possible)
+            "asarray",  # (value, dtype_name=None) -> array from host data
+            "convert_from",  # (x, src_framework) -> array (DLPack, else host memory)
+            "dtype",  # (name) -> the framework's dtype object for a Keras dtype name
+            "device_of",  # (x) -> "cpu", "cuda:0", ...
+            "to_device",  # (x, device) -> x on that device
+            # stateless counter-based random numbers, seed = (2,) pair
+            "random_normal", "random_uniform", "random_truncated_normal",
+            "random_randint", "random_categorical", "random_permutation",
+        ),
+        optional=(
+            "split",  # (x, sizes, start, indices) -> row pieces in one or two calls
+            "INDEX_DTYPE",  # dtype name of gather indices (default "int64"; jax: int32)
+        ),
+    ),
+    Area(
+        "nn_ops",
+        "Fused neural-net kernels: a function named like a unikeras.nn_ops op, with its "
+        "signature, replaces the op's generic Array API version on that framework "
+        "(nn_ops/_dispatch.py, resolved once per op and framework).",
+        fast_paths_of="unikeras.nn_ops",
+    ),
+    Area(
+        "ops._shims",
+        "Framework calls behind keras.ops that the Array API lacks: control flow that "
+        "traces (cond, while_loop, ...), autodiff (custom_gradient, jvp), scatter, "
+        "segment reductions, bit casts, LU, vmap, special functions. Absent names run "
+        "eagerly or on the generic version.",
+        optional=(
+            "cond", "while_loop", "fori_loop", "switch", "vectorized_map", "stop_gradient",
+            "custom_gradient", "jvp", "einsum", "erf", "erfinv", "top_k", "index_update",
+            "scatter_add", "segment_sum", "segment_max", "segment_min", "segment_prod",
+            "lu_factor", "view", "adaptive_average_pool", "adaptive_max_pool",
+            "cumulative_prod", "nextafter",
+        ),
+    ),
+    Area(
+        "state",
+        "Variables: storage of a Variable's value on the framework, in-place assignment, "
+        "tree registration (the module registers the pytree classes with the "
+        "framework's tree system on import).",
+        required_by=FRAMEWORKS,
+        required=("make_variable", "assign", "raw_array", "storage_dtype"),
+        optional=(
+            "assign_add",  # in-place add (torch)
+            "to_tensor",  # tf.Variable-like conversion (TensorFlow)
+        ),
+    ),
+    Area(
+        "training",
+        "The train/test/predict steps: autodiff of the loss, jit, in-place update.",
+        required_by=TRAINABLE,
+        required=("Trainer", "loss_and_grads"),
+        optional=(
+            "pure_train_step", "pure_test_step",  # JAX's train_step(state, data)
+            "dense_gradients",  # TF: IndexedSlices -> dense before the update
+            "no_grad",  # a context manager for optimizer updates
+        ),
+    ),
+    Area(
+        "training.optimizers",
+        "Fused optimizer updates (one framework call for all variables).",
+        optional=("fused_optimizer_update",),
+    ),
+    Area(
+        "training.data_adapters",
+        "Adapters for a framework's own data containers (tf.data, torch DataLoader), "
+        "loaded when such a container is first seen (detection reads type modules).",
+        optional=("TFDatasetAdapter", "TorchDataAdapter"),
+    ),
+    Area(
+        "layers.rnn",
+        "The recurrent time loop (lax.scan under jax tracing).",
+        optional=("time_loop", "SCAN_MIN_STEPS"),
+    ),
+    Area(
+        "utils",
+        "keras.utils pieces that touch a framework's global state.",
+        optional=("set_random_seed",),
+    ),
+    Area(
+        "export",
+        "model.export: tf.saved_model / tf2onnx (tensorflow), torch.export (torch), "
+        "jax.export (jax).",
+        optional=(
+            # tensorflow
+            "version", "new_root", "is_tf_function", "has_traces", "is_tf_variable",
+            "is_trackable", "tensor_spec", "variable", "assign", "function", "concrete",
+            "variables_used", "resources_under", "save", "describe", "to_onnx",
+            # torch
+            "ServedModule", "sample", "dynamic_shapes_for", "export_program",
+            "save_program",
+            # jax
+            "abstract_args", "export", "constants", "serialize",
+        ),
+    ),
+)
+
+AREAS_BY_NAME = {a.name: a for a in AREAS}
+
+
+def framework_importing(root: str) -> str | None:
+    """The framework whose files alone may import the top-level module ``root``."""
+    for fw, roots in FRAMEWORK_IMPORTS.items():
+        if root in roots:
+            return fw
+    return None
