@@ -121,6 +121,9 @@ AREAS = (
         optional=(
             "assign_add",  # in-place add (torch)
             "to_tensor",  # tf.Variable-like conversion (TensorFlow)
+            # TensorFlow: tf.Module / checkpoint citizenship and tf.distribute
+            "named_children", "restore_deferred", "strategy_scope_open",
+            "variables_captured_by",
         ),
     ),
     Area(
@@ -131,6 +134,7 @@ AREAS = (
         optional=(
             "pure_train_step", "pure_test_step",  # JAX's train_step(state, data)
             "dense_gradients",  # TF: IndexedSlices -> dense before the update
+            "apply_across_replicas",  # TF: optimizer update inside a tf.distribute strategy
             "no_grad",  # a context manager for optimizer updates
         ),
     ),
@@ -144,6 +148,19 @@ AREAS = (
         "Adapters for a framework's own data containers (tf.data, torch DataLoader), "
         "loaded when such a container is first seen (detection reads type modules).",
         optional=("TFDatasetAdapter", "TorchDataAdapter"),
+    ),
+    Area(
+        "layers",
+        "Framework-only layers' framework calls: TFSMLayer (layers/tfsm.py) reloading a "
+        "TF SavedModel.",
+        optional=("load", "endpoint", "variables_used_by"),
+    ),
+    Area(
+        "layers.jax_layer",
+        "JaxLayer / FlaxLayer (layers/jax_layer/): jax tree utilities, PRNG keys and the "
+        "flax init/apply calls around a user's jax function or flax module.",
+        optional=("flatten", "unflatten", "is_array_leaf", "as_jax", "to_key", "ones",
+                  "in_trace", "flax_apply", "flax_init", "is_flax_module"),
     ),
     Area(
         "layers.rnn",
