@@ -151,9 +151,17 @@ AREAS = (
     ),
     Area(
         "layers",
-        "Framework-only layers' framework calls: TFSMLayer (layers/tfsm.py) reloading a "
-        "TF SavedModel.",
-        optional=("load", "endpoint", "variables_used_by"),
+        "Layers' framework citizenship and framework-only layers: torch.nn.Module "
+        "citizenship of a layer living on torch (layers/torch.py); TFSMLayer "
+        "(layers/tfsm.py) reloading a TF SavedModel (layers/tensorflow.py).",
+        optional=(
+            # torch
+            "adopt", "check_initialized", "check_module_state", "is_module",
+            "load_module_state", "module_state", "on_move", "run_wrapped", "sync",
+            "torch_class", "track_module_parameters",
+            # tensorflow
+            "load", "endpoint", "variables_used_by",
+        ),
     ),
     Area(
         "layers.jax_layer",
@@ -178,7 +186,7 @@ AREAS = (
         "jax.export (jax).",
         optional=(
             # tensorflow
-            "version", "new_root", "is_tf_function", "has_traces", "is_tf_variable",
+            "version", "new_root", "to_tflite", "is_tf_function", "has_traces", "is_tf_variable",
             "is_trackable", "tensor_spec", "variable", "assign", "function", "concrete",
             "variables_used", "resources_under", "save", "describe", "to_onnx",
             # torch
