@@ -422,3 +422,21 @@ def test_double_on_a_functional_model_computes_in_float64():
     k0, b0, k1, b1 = model.get_weights()
     assert k0.dtype == np.float64
     np.testing.assert_allclose(out.detach().numpy(), np.tanh(x @ k0 + b0) @ k1 + b1, rtol=1e-12)
+
+
+def test_deepcopy_and_pickle_keep_a_working_module():
+    import copy
+
+    model = mlp(seed=11)
+    x = torch.randn(3, 4)
+    y = model(x)
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert type(clone) is type(model) and isinstance(clone, nn.Module)
+        assert [n for n, _ in clone.named_parameters()] == ["0.kernel", "0.bias",
+                                                            "1.kernel", "1.bias"]
+        torch.testing.assert_close(clone(x), y)
+        with torch.no_grad():
+            for p in clone.parameters():
+                p.add_(1.0)             # the copy's Parameters are its variables ...
+        assert not torch.allclose(clone(x), y)
+        torch.testing.assert_close(model(x), y)   # ... and not the original's

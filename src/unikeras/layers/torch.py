@@ -54,6 +54,9 @@ class _VarDict(dict):
         super().__init__()
         self._vars = {}
 
+    def __reduce__(self):
+        return (_rebuild_var_dict, (dict(self), self._vars))
+
     def __setitem__(self, key, value):
         dict.__setitem__(self, key, value)
         v = self._vars.get(key)
@@ -68,6 +71,9 @@ class _ModuleView(dict):
     ``build``), before torch reads it."""
 
     __slots__ = ("_owner", "_version")
+
+    def __reduce__(self):
+        return (_ModuleView, (self._owner,))
 
     def __init__(self, owner):
         super().__init__()
@@ -105,6 +111,13 @@ class _ModuleView(dict):
 
     def get(self, key, default=None):
         return dict.get(self._fresh(), key, default)
+
+
+def _rebuild_var_dict(items, variables):
+    out = _VarDict()
+    dict.update(out, items)
+    out._vars = variables
+    return out
 
 
 # ------------------------------------------------------------------ the Module view
@@ -231,6 +244,17 @@ def torch_class(cls):
     new = type(cls.__name__, (cls, _Module), ns)
     _classes[cls] = new
     return new
+
+
+def _new_instance(base):
+    """Unpickling (and deepcopy) of a layer living on torch: an empty instance of the
+    Module subclass of ``base``; its ``__dict__`` comes next (``Module.__setstate__``)."""
+    return object.__new__(torch_class(base))
+
+
+def _reduce_ex(self, protocol):
+    # The subclass is not importable by name: pickle names the original class.
+    return (_new_instance, (type(self)._uk_torch_base,), dict(self.__dict__))
 
 
 def adopt(root):
@@ -399,6 +423,7 @@ def _registry_getter(registry, torch_method):
 
 
 _OVERRIDES = {
+    "__reduce_ex__": _reduce_ex,
     **{name: _hook_registrar(getattr(_Module, name)) for name in _HOOK_REGISTRARS},
     "get_parameter": _registry_getter("_parameters", _Module.get_parameter),
     "get_buffer": _registry_getter("_buffers", _Module.get_buffer),
