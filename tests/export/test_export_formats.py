@@ -77,6 +77,7 @@ import torch
 torch.set_num_threads(1)
 def run(entry, inputs):
     m = torch.export.load(entry["path"]).module()
+    assert isinstance(m, torch.nn.Module)  # a plain torch module, no unikeras at run time
     return m(*[torch.from_numpy(inputs[n]) for n in entry["flat"]]).detach().numpy()
 ''',
     "jax": '''

@@ -526,8 +526,8 @@ class Model(Layer):
         See unikeras.export and docs/serving.md."""
         from ..export import export_model
 
-        return export_model(self, filepath, format=format, verbose=verbose,
-                            input_signature=input_signature, **kwargs)
+        export_model(self, filepath, format=format, verbose=verbose,
+                     input_signature=input_signature, **kwargs)
 
     def _maybe_build(self, args):
         # A subclassed model remembers what its first call took: export's input signature.
