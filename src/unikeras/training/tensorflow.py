@@ -20,13 +20,14 @@ import warnings
 
 import tensorflow as tf
 
+from ..state.tensorflow import strategy_scope_open
 from ._step_utils import equal_shape_runs
 
 
 def _replica_context():
     """The replica context of a step running in ``strategy.run`` with more than one
     replica, else None (no strategy, cross-replica context, one replica)."""
-    if not tf.distribute.has_strategy():
+    if not strategy_scope_open():
         return None
     ctx = tf.distribute.get_replica_context()
     return ctx if ctx is not None and ctx.num_replicas_in_sync > 1 else None
@@ -133,7 +134,7 @@ def _state_variables(model):
 def _model_strategy(model):
     """The strategy a step must run under: the one whose scope is open, else the one
     that made the model's variables (a model built or called in a scope), else None."""
-    if tf.distribute.has_strategy():
+    if strategy_scope_open():
         return tf.distribute.get_strategy()
     vs = model._tree_variables()
     if vs and isinstance(vs[0]._value, tf.distribute.DistributedValues):
