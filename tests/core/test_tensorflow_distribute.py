@@ -90,7 +90,17 @@ SCRIPT = textwrap.dedent('''
     same(ref, m)
     print("one device ok")
 
-    # 5. a model made by one strategy, trained under another: refused, saying why
+    # 5. CentralStorageStrategy: one copy of each variable, compute on both devices
+    # (metric state is one "sum" variable every replica writes: the deltas add up)
+    with tf.distribute.experimental.CentralStorageStrategy(["/cpu:0", "/cpu:1"]).scope():
+        m = make()
+        hist = m.fit(x, y, **fit_kw).history
+    same(ref, m)
+    for k in ref_hist:
+        np.testing.assert_allclose(hist[k], ref_hist[k], rtol=1e-5)
+    print("central storage ok")
+
+    # 6. a model made by one strategy, trained under another: refused, saying why
     other = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     with mirrored.scope():
         m = make()
@@ -105,7 +115,7 @@ SCRIPT = textwrap.dedent('''
         raise AssertionError("training under another strategy was not refused")
     print("other strategy refused ok")
 
-    # 6. the TF guide's custom loop: strategy.run, tf.nn.compute_average_loss over the
+    # 7. the TF guide's custom loop: strategy.run, tf.nn.compute_average_loss over the
     # global batch, optimizer.apply in the replica function; vs a one-device loop
     ref = make(False)
     ref_opt = keras.optimizers.Adam(0.01)
@@ -150,5 +160,5 @@ def test_strategies_replicate_and_match_single_device_training():
                           timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     for step in ("fit in scope", "called in scope, fit outside", "moved into scope",
-                 "one device", "other strategy refused", "custom loop"):
+                 "one device", "central storage", "other strategy refused", "custom loop"):
         assert f"{step} ok" in proc.stdout, proc.stdout

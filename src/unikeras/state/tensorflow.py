@@ -113,11 +113,33 @@ def raw_array(native):
     return native
 
 
+_SUM = tf.VariableAggregation.SUM
+try:
+    from tensorflow.python.distribute.values import SyncOnReadVariable as _PerReplica
+except Exception:  # pragma: no cover - another TF version's internals
+    _PerReplica = ()
+
+
 def assign(native, value, variable):
     if isinstance(native, tf.Variable):
-        native.assign(tf.cast(value, native.dtype))
+        value = tf.cast(value, native.dtype)
+        if (native.aggregation == _SUM and not isinstance(native, _PerReplica)
+                and _in_replicas()):
+            # One copy that every replica writes (CentralStorageStrategy, or a mirrored
+            # "sum" variable): the written-once `total.assign(total + x)` becomes the
+            # replica's delta, and the deltas sum.
+            native.assign_add(value - native.read_value())
+        else:
+            native.assign(value)
         return native
     return tf.cast(value, native.dtype)
+
+
+def _in_replicas():
+    if not strategy_scope_open():
+        return False
+    ctx = tf.distribute.get_replica_context()
+    return ctx is not None and ctx.num_replicas_in_sync > 1
 
 
 def to_tensor(native, dtype=None, name=None):
