@@ -21,6 +21,7 @@ from .._nest import map_nested, present_leaves as _leaves
 from .. import xp as _xp
 from ..layers.layer import Layer
 from ..xp import default_framework, framework_of, namespace, shim, to_numpy
+from ..xp._registry import scoped_framework
 from . import callbacks as callbacks_mod
 from . import optimizers as optimizers_mod
 from .compile_utils import CompileLoss, CompileMetrics
@@ -288,6 +289,14 @@ class Model(Layer):
     def _prepare(self, framework, first_batch, training):
         """Build the model (and the optimizer's slots) from a first batch, and move all
         state (model, optimizer, metrics) to ``framework``."""
+        scoped = scoped_framework()
+        if training and scoped is not None and scoped != framework:
+            raise ValueError(
+                f"Model {self.name!r}: fit() inside a tf.distribute strategy's scope received "
+                f"{framework} arrays. The strategy distributes TensorFlow computations only, "
+                f"so training on {framework} here would not be replicated. Pass TensorFlow "
+                f"tensors or NumPy data (which run on TensorFlow in the scope), or call "
+                f"fit() outside the scope to train on {framework}.")
         x, y, sw = unpack_x_y_sample_weight(first_batch)
         if not self.built:
             self._symbolic_build(x)
