@@ -59,7 +59,9 @@ class Area:
     #: for areas whose optional names are the names of generic ops (fast paths): where
     #: those ops are listed; a file may then define any of them
     fast_paths_of: str | None = None
-    notes: dict = field(default_factory=dict)
+    #: leading parameters of required functions (how generic code calls them); a file
+    #: may add parameters after them if they have defaults
+    signatures: dict = field(default_factory=dict)
 
     @property
     def allowed(self) -> frozenset:
@@ -89,6 +91,17 @@ AREAS = (
             "split",  # (x, sizes, start, indices) -> row pieces in one or two calls
             "INDEX_DTYPE",  # dtype name of gather indices (default "int64"; jax: int32)
         ),
+        signatures={
+            "namespace": (), "to_numpy": ("x",), "asarray": ("value", "dtype_name"),
+            "convert_from": ("x", "src"), "dtype": ("name",), "device_of": ("x",),
+            "to_device": ("x", "device"),
+            "random_normal": ("shape", "dtype_name", "seed"),
+            "random_uniform": ("shape", "dtype_name", "seed"),
+            "random_truncated_normal": ("shape", "dtype_name", "seed"),
+            "random_randint": ("shape", "minval", "maxval", "dtype_name", "seed"),
+            "random_categorical": ("logits", "num_samples", "dtype_name", "seed"),
+            "random_permutation": ("n", "seed"),
+        },
     ),
     Area(
         "nn_ops",
@@ -125,6 +138,10 @@ AREAS = (
             "named_children", "restore_deferred", "strategy_scope_open",
             "variables_captured_by",
         ),
+        signatures={
+            "make_variable": ("value", "variable"), "assign": ("native", "value", "variable"),
+            "raw_array": ("native",), "storage_dtype": ("dtype",),
+        },
     ),
     Area(
         "training",
@@ -137,6 +154,7 @@ AREAS = (
             "apply_across_replicas",  # TF: optimizer update inside a tf.distribute strategy
             "no_grad",  # a context manager for optimizer updates
         ),
+        signatures={"loss_and_grads": ("model", "x", "y", "sample_weight")},
     ),
     Area(
         "training.optimizers",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 from collections import defaultdict
@@ -286,6 +287,15 @@ def test_shim_files_implement_their_area(area, framework):
     assert mod is importlib.import_module(name)
     missing = [n for n in area.required if not hasattr(mod, n)]
     assert not missing, f"{name} lacks {missing}, required by the '{area.name}' contract"
+    for fn_name, params in area.signatures.items():
+        sig = inspect.signature(getattr(mod, fn_name)).parameters
+        lead = tuple(sig)[:len(params)]
+        extra = [p for p in tuple(sig.values())[len(params):]
+                 if p.default is inspect.Parameter.empty
+                 and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        assert lead == params and not extra, (
+            f"{name}.{fn_name}{tuple(sig)}: the '{area.name}' contract calls it as "
+            f"{fn_name}{params} (extra parameters need defaults)")
     if area.fast_paths_of:
         ops = importlib.import_module(area.fast_paths_of)
         allowed = set(ops.__all__)
