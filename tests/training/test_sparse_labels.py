@@ -66,19 +66,46 @@ def test_traced_bad_labels_give_nan_not_a_finite_value(framework, to_fw, fn):
     assert np.all(np.isfinite(out[~bad])), out
 
 
-def test_fit_with_bad_labels_never_reports_a_finite_loss(framework, to_fw):
-    """fit: torch's eager step raises; jax and TensorFlow trace the step, so the loss
-    and accuracy are NaN (what the documented rule says)."""
+@pytest.mark.parametrize("functional", [False, True])
+def test_fit_and_evaluate_with_bad_host_labels_raise_on_every_framework(framework, to_fw,
+                                                                        functional):
+    """fit/evaluate check array labels once, before the (traced) steps."""
+    if functional:
+        i = layers.Input((4,))
+        m = keras.Model(i, layers.Dense(3)(i))
+    else:
+        m = keras.Sequential([layers.Input((4,)), layers.Dense(3)])
+    m.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+              metrics=["sparse_categorical_accuracy"])
+    x = to_fw(np.ones((8, 4), "float32"), framework)
+    y = to_fw(np.array([0, 1, 2, 7, 0, 1, 2, -3]), framework)
+    before = [np.array(w) for w in m.get_weights()]
+    with pytest.raises(ValueError, match=r"2 out-of-range label\(s\): -3, 7"):
+        m.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match=r"out-of-range label\(s\): -3, 7"):
+        m.evaluate(x, y, verbose=0)
+    for a, b in zip(m.get_weights(), before):  # refused before any step
+        np.testing.assert_array_equal(np.asarray(a), b)
+
+
+def test_traced_fit_on_bad_labels_gives_nan(framework, to_fw):
+    """Labels the pre-check cannot see (a generator's batches) reach the step: where the
+    step is traced (jax, TensorFlow, torch's functional transforms) the loss and the
+    metric are NaN; an eager step that can read them raises. Never a finite value."""
     m = keras.Sequential([layers.Input((4,)), layers.Dense(3)])
     m.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
               metrics=["sparse_categorical_accuracy"])
     x = to_fw(np.ones((8, 4), "float32"), framework)
     y = to_fw(np.array([0, 1, 2, 7, 0, 1, 2, 0]), framework)
+
+    def batches():
+        while True:
+            yield x, y
+
     try:
-        h = m.fit(x, y, epochs=1, batch_size=8, verbose=0)
+        h = m.fit(batches(), steps_per_epoch=1, epochs=1, verbose=0)
     except ValueError as e:
         assert "out-of-range label(s): 7" in str(e)
         return
-    assert framework != "torch"
     assert math.isnan(h.history["loss"][0])
     assert math.isnan(h.history["sparse_categorical_accuracy"][0])

@@ -345,6 +345,7 @@ class Model(Layer):
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
         data = get_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                            class_weight=class_weight, steps=steps_per_epoch)
+        self._check_sparse_labels(data)
         framework = data.target_framework
         val_data = None
         if validation_data is not None:
@@ -409,10 +410,40 @@ class Model(Layer):
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         self._assert_compiled("evaluate")
         data = get_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps)
+        self._check_sparse_labels(data)
         logs = self._evaluate_adapter(data, data.target_framework, callbacks)
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)
+
+    def _check_sparse_labels(self, data):
+        """Array data of a single-output model compiled with a sparse categorical loss:
+        the labels are checked once, before the (possibly traced) steps, where reading
+        them is free (host data, eager CPU arrays), so an out-of-range label is the same
+        ValueError on every framework; traced steps on other data give NaN losses."""
+        from .losses import SparseCategoricalCrossentropy, sparse_label_check
+        from .losses import sparse_categorical_crossentropy as scce
+
+        y, spec = getattr(data, "y", None), self._user_loss
+        if y is None or not hasattr(y, "shape") or isinstance(spec, (list, tuple, dict)):
+            return
+        if isinstance(spec, SparseCategoricalCrossentropy):
+            kwargs = spec._fn_kwargs
+        elif spec in ("sparse_categorical_crossentropy", scce):
+            kwargs = {}
+        else:
+            return
+        outputs = getattr(self, "outputs", None) or []
+        shape = getattr(outputs[0], "shape", None) if len(outputs) == 1 else None
+        if shape is None:
+            spec_out = getattr(self, "_output_spec", None)
+            shape = getattr(spec_out, "shape", None)
+        axis = kwargs.get("axis", -1)
+        n = shape[axis] if shape is not None and len(shape) else None
+        if not isinstance(n, int):
+            return
+        sparse_label_check("sparse_categorical_crossentropy", None, y, n,
+                           kwargs.get("ignore_class"))
 
     def _evaluate_adapter(self, data, framework, callbacks):
         cbs = callbacks_mod.CallbackList(callbacks, model=self, steps=data.num_batches())
