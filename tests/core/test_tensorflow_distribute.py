@@ -101,6 +101,15 @@ SCRIPT = textwrap.dedent('''
     same(ref, m)
     for k in ref_hist:
         np.testing.assert_allclose(hist[k], ref_hist[k], rtol=1e-5)
+    central = tf.distribute.experimental.CentralStorageStrategy(["/cpu:0", "/cpu:1"])
+    with central.scope():  # built there, trained outside: still under that strategy
+        m = make()
+    runs = []
+    original_run = central.run
+    central.run = lambda *a, **k: runs.append(1) or original_run(*a, **k)
+    m.fit(x, y, **fit_kw)
+    assert runs, "fit outside the scope did not run under the model's strategy"
+    same(ref, m)
     print("central storage ok")
 
     # 6. a model made by one strategy, trained under another: refused, saying why

@@ -137,9 +137,8 @@ def _model_strategy(model):
     if strategy_scope_open():
         return tf.distribute.get_strategy()
     vs = model._tree_variables()
-    if vs and isinstance(vs[0]._value, tf.distribute.DistributedValues):
-        return vs[0]._value.distribute_strategy
-    return None
+    # the strategy a variable was made by (Mirrored, CentralStorage, OneDevice), or None
+    return getattr(vs[0]._value, "_distribute_strategy", None) if vs else None
 
 
 def _distribute_state(model, strategy):
@@ -151,10 +150,11 @@ def _distribute_state(model, strategy):
         v = box._value
         if not isinstance(v, tf.Variable) or strategy.extended.variable_created_in_scope(v):
             continue
-        if isinstance(v, tf.distribute.DistributedValues):
+        other = getattr(v, "_distribute_strategy", None)
+        if other is not None and other.num_replicas_in_sync > 1:
             raise ValueError(
                 f"Model {model.name!r}: its variable {box.path!r} was made by another "
-                f"tf.distribute strategy ({type(v.distribute_strategy).__name__}) than the "
+                f"tf.distribute strategy ({type(other).__name__}) than the "
                 f"one this step runs under ({type(strategy).__name__}). Build or call the "
                 "model in the scope of the strategy that trains it.")
         with strategy.scope():
