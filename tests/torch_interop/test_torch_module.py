@@ -240,7 +240,13 @@ def test_to_dtype_and_float64_numbers():
 
 def test_jax_use_leaves_the_class_alone():
     jnp = pytest.importorskip("jax.numpy")
-    model = mlp(seed=9)
+    from unikeras.xp import set_default_framework
+
+    set_default_framework("jax")   # (with torch the default, layers start as Modules)
+    try:
+        model = mlp(seed=9)
+    finally:
+        set_default_framework(None)
     model(jnp.ones((1, 4)))
     assert type(model) is keras.Sequential and not isinstance(model, nn.Module)
     model(torch.ones(1, 4))
@@ -440,3 +446,25 @@ def test_deepcopy_and_pickle_keep_a_working_module():
                 p.add_(1.0)             # the copy's Parameters are its variables ...
         assert not torch.allclose(clone(x), y)
         torch.testing.assert_close(model(x), y)   # ... and not the original's
+
+
+def test_with_torch_as_default_framework_layers_are_modules_from_the_start():
+    from unikeras.xp import set_default_framework
+
+    set_default_framework("torch")
+    try:
+        class Outer(nn.Module):
+            def __init__(self):
+                super().__init__()
+                # never called yet: registers at once, as under Keras 3's torch backend
+                self.body = keras.Sequential([layers.Input((4,)), layers.Dense(3)])
+                self.lazy = keras.Sequential([layers.Dense(2)])   # built on first call
+
+        outer = Outer()
+        assert isinstance(outer.body, nn.Module)
+        assert [n for n, _ in outer.named_parameters()] == ["body.0.kernel", "body.0.bias"]
+        outer.lazy(np.ones((1, 5), "float32"))       # NumPy runs on the default, torch
+        assert [n for n, _ in outer.lazy.named_parameters()] == ["0.kernel", "0.bias"]
+        assert outer.lazy.layers[0].kernel.value.shape == (5, 2)
+    finally:
+        set_default_framework(None)
