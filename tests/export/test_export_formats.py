@@ -3,7 +3,8 @@ torch ExportedProgram, jax.export, LiteRT), train a few steps,
 export, reload in a fresh process that cannot import unikeras or keras, and compare the
 outputs with the model's own on two batch sizes (dynamic batch).
 
-Models: a Sequential (Dense, BatchNormalization with inference statistics), a Functional
+Models: a Sequential on integer inputs (Embedding, Dense, BatchNormalization with
+inference statistics), a Functional
 with two named inputs (LSTM, Concatenate, BatchNormalization) and a subclassed model
 (Dense, BatchNormalization, Dropout). One subprocess per format checks every artifact at
 once (importing TensorFlow or torch costs seconds), all four run in parallel.
@@ -139,7 +140,9 @@ class Sub(keras.Model):
 def _build(kind):
     keras.utils.set_random_seed(1)
     if kind == "sequential":
-        return keras.Sequential([layers.Input((F,)), layers.Dense(8, activation="relu"),
+        return keras.Sequential([layers.Input((T,), dtype="int32"), layers.Embedding(20, 4),
+                                 layers.GlobalAveragePooling1D(),
+                                 layers.Dense(8, activation="relu"),
                                  layers.BatchNormalization(), layers.Dense(3)])
     if kind == "functional":
         seq = keras.Input((T, F), name="seq")
@@ -154,6 +157,8 @@ def _data(kind, n, rng):
     if kind == "functional":
         return {"seq": rng.normal(size=(n, T, F)).astype("float32"),
                 "extra": rng.normal(size=(n, 2)).astype("float32")}
+    if kind == "sequential":  # integer token ids
+        return {"x": rng.integers(0, 20, size=(n, T)).astype("int32")}
     return {"x": rng.normal(size=(n, F)).astype("float32")}
 
 

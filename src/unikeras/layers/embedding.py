@@ -74,7 +74,10 @@ class Embedding(Layer):
         table = self.embeddings
         flat = xp.reshape(inputs, (-1,))
         out = xp.take(table, flat, axis=0)
-        out = xp.reshape(out, tuple(inputs.shape) + (self.output_dim,))
+        shape = tuple(inputs.shape)
+        if sum(d is None for d in shape) == 1:  # traced with a dynamic batch (export)
+            shape = tuple(-1 if d is None else d for d in shape)
+        out = xp.reshape(out, shape + (self.output_dim,))
         if standardize_dtype(out.dtype) != self.compute_dtype:
             out = xp.astype(out, dtype_obj(xp, out, self.compute_dtype))
         return out
