@@ -10,6 +10,7 @@
 # xfails tests/xp/tf_compliant_xfails.txt; plain = unikeras.xp.tensorflow.array_api
 # (raw tf.Tensor), xfails tests/xp/tf_array_api_xfails.txt.
 # Environment knobs: MAX_EXAMPLES (default 20), PYTHON (default .venv/bin/python),
+# ARRAY_API_TESTS_VERSION (default 2025.12, the version the namespaces declare),
 # JOBS (pytest-xdist workers, default 1), NO_SHRINK=1 (skip Hypothesis shrinking via
 # tests/xp/array_api_tests_noshrink.py: same outcomes, much faster when tests fail).
 set -euo pipefail
@@ -38,7 +39,7 @@ case "${NAMESPACE:-compliant}" in
 esac
 
 export ARRAY_API_TESTS_MODULE="$MODULE"
-export ARRAY_API_TESTS_VERSION=2023.12
+export ARRAY_API_TESTS_VERSION="${ARRAY_API_TESTS_VERSION:-2025.12}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
 export PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}"
 

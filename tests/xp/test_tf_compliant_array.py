@@ -222,13 +222,13 @@ def test_namespace_wraps_inputs_and_outputs():
     assert isinstance(svd.S, Array)
     same(svd.U @ (svd.S[:, None] * svd.Vh), np.arange(6.0).reshape(2, 3))
     outs = xp.broadcast_arrays(m, xp.asarray(1.0))
-    assert isinstance(outs, list) and all(isinstance(o, Array) and o.shape == (2, 3) for o in outs)
+    assert isinstance(outs, tuple) and all(isinstance(o, Array) and o.shape == (2, 3) for o in outs)
     same(xp.concat([m, tf.ones((1, 3))], axis=0), np.concatenate([np.arange(6.0).reshape(2, 3), np.ones((1, 3))]))
     same(xp.fft.fft(xp.asarray([1.0, 0.0])), [1.0, 1.0])
     assert xp.asarray(x, copy=False) is x
     assert xp.asarray(x, copy=True) is not x
     assert xp.__array_namespace_info__().capabilities()["boolean indexing"] is True
-    assert xp.float32 is tf.float32 and xp.__array_api_version__ == "2023.12"
+    assert xp.float32 is tf.float32 and xp.__array_api_version__ == "2025.12"
 
 
 def test_namespace_resolution():

@@ -68,7 +68,7 @@ def test_defaults_and_info():
     assert d["real floating"] == xp.float32 and d["indexing"] == xp.int64
     assert set(info.dtypes(kind="real floating").values()) == {xp.float32, xp.float64}
     assert info.default_device() in info.devices()
-    assert xp.__array_api_version__ == "2023.12"
+    assert xp.__array_api_version__ == "2025.12"
     assert xp.finfo(xp.float32).eps == float(np.finfo(np.float32).eps)
     assert xp.iinfo(xp.uint8).max == 255
     assert xp.isdtype(xp.int8, ("signed integer", "real floating"))

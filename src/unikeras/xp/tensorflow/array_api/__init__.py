@@ -1,4 +1,4 @@
-"""A Python Array API (2023.12) namespace for TensorFlow.
+"""A Python Array API (2025.12) namespace for TensorFlow.
 
 Functions take and return plain ``tf.Tensor`` objects; they work eagerly, inside
 ``tf.function`` (XLA included where TF's kernels allow) and under ``tf.GradientTape``.
@@ -15,7 +15,7 @@ import math as _math
 
 import tensorflow as _tf
 
-__array_api_version__ = "2023.12"
+__array_api_version__ = "2025.12"
 
 # -- constants
 e = _math.e

@@ -247,7 +247,7 @@ def meshgrid(*arrays, indexing="xy"):
     if indexing not in ("xy", "ij"):
         raise ValueError("indexing must be 'xy' or 'ij'")
     ts, _ = B.promote(*arrays) if arrays else ([], None)
-    return list(tf.meshgrid(*ts, indexing=indexing))
+    return tuple(tf.meshgrid(*ts, indexing=indexing))
 
 
 def _tri_mask(x, k, lower):

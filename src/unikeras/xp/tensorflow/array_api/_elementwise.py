@@ -128,6 +128,7 @@ def log1p(x, /):
 
 sin = _unary_float(tf.math.sin)
 sinh = _unary_float(tf.math.sinh)
+reciprocal = _unary_float(tf.math.reciprocal)
 sqrt = _unary_float(tf.math.sqrt)
 tan = _unary_float(tf.math.tan)
 
@@ -236,7 +237,20 @@ def remainder(x1, x2, /):
     (a, b), dt = B.promote(x1, x2)
     if B.is_int(dt):
         return _int_safe_div(tf.math.floormod, a, b)
-    return tf.math.floormod(a, b)
+    r = tf.math.floormod(a, b)
+    # a zero result takes the divisor's sign (Python's %, the standard's special cases:
+    # remainder(-0, 2) is +0, remainder(+0, -2) is -0); TF keeps the dividend's
+    zero = tf.zeros_like(r)
+    return tf.where(tf.equal(r, zero), tf.where(tf.math.less(b, zero), -zero, zero), r)
+
+
+def nextafter(x1, x2, /):
+    """The next float after ``x1`` towards ``x2`` (``x2`` where they are equal, so that
+    nextafter(-0, +0) is +0 as the standard says)."""
+    (a, b), dt = B.promote(x1, x2)
+    if dt not in B.REAL_FLOAT:
+        raise TypeError(f"nextafter needs real floating-point arrays; received {dt.name}")
+    return tf.where(tf.equal(a, b), b, tf.math.nextafter(a, b))
 
 
 def pow(x1, x2, /):
@@ -466,7 +480,8 @@ def logaddexp(x1, x2, /):
     m = tf.math.maximum(a, b)
     d = tf.where(same, tf.zeros_like(a), a - b)
     r = m + tf.math.log1p(tf.math.exp(-tf.math.abs(d)))
-    return tf.where(same, a + _const(_LN2, a.dtype), r)
+    # equal arguments: (a + b) / 2 rather than a, so that each gets half the gradient
+    return tf.where(same, (a + b) / 2 + _const(_LN2, a.dtype), r)
 
 
 def clip(x, /, min=None, max=None):

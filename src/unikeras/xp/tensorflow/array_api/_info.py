@@ -77,7 +77,7 @@ class Info:
             if not name.startswith("/job:"):
                 name = "/job:localhost/replica:0/task:0" + name
             devs.append(name)
-        return devs or [self.default_device()]
+        return tuple(devs) or (self.default_device(),)
 
 
 def __array_namespace_info__():

@@ -8,6 +8,7 @@ from . import _base as B
 
 __all__ = [
     "broadcast_arrays",
+    "broadcast_shapes",
     "broadcast_to",
     "concat",
     "expand_dims",
@@ -46,12 +47,33 @@ def broadcast_shapes_of(tensors):
     return dyn
 
 
+def broadcast_shapes(*shapes):
+    """The shape ``shapes`` broadcast to (a tuple; ``None`` for an unknown size stays
+    unknown unless the other size decides it). ``ValueError`` if they do not broadcast."""
+    out = []
+    for shape in shapes:
+        shape = tuple(shape)
+        if len(shape) > len(out):
+            out = [1] * (len(shape) - len(out)) + out
+        for i, d in enumerate(shape, start=len(out) - len(shape)):
+            o = out[i]
+            if d == 1 or d == o:
+                continue
+            if o == 1 or o is None:
+                out[i] = d
+            elif d is not None:
+                raise ValueError(f"shapes {shapes} cannot be broadcast together (size {o} "
+                                 f"against {d})")
+    return tuple(out)
+
+
 def broadcast_arrays(*arrays):
     ts = [B.tensor(a) for a in arrays]
     if not ts:
-        return []
+        return ()
     shape = broadcast_shapes_of(ts)
-    return [t if isinstance(shape, list) and t.shape.as_list() == shape else tf.broadcast_to(t, shape) for t in ts]
+    return tuple(t if isinstance(shape, list) and t.shape.as_list() == shape
+                 else tf.broadcast_to(t, shape) for t in ts)
 
 
 def broadcast_to(x, /, shape):
@@ -82,6 +104,15 @@ def concat(arrays, /, *, axis=0):
 def expand_dims(x, /, axis=0):
     x = B.tensor(x)
     n = B.ndim(x)
+    if isinstance(axis, (tuple, list)):
+        # positions in the result: normalized against its rank, then inserted in order
+        out_ndim = n + len(axis)
+        axes = [B.normalize_axis(a, out_ndim) for a in axis]
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"repeated axis in expand_dims: {tuple(axis)}")
+        for a in sorted(axes):
+            x = tf.expand_dims(x, a)
+        return x
     if axis < -n - 1 or axis > n:
         raise IndexError(f"axis {axis} out of range for expand_dims of a {n}-d array")
     return tf.expand_dims(x, axis)

@@ -13,6 +13,8 @@ __all__ = [
     "argmax",
     "argmin",
     "argsort",
+    "count_nonzero",
+    "isin",
     "nonzero",
     "searchsorted",
     "sort",
@@ -57,6 +59,13 @@ def nonzero(x, /):
     mask = x if x.dtype == tf.bool else tf.not_equal(x, tf.zeros_like(x))
     idx = tf.where(mask)
     return tuple(idx[:, i] for i in range(n))
+
+
+def count_nonzero(x, /, *, axis=None, keepdims=False):
+    x = B.tensor(x)
+    axes = B.normalize_axes(axis, B.ndim(x))
+    nz = x if x.dtype == tf.bool else tf.not_equal(x, tf.zeros_like(x))
+    return tf.reduce_sum(tf.cast(nz, B.DEFAULT_INDEX), axis=axes, keepdims=keepdims)
 
 
 def where(condition, x1, x2, /):
@@ -186,3 +195,24 @@ def unique_all(x, /):
     positions = tf.range(tf.size(flat, out_type=B.DEFAULT_INDEX), dtype=B.DEFAULT_INDEX)
     first = tf.math.unsorted_segment_min(positions, inverse, num)
     return UniqueAllResult(values, first, tf.reshape(inverse, B.shape_list(x)), counts)
+
+
+def isin(x1, x2, /, *, invert=False):
+    """For each element of ``x1``: is it in ``x2``? (bool, ``x1``'s shape). Real values:
+    one sort of ``x2`` and a binary search per element, O((n + m) log m); complex values
+    (no sort kernel): all pairs compared."""
+    (a, b), dt = B.promote(x1, x2)
+    shape = tf.shape(a)
+    fa, fb = tf.reshape(a, [-1]), tf.reshape(b, [-1])
+    if B.is_complex(dt):
+        found = tf.reduce_any(tf.equal(fa[:, None], fb[None, :]), axis=1)
+    else:
+        sb = sort(fb)
+        idx = searchsorted(sb, fa)
+        # one padding element so that gathering at len(sb) (not found, or x2 empty) is valid
+        padded = tf.concat([sb, tf.zeros([1], dt)], 0)
+        found = tf.logical_and(idx < tf.size(sb, out_type=idx.dtype),
+                               tf.equal(tf.gather(padded, idx), fa))
+    if invert:
+        found = tf.logical_not(found)
+    return tf.reshape(found, shape)

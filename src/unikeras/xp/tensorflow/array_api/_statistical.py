@@ -5,8 +5,10 @@ from __future__ import annotations
 import tensorflow as tf
 
 from . import _base as B
+from ._elementwise import not_equal, subtract
 
-__all__ = ["all", "any", "cumulative_prod", "cumulative_sum", "max", "mean", "min", "prod", "std", "sum", "var"]
+__all__ = ["all", "any", "cumulative_prod", "cumulative_sum", "diff", "max", "mean", "min", "prod", "std",
+           "sum", "var"]
 
 
 def _axes(x, axis):
@@ -142,3 +144,26 @@ def all(x, /, *, axis=None, keepdims=False):
 def any(x, /, *, axis=None, keepdims=False):
     x = _truth(x)
     return tf.reduce_any(x, axis=_axes(x, axis), keepdims=keepdims)
+
+
+def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
+    """``n``-th forward difference along ``axis`` (``prepend``/``append`` are joined to
+    ``x`` first, promoted with it). Booleans differ by ``!=`` (as NumPy), unsigned
+    integers wrap around."""
+    x = B.tensor(x)
+    nd = B.ndim(x)
+    if nd == 0:
+        raise ValueError("diff needs an array with at least one dimension")
+    ax = B.normalize_axis(axis, nd)
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"diff: n must be non-negative; received {n}")
+    parts = [p for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        parts, _ = B.promote(*parts)
+        x = tf.concat(parts, ax)
+    lead = (slice(None),) * ax
+    for _ in range(n):
+        hi, lo = x[lead + (slice(1, None),)], x[lead + (slice(None, -1),)]
+        x = not_equal(hi, lo) if x.dtype == tf.bool else subtract(hi, lo)
+    return x

@@ -16,7 +16,9 @@ __all__ = [
     "cross",
     "det",
     "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
     "matmul",
@@ -173,10 +175,27 @@ def diagonal(x, /, *, offset=0):
     return _diag_part(B.tensor(x), offset)
 
 
+EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 QRResult = namedtuple("QRResult", ["Q", "R"])
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+
+
+def _general_matrix(x):
+    x = B.tensor(x)
+    return x if B.is_inexact(x.dtype) else tf.cast(x, B.DEFAULT_FLOAT)
+
+
+def eig(x, /):
+    """Eigenvalues and eigenvectors of general square matrices: complex, of ``x``'s
+    precision (complex64 for float32, complex128 for float64)."""
+    w, v = tf.linalg.eig(_general_matrix(x))
+    return EigResult(w, v)
+
+
+def eigvals(x, /):
+    return tf.linalg.eigvals(_general_matrix(x))
 
 
 def eigh(x, /):

@@ -1,4 +1,4 @@
-"""A standard-conforming Array API (2023.12) namespace for TensorFlow, with its own array
+"""A standard-conforming Array API (2025.12) namespace for TensorFlow, with its own array
 object: ``unikeras.xp.tensorflow.compliant``.
 
 It is the plain namespace (``unikeras.xp.tensorflow.array_api``, which takes and returns

@@ -1,4 +1,4 @@
-"""``Array``: a standard-conforming (Array API 2023.12) array object holding one tf.Tensor.
+"""``Array``: a standard-conforming (Array API 2025.12) array object holding one tf.Tensor.
 
 The object is a thin, mutable box: ``a.tensor`` is the tf.Tensor (eager or symbolic),
 operators delegate to the plain namespace's functions (which promote with the standard's
@@ -19,7 +19,7 @@ import tensorflow as tf
 from .. import array_api as _xp
 from ..array_api import _base as B
 
-_API_VERSIONS = ("2021.12", "2022.12", "2023.12")
+_API_VERSIONS = ("2021.12", "2022.12", "2023.12", "2024.12", "2025.12")
 _OPERAND_TYPES = (tf.Tensor, tf.Variable, np.ndarray, np.generic, builtins.bool, int, float, complex)
 
 
