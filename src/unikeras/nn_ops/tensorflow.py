@@ -235,13 +235,25 @@ def _conv_cl(x, kernel, s):
     return _conv_cl_one(x, kernel, s)
 
 
+def _convolution(x, kernel, strides, padding, dilations):
+    """tf.nn.convolution, channels_last. Undilated 3-D goes to tf.nn.conv3d: in TF 2.21
+    the Conv3D op that tf.nn.convolution records has no data_format attribute, and its
+    registered gradient fails on it ("'NoneType' object has no attribute 'decode'");
+    dilated ones run through space_to_batch, whose gradient works."""
+    n = len(kernel.shape) - 2
+    strides = [strides] * n if isinstance(strides, int) else list(strides)
+    dilations = [dilations] * n if isinstance(dilations, int) else list(dilations)
+    if n == 3 and max(dilations) == 1:
+        return tf.nn.conv3d(x, kernel, strides=[1, *strides, 1], padding=padding,
+                            data_format="NDHWC")
+    return tf.nn.convolution(x, kernel, strides=strides, padding=padding, dilations=dilations)
+
+
 def _conv_cl_one(x, kernel, s):
     if max(s.strides) > 1 and max(s.dilation) > 1:
-        y = tf.nn.convolution(_pad_cl(x, s.pads), kernel, strides=1, padding="VALID",
-                              dilations=s.dilation)
+        y = _convolution(_pad_cl(x, s.pads), kernel, 1, "VALID", s.dilation)
         return y[(slice(None),) + tuple(slice(None, None, st) for st in s.strides)]
-    return tf.nn.convolution(x, kernel, strides=s.strides, padding=s.padding.upper(),
-                             dilations=s.dilation)
+    return _convolution(x, kernel, s.strides, s.padding.upper(), s.dilation)
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
@@ -287,8 +299,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
                 x = x[(slice(None),) * ax + (slice(0, (L - 1) * st + 1),)]
         w = tf.reverse(kernel, axis=list(range(n)))
         w = tf.transpose(w, list(range(n)) + [n + 1, n])
-        y = tf.nn.convolution(_pad_cl(x, s.pads), w, strides=1, padding="VALID",
-                              dilations=s.dilation)
+        y = _convolution(_pad_cl(x, s.pads), w, 1, "VALID", s.dilation)
         return _from_cl(y, s.data_format)
     full = [(L - 1) * st + k for L, st, k in zip(s.spatial, s.strides, s.kernel_size)]
     out_shape = [tf.shape(x)[0]] + full + [kernel.shape[-2]]

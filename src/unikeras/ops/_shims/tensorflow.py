@@ -30,8 +30,19 @@ def segment_sum(data, ids, num_segments):
     return tf.math.unsorted_segment_sum(data, ids, num_segments)
 
 
+def _fill_empty_segments(out, data, ids, num_segments, value):
+    """TF fills empty segments with the dtype's extreme finite value; the contract (and
+    jax, torch, NumPy, Keras' jax backend) is an infinity for floats."""
+    if not data.dtype.is_floating:
+        return out
+    count = tf.math.unsorted_segment_sum(tf.ones_like(ids), ids, num_segments)
+    count = tf.reshape(count, (-1,) + (1,) * (len(data.shape) - 1))
+    return tf.where(count > 0, out, tf.constant(value, data.dtype))
+
+
 def segment_max(data, ids, num_segments):
-    return tf.math.unsorted_segment_max(data, ids, num_segments)
+    out = tf.math.unsorted_segment_max(data, ids, num_segments)
+    return _fill_empty_segments(out, data, ids, num_segments, -float("inf"))
 
 
 def cond(pred, true_fn, false_fn):
@@ -80,11 +91,7 @@ def nextafter(x1, x2):
 
 def segment_min(data, ids, num_segments):
     out = tf.math.unsorted_segment_min(data, ids, num_segments)
-    if data.dtype.is_floating:  # TF fills empty segments with the largest finite value
-        count = tf.math.unsorted_segment_sum(tf.ones_like(ids), ids, num_segments)
-        count = tf.reshape(count, (-1,) + (1,) * (len(data.shape) - 1))
-        out = tf.where(count > 0, out, tf.constant(float("inf"), data.dtype))
-    return out
+    return _fill_empty_segments(out, data, ids, num_segments, float("inf"))
 
 
 def segment_prod(data, ids, num_segments):
