@@ -185,3 +185,22 @@ def test_matches_keras3_losses():
         theirs = getattr(keras.losses, cls_name)(**kwargs)(y_true, y_pred, sample_weight=sw)
         np.testing.assert_allclose(np.asarray(ours), keras.ops.convert_to_numpy(theirs),
                                    rtol=1e-5, atol=1e-6, err_msg=cls_name)
+
+
+def test_sparse_ce_target_shape_rules(any_framework, to_fw, to_np):
+    """One set of shape rules (nn_ops.losses.check_sparse_target) for the loss, the op
+    and every fast path: a trailing 1 is squeezed, anything else off the expected shape
+    is refused with the shapes named."""
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(4, 5)).astype("float32")
+    labels = np.array([0, 4, 2, 1])
+    ref = -(logits - np.log(np.exp(logits).sum(-1, keepdims=True)))[np.arange(4), labels]
+    for y in (labels, labels[:, None]):
+        out = losses.sparse_categorical_crossentropy(to_fw(y, any_framework),
+                                                     to_fw(logits, any_framework),
+                                                     from_logits=True)
+        np.testing.assert_allclose(to_np(out), ref, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"sparse_categorical_crossentropy.*expected "
+                                         r"target.shape=\(4,\), received target.shape=\(3,\)"):
+        losses.sparse_categorical_crossentropy(to_fw(labels[:3], any_framework),
+                                               to_fw(logits, any_framework), from_logits=True)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import nn_ops
+from ..nn_ops.losses import check_sparse_target
 from ..utils.naming import to_snake_case as _snake
 from ..utils.serialization import deserialize_simple, register
 from ..xp import device_of, framework_of, namespace, standardize_dtype, to_numpy
@@ -140,13 +141,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     xp = namespace(y_pred)
     if not hasattr(y_true, "dtype") or namespace(y_true) is not xp:
         y_true = xp.asarray(y_true)
-    if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1:
+    squeeze, _ = check_sparse_target("sparse_categorical_crossentropy", y_true.shape,
+                                     y_pred.shape, axis)
+    if squeeze:
         y_true = xp.squeeze(y_true, axis=-1)
-    if len(y_true.shape) != len(y_pred.shape) - 1:
-        raise ValueError(
-            "sparse_categorical_crossentropy: y_true must hold integer class ids with one "
-            f"dimension less than y_pred; received y_true.shape={tuple(y_true.shape)}, "
-            f"y_pred.shape={tuple(y_pred.shape)}")
     if standardize_dtype(y_true.dtype) in FLOATS:
         y_true = xp.astype(y_true, xp.int64 if hasattr(xp, "int64") else xp.int32)
     invalid = sparse_label_check("sparse_categorical_crossentropy", xp, y_true,
