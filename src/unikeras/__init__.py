@@ -26,6 +26,7 @@ _ATTRS = {
     "Model": ("unikeras.models", "Model"),
     "Sequential": ("unikeras.models", "Sequential"),
     "StatelessScope": ("unikeras.state", "StatelessScope"),
+    "framework_scope": ("unikeras.xp", "framework_scope"),
 }
 
 

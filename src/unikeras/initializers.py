@@ -1,14 +1,18 @@
-"""Keras 3 initializers. They run on the host (NumPy) and return NumPy arrays, so a seed
-gives the same initial weights on every framework; Variables move them to a framework on
-first use."""
+"""Keras 3 initializers. They run on the host (NumPy), so a seed gives the same initial
+weights on every framework; Variables move them to a framework on first use. Called
+inside a framework scope (a layer call, a fit step, ``framework_scope``) an initializer
+returns an array of that scope's framework; outside any scope, a NumPy array."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from .utils.serialization import register, deserialize_simple, serialize_simple
+from .xp import asarray, framework_of
+from .xp._registry import SCOPE as _SCOPE
 from .xp.dtypes import floatx, standardize_dtype
 from .xp.random import host_rng as _rng
 
@@ -39,8 +43,30 @@ def compute_fans(shape, input_axes=None, output_axes=None):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
+def _scoped(call):
+    """Wrap an initializer's ``__call__``: its host result goes to the framework of the
+    scope in progress (the call's framework inside ``Layer.call``), NumPy outside."""
+    @functools.wraps(call)
+    def scoped_call(self, shape, dtype=None, **kwargs):
+        out = call(self, shape, dtype, **kwargs)
+        fw = _SCOPE.fw
+        if fw is None or fw == "numpy" or framework_of(out) == fw:
+            return out
+        return asarray(out, framework=fw)
+
+    scoped_call._unikeras_scoped = True
+    return scoped_call
+
+
 class Initializer:
-    """Base class: ``__call__(shape, dtype=None)`` returns a NumPy array."""
+    """Base class: ``__call__(shape, dtype=None)`` returns the initial value (NumPy
+    outside a framework scope, the scope's framework's array inside one)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        call = cls.__dict__.get("__call__")
+        if call is not None and not getattr(call, "_unikeras_scoped", False):
+            cls.__call__ = _scoped(call)
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError

@@ -22,12 +22,15 @@ from .._nest import map_nested
 from .. import dtype_policies
 from ..state import SeedGenerator, Variable, swap_values
 from ..state.tree import Trackable, bump_structure_version, restore_deferred
+from ..state import variables as _hooks
 from ..state.variables import unique_name
 from ..utils.naming import to_snake_case as _snake
-from ..xp import (asarray, default_framework, framework_of, namespace, native_dtype,
-                  standardize_dtype)
+from ..xp import (asarray, framework_of, global_default_framework, namespace,
+                  native_dtype, standardize_dtype)
+from ..xp._registry import SCOPE as _SCOPE, scoped_framework
 from ..xp.dtypes import FLOATS
 from . import _context
+from ._varread import read_kind as _read_kind
 from .input_spec import InputSpec, check_input
 
 _call_params_cache: dict[type, tuple] = {}
@@ -178,7 +181,18 @@ class Layer(Trackable):
             raise AttributeError(
                 f"'{type(self).__name__}' object has no attribute '{name}'") from None
         if _context.current().depth:
-            return self._read(v)
+            # Inside call: the raw array, unless the caller's next instruction uses the
+            # Keras variable API on it (self.total.assign_add(...), self.v.value) or
+            # returns it (layers/_varread.py: decoded once per code location).
+            if _hooks.bytecode_tracing is not None and _hooks.bytecode_tracing():
+                return self._read(v)
+            kind = _read_kind(sys._getframe(1))
+            if kind == 0:
+                return self._read(v)
+            if kind == 1:
+                return v
+            value = self._read(v)
+            return v._snapshot() if value is v._value else value
         return v
 
     def _read(self, v: Variable):
@@ -364,37 +378,47 @@ class Layer(Trackable):
         outermost = ctx.depth == 0
         first = _first_array(args[0]) if args else _first_array(kwargs)
         fw = framework_of(first) if first is not None else None
-        if fw is None or (fw == "numpy" and outermost):
-            fw = self._framework if (self._framework not in (None, "numpy")) else default_framework()
+        if fw is None or fw == "numpy":
+            # Host data (NumPy, lists, pandas) and array-less calls: the framework of the
+            # enclosing scope (the call in progress, a fit step, framework_scope), else
+            # the one this layer lives on, else the default framework.
+            fw = _SCOPE.fw or self._host_framework()
             if fw != "numpy" or first is None:
                 args = map_nested(lambda a: _to_fw(a, fw), args)
-        if not self.built:
-            self._maybe_build(args)
-        if self._framework != fw:
-            self._move_to(fw)
-        if self.input_spec is not None:
-            self._check_inputs(args[0] if args else None)
-        has_training, _ = _call_params(type(self))
-        saved_training = ctx.training
-        if has_training:
-            training = kwargs.get("training")
-            if training is None:
-                if ctx.training is not None:
-                    kwargs["training"] = ctx.training
-            else:
-                ctx.training = training
-        elif "training" in kwargs:
-            ctx.training = kwargs.pop("training")
-        if self.autocast and args:
-            args = (self._autocast_inputs(args[0]),) + tuple(args[1:])
-        if outermost:
-            self._clear_call_losses()
-        ctx.depth += 1
+        # The framework of the call is a scope: arrays created inside without array
+        # inputs (ops.arange, ops.zeros, random draws, initializers) land on it.
+        prev_scope = _SCOPE.fw
+        _SCOPE.fw = fw
         try:
-            out = self.call(*args, **kwargs)
+            if not self.built:
+                self._maybe_build(args)
+            if self._framework != fw:
+                self._move_to(fw)
+            if self.input_spec is not None:
+                self._check_inputs(args[0] if args else None)
+            has_training, _ = _call_params(type(self))
+            saved_training = ctx.training
+            if has_training:
+                training = kwargs.get("training")
+                if training is None:
+                    if ctx.training is not None:
+                        kwargs["training"] = ctx.training
+                else:
+                    ctx.training = training
+            elif "training" in kwargs:
+                ctx.training = kwargs.pop("training")
+            if self.autocast and args:
+                args = (self._autocast_inputs(args[0]),) + tuple(args[1:])
+            if outermost:
+                self._clear_call_losses()
+            ctx.depth += 1
+            try:
+                out = self.call(*args, **kwargs)
+            finally:
+                ctx.depth -= 1
+                ctx.training = saved_training
         finally:
-            ctx.depth -= 1
-            ctx.training = saved_training
+            _SCOPE.fw = prev_scope
         if self.activity_regularizer is not None:
             for o in _flat_arrays(out):
                 self._call_losses.append(self.activity_regularizer(o) / o.shape[0])
@@ -438,6 +462,18 @@ class Layer(Trackable):
 
     def _tree_framework(self):
         return self._framework
+
+    def _host_framework(self):
+        """Where host data given to this layer/model runs outside any scope: the
+        framework it lives on (once it has run on a trainable framework), else the
+        default framework. The one rule for ``__call__``, ``predict``, ``evaluate`` and
+        ``fit``; inside ``framework_scope`` (or a call) the scope's framework wins."""
+        if "tensorflow" in sys.modules:
+            scoped = scoped_framework()  # an open tf.distribute strategy scope
+            if scoped is not None:
+                return scoped
+        fw = self._framework
+        return fw if fw is not None and fw != "numpy" else global_default_framework()
 
     def _accepts_mask(self):
         return _call_params(type(self))[1]

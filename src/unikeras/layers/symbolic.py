@@ -13,7 +13,8 @@ import numpy as np
 
 from .._nest import flatten_nested as _flat, map_nested
 from ..state import swap_values
-from ..xp import asarray, floatx, framework_of, standardize_dtype
+from ..xp import (asarray, default_framework, floatx, framework_of, framework_scope,
+                  standardize_dtype)
 from ..state.variables import unique_name
 from .. import _symbolic_hook
 from ..state.tree import restore_deferred
@@ -188,10 +189,35 @@ def symbolic_call(layer: Layer, args, kwargs):
     return out
 
 
+def runs_user_code(layer: Layer) -> bool:
+    """True when ``layer`` or a layer it holds runs code written outside unikeras (a
+    subclass defined by the user, a ``Lambda``): such code may call one framework's
+    functions directly (``torch.sum(inputs)``)."""
+    for sub in layer._iter_layers():
+        cls = type(sub)
+        if not cls.__module__.startswith("unikeras.") or cls.__name__ == "Lambda":
+            return True
+    return False
+
+
+def inference_framework(layer: Layer) -> str:
+    """The framework shape inference runs ``layer`` on: the one it lives on; else, for
+    layers that run user code, the framework it will run on (the active
+    ``framework_scope``, else the default framework); else NumPy (built-in layers are
+    written once, so NumPy gives the same shapes at the lowest cost: no jax compilation
+    per op)."""
+    fw = layer.framework
+    if fw is not None:
+        return fw
+    if runs_user_code(layer):
+        return default_framework()
+    return "numpy"
+
+
 def run_for_spec(layer: Layer, args, kwargs):
     """Infer a layer's output spec by running ``call`` on zeros."""
     has_none = any(isinstance(t, KerasTensor) and None in t.shape for t in _flat(args) + _flat(kwargs))
-    fw = layer.framework if layer.framework is not None else "numpy"
+    fw = inference_framework(layer)
     outs = [_run_once(layer, args, kwargs, fw, fill) for fill in ((2, 3) if has_none else (2,))]
 
     def to_spec(*arrs):
@@ -229,9 +255,9 @@ def _run_once(layer, args, kwargs, fw, fill):
     ckwargs = map_nested(concrete, kwargs)
     variables = list(layer._tree_variables())
     ctx = _context.current()
-    # Nested depth: NumPy inputs stay NumPy (no move to the default framework), and
+    # The scope keeps NumPy inputs on NumPy (no move to the default framework);
     # swap_values discards any assignment (e.g. BatchNorm statistics).
-    with swap_values(variables, [v._value for v in variables]):
+    with swap_values(variables, [v._value for v in variables]), framework_scope(fw):
         ctx.depth += 1
         try:
             return layer(*cargs, **ckwargs)

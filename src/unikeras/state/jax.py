@@ -56,3 +56,8 @@ def _register(cls):
 
 
 _tree.on_register(_register)
+
+
+def read_value(native):
+    """The value a call returns for ``return self.v``: jax arrays are immutable."""
+    return native

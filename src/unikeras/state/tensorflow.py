@@ -217,3 +217,8 @@ def _become_tf_trackables():
 
 
 _become_tf_trackables()
+
+
+def read_value(native):
+    """The value a call returns for ``return self.v``: a tensor read of the variable."""
+    return raw_array(native)

@@ -5,6 +5,7 @@ import torch
 import torch.utils._pytree as pytree
 
 from . import tree as _tree
+from . import variables as _variables
 
 
 def make_variable(value, variable):
@@ -68,6 +69,11 @@ def _register(cls):
 _tree.on_register(_register)
 
 
+# dynamo traces call() bytecode itself and cannot run sys._getframe: variable reads
+# inside call give the raw tensor while torch.compile traces (layers/_varread.py).
+_variables.bytecode_tracing = torch.compiler.is_compiling
+
+
 def assign_add(native, delta):
     """``native += delta`` in place; False (nothing done) unless that is exactly
     ``assign(native + delta)``: a Parameter, a Python number or a same-dtype tensor that
@@ -84,3 +90,9 @@ def assign_add(native, delta):
     with torch.no_grad():
         native.add_(delta)
     return True
+
+
+def read_value(native):
+    """The value a call returns for ``return self.v``: a copy (differentiable), so a
+    later in-place update of the Parameter does not change a returned output."""
+    return native.clone()

@@ -25,8 +25,15 @@ import numpy as np
 
 from ..xp import framework_of, shim, standardize_dtype, to_framework, to_numpy
 from ..xp._registry import scoped_framework
+from ..xp._registry import SCOPE as _SCOPE
 
 _local = threading.local()
+
+#: Set by a framework shim whose tracer runs Python bytecode itself and cannot inspect
+#: frames (torch's dynamo: ``torch.compiler.is_compiling``). While it returns True,
+#: ``Layer.__getattr__`` gives the raw array for every variable read inside ``call``
+#: (layers/_varread.py cannot look at the caller's next instruction there).
+bytecode_tracing = None
 
 
 def _scopes():
@@ -88,7 +95,13 @@ class Variable:
             if shape is None:
                 raise ValueError(f"Variable {self.name!r}: a callable initializer needs a shape")
             self.dtype = standardize_dtype(dtype)
-            value = initializer(tuple(shape), self.dtype)
+            # Initial values are made on the host (same numbers on every framework),
+            # also when the variable is created inside a call's framework scope.
+            prev, _SCOPE.fw = _SCOPE.fw, None
+            try:
+                value = initializer(tuple(shape), self.dtype)
+            finally:
+                _SCOPE.fw = prev
         else:
             value = initializer
             if dtype is None:
@@ -152,6 +165,13 @@ class Variable:
     def value(self):
         """The framework array (torch Parameter, tf.Variable, jax/numpy array)."""
         return self._value
+
+    def _snapshot(self):
+        """The current value as an array that a later in-place assignment cannot change
+        (torch: a differentiable copy; TensorFlow: a tensor read; jax/NumPy: the
+        array, which assignment rebinds)."""
+        mod = shim(self._framework, "state")
+        return mod.read_value(self._value) if mod is not None else self._value
 
     def numpy(self) -> np.ndarray:
         return to_numpy(self._raw_array())

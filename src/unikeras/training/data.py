@@ -100,6 +100,8 @@ def check_numeric(a, what):
 
 class DataAdapter:
     framework: str | None = None  # the framework its arrays are in, None for host data
+    #: where host data goes: set by the model (the host-data rule of Layer.__call__)
+    host_framework: str | None = None
 
     def num_batches(self):
         return None
@@ -109,7 +111,7 @@ class DataAdapter:
 
     @property
     def target_framework(self):
-        return self.framework or default_framework()
+        return self.framework or self.host_framework or default_framework()
 
 
 class ArrayAdapter(DataAdapter):

@@ -20,11 +20,12 @@ import numpy as np
 from .._nest import map_nested, present_leaves as _leaves
 from .. import xp as _xp
 from ..layers.layer import Layer
-from ..xp import default_framework, framework_of, namespace, shim, to_numpy
+from ..xp import framework_of, framework_scope, namespace, scope_framework, shim, to_numpy
 from ..xp._registry import scoped_framework
 from . import callbacks as callbacks_mod
 from . import optimizers as optimizers_mod
 from .compile_utils import CompileLoss, CompileMetrics
+from .metrics.base import result_value
 from .data import (
     host_floatx,
     split_validation,
@@ -217,7 +218,7 @@ class Model(Layer):
     def get_metrics_result(self):
         out = {}
         for m in self.metrics:
-            r = m.result()
+            r = result_value(m.result())
             if isinstance(r, dict):
                 out.update(r)
             else:
@@ -230,6 +231,12 @@ class Model(Layer):
         if framework != self._framework:
             self._trainers.clear()
         super()._move_to(framework)
+
+    def _host_target(self):
+        """Where host data (NumPy, lists, pandas) given to ``fit``/``evaluate``/
+        ``predict``/``*_on_batch`` runs: the same rule as ``model(x_numpy)``: the active
+        ``framework_scope``, else the framework the model lives on, else the default."""
+        return scope_framework() or self._host_framework()
 
     def _place_metrics(self):
         fw = self._framework
@@ -299,7 +306,7 @@ class Model(Layer):
                 f"fit() outside the scope to train on {framework}.")
         x, y, sw = unpack_x_y_sample_weight(first_batch)
         if not self.built:
-            self._symbolic_build(x)
+            self._symbolic_build(x, framework)
         if self._framework != framework:
             self._move_to(framework)
         cm = self._compile_metrics
@@ -318,11 +325,16 @@ class Model(Layer):
                 self.optimizer.build(self.trainable_variables)
             self.optimizer._move_to(framework)
 
-    def _symbolic_build(self, x):
+    def _symbolic_build(self, x, framework=None):
+        """Build from a one-row sample of ``x``, run on NumPy when the model holds only
+        built-in layers, else on ``framework`` (the one it will run on), so user code
+        calling framework functions directly sees that framework's arrays."""
+        from ..layers.symbolic import runs_user_code
         from ..xp import asarray
 
         leaves = _leaves(x)
-        fw = self._framework or "numpy"
+        fw = self._framework or (framework if framework is not None and runs_user_code(self)
+                                 else "numpy")
         sample = map_nested(lambda a: asarray(_small(a), framework=fw) if framework_of(a) in (None, "numpy")
                              else a[:1], x)
         from ..layers import _context
@@ -330,7 +342,8 @@ class Model(Layer):
         ctx = _context.current()
         ctx.depth += 1
         try:
-            self(sample, training=False)
+            with framework_scope(fw):
+                self(sample, training=False)
         finally:
             ctx.depth -= 1
 
@@ -346,6 +359,7 @@ class Model(Layer):
         data = get_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                            class_weight=class_weight, steps=steps_per_epoch)
         self._check_sparse_labels(data)
+        data.host_framework = self._host_target()
         framework = data.target_framework
         val_data = None
         if validation_data is not None:
@@ -362,39 +376,40 @@ class Model(Layer):
         epoch_logs = {}
         seen_any = False
         spe = max(1, int(self.steps_per_execution))
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            cbs.on_epoch_begin(epoch)
-            logs = {}
-            # k batches per call (steps_per_execution); the callbacks see one call per
-            # group, with the indices of its first (begin) and last (end) step, as in
-            # Keras 3; k = 1 calls the single-step function
-            for begin, end, batches in _execution_groups(data.epoch(), spe):
-                batches = [to_framework_batch(b, framework) for b in batches]
-                if trainer is None:
-                    self._trainer(framework, training=True)  # inference-only: raise now
-                    self._prepare(framework, batches[0], training=True)
-                    # _prepare's first move to the framework drops cached trainers
-                    trainer = self._trainer(framework, training=True)
-                cbs.on_train_batch_begin(begin)
-                logs = trainer.train_step(batches[0]) if spe == 1 else trainer.train_steps(batches)
-                seen_any = True
-                cbs.on_train_batch_end(end, logs)
+        with framework_scope(framework):
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                cbs.on_epoch_begin(epoch)
+                logs = {}
+                # k batches per call (steps_per_execution); the callbacks see one call per
+                # group, with the indices of its first (begin) and last (end) step, as in
+                # Keras 3; k = 1 calls the single-step function
+                for begin, end, batches in _execution_groups(data.epoch(), spe):
+                    batches = [to_framework_batch(b, framework) for b in batches]
+                    if trainer is None:
+                        self._trainer(framework, training=True)  # inference-only: raise now
+                        self._prepare(framework, batches[0], training=True)
+                        # _prepare's first move to the framework drops cached trainers
+                        trainer = self._trainer(framework, training=True)
+                    cbs.on_train_batch_begin(begin)
+                    logs = trainer.train_step(batches[0]) if spe == 1 else trainer.train_steps(batches)
+                    seen_any = True
+                    cbs.on_train_batch_end(end, logs)
+                    if self.stop_training:
+                        break
+                if not seen_any:
+                    raise ValueError("fit() received an empty dataset: no batch was produced in "
+                                     "the first epoch")
+                if not logs:  # the input ran out of data (an exhausted generator): stop
+                    break
+                trainer.sync()
+                epoch_logs = callbacks_mod.logs_to_floats(self._epoch_logs(logs))
+                if val_data is not None and (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) else (epoch + 1) in validation_freq:
+                    val_logs = self._evaluate_adapter(val_data, framework, callbacks=None)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            if not seen_any:
-                raise ValueError("fit() received an empty dataset: no batch was produced in "
-                                 "the first epoch")
-            if not logs:  # the input ran out of data (an exhausted generator): stop
-                break
-            trainer.sync()
-            epoch_logs = callbacks_mod.logs_to_floats(self._epoch_logs(logs))
-            if val_data is not None and (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) else (epoch + 1) in validation_freq:
-                val_logs = self._evaluate_adapter(val_data, framework, callbacks=None)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
         if self.optimizer is not None and self.optimizer.use_ema:
             self.optimizer.finalize_variable_values(self.trainable_variables)
         cbs.on_train_end(epoch_logs)
@@ -411,6 +426,7 @@ class Model(Layer):
         self._assert_compiled("evaluate")
         data = get_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps)
         self._check_sparse_labels(data)
+        data.host_framework = self._host_target()
         logs = self._evaluate_adapter(data, data.target_framework, callbacks)
         if return_dict:
             return logs
@@ -453,14 +469,15 @@ class Model(Layer):
         logs = {}
         cbs.on_test_begin()
         spe = max(1, int(self.steps_per_execution))
-        for begin, end, batches in _execution_groups(data.epoch(), spe):
-            batches = [to_framework_batch(b, framework) for b in batches]
-            if trainer is None:
-                self._prepare(framework, batches[0], training=False)
-                trainer = self._trainer(framework)
-            cbs.on_test_batch_begin(begin)
-            logs = trainer.test_step(batches[0]) if spe == 1 else trainer.test_steps(batches)
-            cbs.on_test_batch_end(end, logs)
+        with framework_scope(framework):
+            for begin, end, batches in _execution_groups(data.epoch(), spe):
+                batches = [to_framework_batch(b, framework) for b in batches]
+                if trainer is None:
+                    self._prepare(framework, batches[0], training=False)
+                    trainer = self._trainer(framework)
+                cbs.on_test_batch_begin(begin)
+                logs = trainer.test_step(batches[0]) if spe == 1 else trainer.test_steps(batches)
+                cbs.on_test_batch_end(end, logs)
         if trainer is None:
             raise ValueError("evaluate() received an empty dataset")
         trainer.sync(metrics_only=True)
@@ -473,6 +490,7 @@ class Model(Layer):
         """Predictions for ``x``: arrays of the input's framework for framework inputs,
         NumPy arrays for NumPy/pandas/list inputs (as Keras returns)."""
         data = get_adapter(x, None, None, batch_size=batch_size, shuffle=False, steps=steps)
+        data.host_framework = self._host_target()
         framework = data.target_framework
         host_input = data.framework is None
         cbs = callbacks_mod.CallbackList(callbacks, model=self, steps=data.num_batches())
@@ -480,27 +498,28 @@ class Model(Layer):
         cbs.on_predict_begin()
         trainer = None
         spe = max(1, int(self.steps_per_execution))
-        # k batches per call (steps_per_execution), the callbacks called once per group with
-        # the group's outputs, as in Keras 3; k = 1 is the plain one-batch loop
-        for begin, end, batches in _execution_groups(data.epoch(), spe):
-            batches = [to_framework_batch(b, framework) for b in batches]
-            if trainer is None:
-                x0 = unpack_x_y_sample_weight(batches[0])[0]
-                if not self.built:
-                    self._symbolic_build(x0)
-                if self._framework != framework:
-                    self._move_to(framework)
-                trainer = self._trainer(framework)
-            cbs.on_predict_batch_begin(begin)
-            if spe == 1:
-                out = trainer.predict_step(batches[0])
-                outputs.append(out)
-            else:
-                chunks = trainer.predict_steps(batches)
-                outputs.extend(chunks)
-                # the group's outputs in one array, only when a callback will see them
-                out = _concat_outputs(chunks, to_host=False) if cbs.callbacks else None
-            cbs.on_predict_batch_end(end, {"outputs": out})
+        with framework_scope(framework):
+            # k batches per call (steps_per_execution), the callbacks called once per group with
+            # the group's outputs, as in Keras 3; k = 1 is the plain one-batch loop
+            for begin, end, batches in _execution_groups(data.epoch(), spe):
+                batches = [to_framework_batch(b, framework) for b in batches]
+                if trainer is None:
+                    x0 = unpack_x_y_sample_weight(batches[0])[0]
+                    if not self.built:
+                        self._symbolic_build(x0, framework)
+                    if self._framework != framework:
+                        self._move_to(framework)
+                    trainer = self._trainer(framework)
+                cbs.on_predict_batch_begin(begin)
+                if spe == 1:
+                    out = trainer.predict_step(batches[0])
+                    outputs.append(out)
+                else:
+                    chunks = trainer.predict_steps(batches)
+                    outputs.extend(chunks)
+                    # the group's outputs in one array, only when a callback will see them
+                    out = _concat_outputs(chunks, to_host=False) if cbs.callbacks else None
+                cbs.on_predict_batch_end(end, {"outputs": out})
         if not outputs:
             raise ValueError("predict() received an empty dataset")
         cbs.on_predict_end()
@@ -510,29 +529,31 @@ class Model(Layer):
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")
         batch = _one_batch(x, y, sample_weight, class_weight)
-        framework = _batch_framework(batch)
+        framework = _batch_framework(batch, self._host_target())
         batch = to_framework_batch(batch, framework)
         trainer = self._trainer(framework, training=True)
         self._prepare(framework, batch, training=True)
         self.reset_metrics()
-        logs = callbacks_mod.logs_to_floats(trainer.train_step(batch))
+        with framework_scope(framework):
+            logs = callbacks_mod.logs_to_floats(trainer.train_step(batch))
         trainer.sync()
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         batch = _one_batch(x, y, sample_weight, None)
-        framework = _batch_framework(batch)
+        framework = _batch_framework(batch, self._host_target())
         batch = to_framework_batch(batch, framework)
         self._prepare(framework, batch, training=False)
         trainer = self._trainer(framework)
         self.reset_metrics()
-        logs = callbacks_mod.logs_to_floats(trainer.test_step(batch))
+        with framework_scope(framework):
+            logs = callbacks_mod.logs_to_floats(trainer.test_step(batch))
         trainer.sync(metrics_only=True)
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
-        framework = _batch_framework((x,))
+        framework = _batch_framework((x,), self._host_target())
         host = all(framework_of(a) in (None, "numpy") for a in _leaves(x))
         (x,) = to_framework_batch((x,), framework)
         out = self(x, training=False)
@@ -675,11 +696,11 @@ def _one_batch(x, y, sample_weight, class_weight):
     return batch
 
 
-def _batch_framework(batch):
+def _batch_framework(batch, host_framework):
     fws = {framework_of(a) for a in _leaves(batch)} - {None, "numpy"}
     if len(fws) > 1:
         raise TypeError(f"The batch holds arrays of several frameworks: {sorted(fws)}")
-    return fws.pop() if fws else default_framework()
+    return fws.pop() if fws else host_framework
 
 
 

@@ -13,6 +13,9 @@ import numpy as np
 from ._registry import (
     default_framework,
     framework_of,
+    framework_scope,
+    global_default_framework,
+    scope_framework,
     installed_frameworks,
     is_installed,
     set_default_framework,
@@ -34,7 +37,10 @@ __all__ = [
     "framework_of",
     "frameworks_of",
     "default_framework",
+    "global_default_framework",
     "set_default_framework",
+    "framework_scope",
+    "scope_framework",
     "installed_frameworks",
     "is_installed",
     "is_array",
@@ -238,6 +244,8 @@ def split_rows(x, sizes, start=0, indices=None):
         start = 0
     out, lo = [], int(start)
     for n in sizes:
-        out.append(x[lo:lo + n])
+        # The standard indexes every axis or ends with an ellipsis (array_api_strict
+        # refuses x[a:b] on a 2-D array).
+        out.append(x[lo:lo + n, ...])
         lo += n
     return out

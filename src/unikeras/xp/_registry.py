@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import threading
 
 from .._shims import ARRAY_MODULES, FRAMEWORKS, TRAINABLE
 
@@ -95,13 +96,91 @@ def scoped_framework() -> str | None:
     return "tensorflow" if state.strategy_scope_open() else None
 
 
+class _Scope(threading.local):
+    """The framework scope of this thread: the framework of the layer/model call in
+    progress (set by ``Layer.__call__`` and the fit/evaluate/predict steps), or the one a
+    user chose with ``framework_scope``; None outside both."""
+
+    fw = None
+
+
+#: Read and set directly by ``Layer.__call__`` (an attribute access, no call).
+SCOPE = _Scope()
+
+
+def scope_framework() -> str | None:
+    """The framework of the innermost active scope (a call, a fit step or
+    ``framework_scope``), or None outside all of them."""
+    return SCOPE.fw
+
+
+class framework_scope:
+    """``with unikeras.framework_scope("torch"): ...``: inside the block, arrays created
+    without array inputs (``ops.arange``, ``ops.zeros``, ``keras.random.*``, initializer
+    calls) and host data (NumPy, lists, pandas) given to a model, ``predict``,
+    ``evaluate`` or ``fit`` land on that framework. Scopes nest; the innermost wins (a
+    layer call inside the block opens its own scope on the framework of its arrays)."""
+
+    __slots__ = ("framework", "_prev")
+
+    def __init__(self, framework: str):
+        if framework in _valid_scope_names:
+            self.framework = framework
+            self._prev = None
+            return
+        name = _check_name(framework)
+        if name not in SHIMMED and not is_installed(name):
+            raise ValueError(f"framework_scope: unknown framework {framework!r}; expected one "
+                             f"of {SHIMMED} or an installed Array API library")
+        if not is_installed(name):
+            raise ImportError(f"framework_scope: the framework {name!r} is not installed")
+        self.framework = name
+        self._prev = None
+        if name == framework:
+            _valid_scope_names.add(name)
+
+    def __enter__(self):
+        self._prev = SCOPE.fw
+        SCOPE.fw = self.framework
+        return self
+
+    def __exit__(self, *exc):
+        SCOPE.fw = self._prev
+        return False
+
+    def __repr__(self):
+        return f"framework_scope({self.framework!r})"
+
+
+_valid_scope_names: set[str] = set()
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"A framework is named by a string such as 'jax' or 'torch'; "
+                        f"received {name!r}")
+    name = name.strip().lower()
+    return "tensorflow" if name == "tf" else name
+
+
 def default_framework() -> str:
-    """The framework of an open scope (``scoped_framework``), else UNIKERAS_BACKEND,
-    else KERAS_BACKEND, else the first installed of jax, torch, tensorflow, else numpy."""
+    """The framework array-less ops and host data run on: the innermost framework scope
+    (the call in progress, or ``framework_scope``), else an open framework-level scope
+    (``scoped_framework``: a tf.distribute strategy's), else the global default:
+    UNIKERAS_BACKEND, else KERAS_BACKEND, else the first installed of jax, torch,
+    tensorflow, else numpy."""
+    fw = SCOPE.fw
+    if fw is not None:
+        return fw
     if "tensorflow" in sys.modules:
         scoped = scoped_framework()
         if scoped is not None:
             return scoped
+    return global_default_framework()
+
+
+def global_default_framework() -> str:
+    """The process-wide default framework, whatever scope is active."""
     if _default:
         return _default[0]
     name = os.environ.get("UNIKERAS_BACKEND") or os.environ.get("KERAS_BACKEND")

@@ -79,7 +79,11 @@ def draw_seed(seed, framework: str):
 
 def _resolve(seed, framework):
     if framework is None:
-        framework = getattr(seed, "framework", None) or default_framework()
+        # A generator placed on a framework draws there; an unplaced one (host state)
+        # draws on the framework of the scope (the call in progress), else the default.
+        framework = getattr(seed, "framework", None)
+        if framework is None or framework == "numpy":
+            framework = default_framework()
     return framework, shim(framework, "xp")
 
 

@@ -20,6 +20,19 @@ from ...xp import framework_of, namespace, standardize_dtype
 from ...xp.dtypes import floatx
 
 
+def result_value(result):
+    """A metric result as arrays: a ``Variable`` returned by ``result()`` (the Keras
+    guide's ``return self.true_positives``) becomes a snapshot of its value (a copy on
+    torch, a tensor read on TensorFlow), so logs do not change under later updates."""
+    if isinstance(result, Variable):
+        return result._snapshot()
+    if isinstance(result, dict):
+        return {k: result_value(v) for k, v in result.items()}
+    if isinstance(result, (list, tuple)):
+        return type(result)(result_value(v) for v in result)
+    return result
+
+
 class Metric(Trackable):
     """Keras' ``Metric(dtype=None, name=None)``."""
 
@@ -81,7 +94,7 @@ class Metric(Trackable):
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
-        return self.result()
+        return result_value(self.result())
 
     # stateless API
     def stateless_update_state(self, metric_variables, *args, **kwargs):
@@ -92,7 +105,7 @@ class Metric(Trackable):
 
     def stateless_result(self, metric_variables):
         with swap_values(self.variables, metric_variables):
-            return self.result()
+            return result_value(self.result())
 
     def stateless_reset_state(self):
         vs = self.variables
