@@ -27,6 +27,7 @@ _ATTRS = {
     "Sequential": ("unikeras.models", "Sequential"),
     "StatelessScope": ("unikeras.state", "StatelessScope"),
     "framework_scope": ("unikeras.xp", "framework_scope"),
+    "device": ("unikeras.xp", "device"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .xp import default_framework as _default_framework
+from .xp import framework_scope  # noqa: F401  (keras.config.framework_scope)
 from .xp.dtypes import epsilon, floatx, set_epsilon, set_floatx  # noqa: F401
 
 _image_data_format = ["channels_last"]

@@ -75,6 +75,26 @@ def test_framework_scope(framework, to_np):
         keras.framework_scope("caffe")
 
 
+def test_device_scope(framework, to_fw):
+    """keras.device: the frameworks' own device contexts (CPU here; a missing GPU is a
+    ValueError that names the framework and the device)."""
+    to_fw(np.zeros(1), framework)  # the framework is imported
+    with keras.device("cpu:0"):
+        with keras.framework_scope(framework):
+            assert xp.device_of(ops.zeros((2,))).startswith("cpu")
+    with pytest.raises(ValueError, match="Invalid device name 'tpu'"):
+        keras.device("tpu")
+    if framework == "torch":
+        import torch
+
+        if not torch.cuda.is_available():
+            # (the first imported framework without a GPU names itself)
+            with pytest.raises(ValueError, match=r"keras.device: \w+ has no (gpu|cuda|GPU):?0"):
+                with keras.device("gpu:0"):
+                    pass
+        assert str(torch.get_default_device()) == "cpu"  # nothing left entered
+
+
 # ------------------------------------------------------------------ host data: one rule
 def _mlp():
     keras.utils.set_random_seed(1)

@@ -16,7 +16,7 @@ looking at the instruction that follows the attribute load in the calling frame:
 
 Each code location is decoded once with ``dis`` (CACHE entries are hidden by
 ``dis.get_instructions``; LOAD_METHOD on Python 3.10-3.11, LOAD_ATTR with the method bit
-on 3.12+) and the answer cached in a dict keyed by ``(code, f_lasti)``: a read costs one
+on 3.12+) and the answer cached in a dict keyed by ``(id(code), f_lasti)``: a read costs one
 ``sys._getframe`` and one dict lookup.
 """
 
@@ -38,7 +38,8 @@ _LOCAL_LOADS = frozenset({"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR",
                           "LOAD_FAST_BORROW", "LOAD_DEREF", "LOAD_NAME"})
 _LOCAL_STORES = frozenset({"STORE_FAST", "STORE_DEREF", "STORE_NAME"})
 
-_kind: dict[tuple, int] = {}
+KIND: dict[tuple, int] = {}
+_pinned: dict[int, object] = {}
 _code_info: dict[object, tuple] = {}
 
 
@@ -74,11 +75,16 @@ def _decode(code, lasti) -> int:
     return RAW
 
 
-def read_kind(frame) -> int:
-    """RAW, BOX or VALUE for the variable read the frame is executing."""
-    key = (frame.f_code, frame.f_lasti)
+def read_kind(code, lasti) -> int:
+    """RAW, BOX or VALUE for the variable read at offset ``lasti`` of ``code`` (the
+    calling frame's), decoded once, then cached in ``KIND`` under ``(id(code), lasti)``
+    (``Layer.__getattr__`` reads it directly; an int pair hashes in a few ns where a code
+    object hashes its whole bytecode; the code object is kept alive, so its id is never
+    reused)."""
+    key = (id(code), lasti)
     try:
-        return _kind[key]
+        return KIND[key]
     except KeyError:
-        kind = _kind[key] = _decode(*key)
+        _pinned[id(code)] = code
+        kind = KIND[key] = _decode(code, lasti)
         return kind

@@ -30,9 +30,10 @@ from ..xp import (asarray, framework_of, global_default_framework, namespace,
 from ..xp._registry import SCOPE as _SCOPE, scoped_framework
 from ..xp.dtypes import FLOATS
 from . import _context
-from ._varread import read_kind as _read_kind
+from ._varread import KIND as _READ_KIND, read_kind as _read_kind
 from .input_spec import InputSpec, check_input
 
+_getframe = sys._getframe
 _call_params_cache: dict[type, tuple] = {}
 _INIT_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights",
                 "activity_regularizer", "autocast"}
@@ -184,9 +185,15 @@ class Layer(Trackable):
             # Inside call: the raw array, unless the caller's next instruction uses the
             # Keras variable API on it (self.total.assign_add(...), self.v.value) or
             # returns it (layers/_varread.py: decoded once per code location).
-            if _hooks.bytecode_tracing is not None and _hooks.bytecode_tracing():
+            tracing = _hooks.bytecode_tracing
+            if tracing is not None and tracing():
                 return self._read(v)
-            kind = _read_kind(sys._getframe(1))
+            f = _getframe(1)
+            key = (id(f.f_code), f.f_lasti)
+            try:
+                kind = _READ_KIND[key]
+            except KeyError:
+                kind = _read_kind(f.f_code, f.f_lasti)
             if kind == 0:
                 return self._read(v)
             if kind == 1:

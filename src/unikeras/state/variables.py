@@ -30,7 +30,7 @@ from ..xp._registry import SCOPE as _SCOPE
 _local = threading.local()
 
 #: Set by a framework shim whose tracer runs Python bytecode itself and cannot inspect
-#: frames (torch's dynamo: ``torch.compiler.is_compiling``). While it returns True,
+#: frames (torch dynamo: ``torch.compiler.is_dynamo_compiling``). While it returns True,
 #: ``Layer.__getattr__`` gives the raw array for every variable read inside ``call``
 #: (layers/_varread.py cannot look at the caller's next instruction there).
 bytecode_tracing = None

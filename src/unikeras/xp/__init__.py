@@ -12,6 +12,7 @@ import numpy as np
 
 from ._registry import (
     default_framework,
+    device,
     framework_of,
     framework_scope,
     global_default_framework,
@@ -41,6 +42,7 @@ __all__ = [
     "set_default_framework",
     "framework_scope",
     "scope_framework",
+    "device",
     "installed_frameworks",
     "is_installed",
     "is_array",

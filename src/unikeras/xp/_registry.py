@@ -163,6 +163,46 @@ def _check_name(name) -> str:
     return "tensorflow" if name == "tf" else name
 
 
+class device:
+    """Keras 3's ``keras.device("gpu:0")`` / ``keras.device("cpu")``: inside the block,
+    arrays that frameworks create (unikeras ops without array inputs, the frameworks'
+    own factory functions) land on that device. Enters the framework's own device
+    context (``jax.default_device``, ``torch.device``, ``tf.device``) of every framework
+    imported when the block opens (it imports none). Names: ``cpu``, ``gpu``/``cuda``
+    with an optional ``:index``."""
+
+    def __init__(self, device_name: str):
+        kind, _, idx = str(device_name).strip().lower().partition(":")
+        if kind == "cuda":
+            kind = "gpu"
+        if kind not in ("cpu", "gpu") or (idx and not idx.isdigit()):
+            raise ValueError(f"Invalid device name {device_name!r}: expected 'cpu', 'gpu' or "
+                             "'cuda', optionally with ':index' (e.g. 'gpu:0')")
+        self.kind, self.index = kind, int(idx or 0)
+        self._entered = []
+
+    def __enter__(self):
+        try:
+            for fw in SHIMMED:
+                if fw == "numpy" or not is_imported(fw):
+                    continue
+                mod = shim(fw, "xp")
+                scope = getattr(mod, "device_scope", None) if mod is not None else None
+                if scope is not None:
+                    cm = scope(self.kind, self.index)
+                    cm.__enter__()
+                    self._entered.append(cm)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        while self._entered:
+            self._entered.pop().__exit__(*exc)
+        return False
+
+
 def default_framework() -> str:
     """The framework array-less ops and host data run on: the innermost framework scope
     (the call in progress, or ``framework_scope``), else an open framework-level scope

@@ -120,3 +120,12 @@ def _slice_rows(x, start, n):
 @jax.jit
 def _take_rows(x, indices):
     return jnp.take(x, indices, axis=0)
+
+
+def device_scope(kind, index):
+    """``keras.device``: jax's default device for new arrays."""
+    try:
+        dev = jax.devices(kind)[index]
+    except (RuntimeError, IndexError) as e:
+        raise ValueError(f"keras.device: jax has no {kind}:{index} device ({e})") from None
+    return jax.default_device(dev)

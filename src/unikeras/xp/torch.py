@@ -137,3 +137,11 @@ def split(x, sizes, start, indices):
     else:
         rows = x[start:start + sum(sizes)]
     return list(torch.split(rows, sizes, dim=0))
+
+
+def device_scope(kind, index):
+    """``keras.device``: torch's default device for factory functions."""
+    name = "cpu" if kind == "cpu" else f"cuda:{index}"
+    if kind == "gpu" and not (torch.cuda.is_available() and index < torch.cuda.device_count()):
+        raise ValueError(f"keras.device: torch has no {name} device")
+    return torch.device(name)

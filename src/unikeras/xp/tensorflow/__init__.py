@@ -105,3 +105,10 @@ def split(x, sizes, start, indices):
     """``unikeras.xp.split_rows``: one slice (or gather) and one split op."""
     rows = tf.gather(x, indices) if indices is not None else x[start:start + sum(sizes)]
     return tf.split(rows, sizes, axis=0) if len(sizes) > 1 else [rows]
+
+
+def device_scope(kind, index):
+    """``keras.device``: TensorFlow's device scope."""
+    if kind == "gpu" and len(tf.config.list_logical_devices("GPU")) <= index:
+        raise ValueError(f"keras.device: TensorFlow has no GPU:{index} device")
+    return tf.device(f"/{kind.upper()}:{index}")
