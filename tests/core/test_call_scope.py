@@ -40,6 +40,21 @@ def test_token_and_position_embedding_runs_on_the_call_framework(framework, defa
     np.testing.assert_allclose(to_np(y), tok[ids] + pos[None], rtol=1e-6)
 
 
+@pytest.mark.parametrize("library", ["numpy", "array_api_strict"])
+def test_token_and_position_embedding_inference_libraries(library, to_fw, to_np):
+    """Inference-only libraries: positions made inside the call are the call's own
+    arrays (NumPy, array_api_strict) whatever the default framework is."""
+    pytest.importorskip(library)
+    ids = np.random.default_rng(1).integers(0, 20, size=(2, 5))
+    layer = TokenAndPositionEmbedding(maxlen=5, vocab_size=20, embed_dim=3)
+    x = to_fw(ids, library) if library != "numpy" else ids
+    with keras.framework_scope(library):  # NumPy data runs on NumPy only when chosen
+        y = layer(x)
+    assert xp.framework_of(y) == library
+    tok, pos = layer.token_emb.embeddings.numpy(), layer.pos_emb.embeddings.numpy()
+    np.testing.assert_allclose(np.asarray(y), tok[ids] + pos[None], rtol=1e-6)
+
+
 def test_array_less_creation_inside_call_follows_the_call(framework, to_fw, to_np):
     # default jax (or the first installed): a call on another framework still gets its own
     seen = {}
