@@ -182,25 +182,29 @@ class Layer(Trackable):
             raise AttributeError(
                 f"'{type(self).__name__}' object has no attribute '{name}'") from None
         if _context.current().depth:
-            # Inside call: the raw array, unless the caller's next instruction uses the
-            # Keras variable API on it (self.total.assign_add(...), self.v.value) or
-            # returns it (layers/_varread.py: decoded once per code location).
-            tracing = _hooks.bytecode_tracing
-            if tracing is not None and tracing():
-                return self._read(v)
-            f = _getframe(1)
-            key = (id(f.f_code), f.f_lasti)
-            try:
-                kind = _READ_KIND[key]
-            except KeyError:
-                kind = _read_kind(f.f_code, f.f_lasti)
-            if kind == 0:
-                return self._read(v)
-            if kind == 1:
-                return v
-            value = self._read(v)
-            return v._snapshot() if value is v._value else value
+            return self._read_in_call(v, _getframe(1))
         return v
+
+    def _read_in_call(self, v: Variable, caller):
+        """A variable read inside ``call`` from the frame ``caller``: the raw array,
+        unless the caller's next instruction uses the Keras variable API on it
+        (``self.total.assign_add(...)``, ``self.v.value``: the Variable) or returns it
+        (a snapshot); layers/_varread.py, decoded once per code location. Also used by
+        the torch.nn.Module subclass's ``__getattr__`` (layers/torch.py)."""
+        tracing = _hooks.bytecode_tracing
+        if tracing is not None and tracing():
+            return self._read(v)
+        key = (id(caller.f_code), caller.f_lasti)
+        try:
+            kind = _READ_KIND[key]
+        except KeyError:
+            kind = _read_kind(caller.f_code, caller.f_lasti)
+        if kind == 0:
+            return self._read(v)
+        if kind == 1:
+            return v
+        value = self._read(v)
+        return v._snapshot() if value is v._value else value
 
     def _read(self, v: Variable):
         value = v._value

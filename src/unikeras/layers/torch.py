@@ -30,6 +30,8 @@ layers' dtype policy.
 
 from __future__ import annotations
 
+import sys
+
 import torch
 from torch.nn.modules import module as _tmod
 
@@ -328,7 +330,7 @@ def _getattr(self, name):
         raise AttributeError(
             f"'{type(self).__name__}' object has no attribute '{name}'") from None
     if _context.current().depth:
-        return self._read(v)
+        return self._read_in_call(v, sys._getframe(1))
     return v
 
 
