@@ -225,3 +225,37 @@ def test_onnx_torch_exporter(to_fw, tmp_path):
     for b in (2, 7):
         want = keras.ops.convert_to_numpy(model(to_fw(x[:b], framework), training=False))
         np.testing.assert_allclose(sess.run(None, {name: x[:b]})[0], want, atol=1e-5)
+
+
+def test_dict_outputs_every_format(framework, to_fw, tmp_path):
+    """A model with a dict of outputs keeps its output names in every format (the jax
+    export needs `jax.export`, imported by the loader below)."""
+    pytest.importorskip("jax.export")
+    jax = pytest.importorskip("jax")
+    ort = pytest.importorskip("onnxruntime")
+    torch = pytest.importorskip("torch")
+    keras.utils.set_random_seed(4)
+    inp = keras.Input((3,), name="features")
+    h = layers.Dense(4, activation="relu")(inp)
+    model = keras.Model(inp, {"score": layers.Dense(1, name="score")(h),
+                              "probs": layers.Dense(2, activation="softmax", name="probs")(h)})
+    x = np.random.default_rng(5).normal(size=(6, 3)).astype("float32")
+    want = {k: keras.ops.convert_to_numpy(v) for k, v in model(to_fw(x, framework)).items()}
+    paths = {f: str(tmp_path / n) for f, n in
+             (("tf_saved_model", "sm"), ("onnx", "m.onnx"), ("torch", "m.pt2"), ("jax", "m.jax"))}
+    for fmt, p in paths.items():
+        model.export(p, format=fmt, verbose=False)
+    revived = tf.saved_model.load(paths["tf_saved_model"])
+    got = {"tf_saved_model": {k: v.numpy() for k, v in revived.serve(x).items()},
+           "torch": {k: v.detach().numpy() for k, v in
+                     torch.export.load(paths["torch"]).module()(torch.from_numpy(x)).items()}}
+    with open(paths["jax"], "rb") as f:
+        got["jax"] = {k: np.asarray(v) for k, v in
+                      jax.export.deserialize(bytearray(f.read())).call(x).items()}
+    sess = ort.InferenceSession(paths["onnx"], providers=["CPUExecutionProvider"])
+    got["onnx"] = dict(zip([o.name for o in sess.get_outputs()],
+                           sess.run(None, {"features": x})))
+    for fmt, out in got.items():
+        assert sorted(out) == ["probs", "score"], fmt
+        for k in want:
+            np.testing.assert_allclose(out[k], want[k], atol=1e-5, err_msg=f"{fmt} {k}")
