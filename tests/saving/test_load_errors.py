@@ -115,7 +115,21 @@ def _complex_kernel(f):
     f["layers/dense_1/vars/0"] = np.zeros((3, 2), "complex64")
 
 
+def _unwritten_kernel(f):
+    del f["layers/dense_1/vars/0"]
+    f.create_dataset("layers/dense_1/vars/0", shape=(3, 2), dtype="f4")  # nothing stored
+
+
+def _unwritten_chunks(f):
+    del f["layers/dense_1/vars/0"]
+    d = f.create_dataset("layers/dense_1/vars/0", shape=(3, 2), dtype="f4", chunks=(1, 2),
+                         compression="gzip")
+    d[0] = 1.0  # one chunk of three written
+
+
 @pytest.mark.parametrize("edit, words", [
+    (_unwritten_kernel, "stores only 0 bytes"),
+    (_unwritten_chunks, "1 of its 3 chunks"),
     (_rename_to_evil, "'evil'"),
     (_string_bias, "layers/dense_1/vars/1"),
     (_wrong_shape_last, "expected shape (2,)"),

@@ -143,7 +143,8 @@ def test_save_and_load_model(framework, kind, tmp_path):
     assert spec["class_name"] == type(m).__name__
     assert spec["compile_config"]["optimizer"]["class_name"] == "Adam"
     loaded = keras.saving.load_model(path)
-    assert type(loaded) is type(m)
+    # (a model living on torch is an instance of a torch.nn.Module subclass of its class)
+    assert isinstance(m, type(loaded)) and type(loaded).__name__ == type(m).__name__
     want = m.predict(X, verbose=0)
     got = loaded.predict(X, verbose=0)
     for g, w in zip(got if isinstance(got, list) else [got], want if isinstance(want, list) else [want]):

@@ -10,7 +10,8 @@ reading anything (docs/security.md lists each attack, its check and its test):
   (above ``ZIP_BOMB_FLOOR``), JSON members over ``MAX_JSON_BYTES``; a lying size header
   fails the CRC check while streaming (never more than the declared size is produced).
 * HDF5: external and soft links (anywhere on a path we read), external raw storage,
-  virtual datasets, non-numeric types, null dataspaces, filters other than HDF5's
+  virtual datasets, datasets declaring more bytes (or chunks) than they store (the rest
+  would load as fill values), non-numeric types, null dataspaces, filters other than HDF5's
   built-in ones (a filter id can make HDF5 load a plugin), chunks larger than their
   dataset, and a dataset declaring more than ``H5_MAX_EXPANSION`` times its stored bytes
   (above ``H5_BOMB_FLOOR``). The caller compares shapes with the model's variables before
@@ -373,6 +374,18 @@ def check_dataset(group, name, path):
         if chunk_bytes > max(declared, 0) + MIN_CHUNK_ALLOWANCE:
             raise ValueError(f"'{path}': its chunks ({_size(chunk_bytes)}) are larger than the "
                              f"dataset ({_size(declared)}); refused")
+    if declared and not filters and stored < declared:
+        raise ValueError(f"'{path}' declares {_size(declared)} but stores only {_size(stored)}: "
+                         "the unwritten part would load as fill values; refused")
+    if declared and filters and chunks is not None:
+        try:
+            written = d.id.get_num_chunks()
+        except (AttributeError, OSError, RuntimeError, ValueError):
+            written = None
+        needed = int(np.prod([-(-n // c) for n, c in zip(shape, chunks)], dtype=object))
+        if written is not None and written < needed:
+            raise ValueError(f"'{path}' has {written} of its {needed} chunks written: the "
+                             "unwritten part would load as fill values; refused")
     if declared > H5_BOMB_FLOOR and declared > H5_MAX_EXPANSION * max(stored, 1):
         raise ValueError(f"'{path}' declares {_size(declared)} but only {_size(stored)} are "
                          f"stored (over {H5_MAX_EXPANSION}x); refusing a potential "

@@ -16,6 +16,9 @@ import importlib
 
 _registry: dict[str, type] = {}
 _registered_as: dict[type, str] = {}  # class -> "package>name" (register_keras_serializable)
+# the same by (module, qualname): a class that stands in for a registered one under the
+# same name (a layer living on torch is an instance of a torch.nn.Module subclass)
+_registered_by_name: dict[tuple, str] = {}
 
 # Where Keras 3 exports the built-in classes: a file whose built-ins carry these modules
 # (and registered_name None) is read by Keras itself.
@@ -43,7 +46,9 @@ def keras_identity(cls):
     for prefix, public in _PUBLIC_MODULES:
         if mod == prefix or mod.startswith(prefix + "."):
             return public, None
-    return mod, _registered_as.get(cls, cls.__name__)
+    registered = _registered_as.get(cls) or _registered_by_name.get(
+        (mod, getattr(cls, "__qualname__", cls.__name__)))
+    return mod, registered or cls.__name__
 
 
 def register(cls=None, *, name=None):
@@ -60,6 +65,7 @@ def register_keras_serializable(package="Custom", name=None):
         _registry[n] = c
         _registry[f"{package}>{n}"] = c
         _registered_as[c] = f"{package}>{n}"
+        _registered_by_name[(c.__module__, c.__qualname__)] = f"{package}>{n}"
         return c
     return deco
 
