@@ -120,7 +120,7 @@ class Layer(Trackable):
             batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
         self._batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
         self._initial_weights = kwargs.get("weights")
-        if default_framework() == "torch":
+        if global_default_framework() == "torch":
             # torch is the default (UNIKERAS_BACKEND=torch): every layer is a
             # torch.nn.Module from the start, as under Keras 3's torch backend, so a
             # model assigned into a user's nn.Module registers there at once. (No
