@@ -383,3 +383,71 @@ def test_functional_build_runs_custom_layers_on_their_framework(framework, to_fw
         inputs = keras.Input((3,))
         model2 = keras.Model(inputs, NativeSum()(inputs))
         np.testing.assert_allclose(to_np(model2(x)), x.sum(-1, keepdims=True))
+
+
+# ------------------------------------------------------------------ the bytecode decoder
+def test_next_instruction_decoder_on_this_python():
+    """layers/_varread.py on the running interpreter's bytecode (3.10-3.13 differ:
+    LOAD_METHOD vs LOAD_ATTR with the method bit, CACHE entries, fused loads): what a
+    read of ``self.total`` gives, decided by the instruction after it."""
+    import sys
+
+    from unikeras.layers import _varread
+
+    class Box:
+        def assign_add(self, x):
+            return "assigned"
+
+        @property
+        def value(self):
+            return "boxvalue"
+
+        dtype = "float32"
+
+    class Holder:
+        def __getattr__(self, name):
+            f = sys._getframe(1)
+            kind = _varread.read_kind(f.f_code, f.f_lasti)
+            return {_varread.RAW: "RAW", _varread.BOX: Box(), _varread.VALUE: "VALUE"}[kind]
+
+    def ident(a):
+        return a
+
+    def plain(self):
+        return ident(self.total)
+
+    def method(self):
+        return self.total.assign_add(1)
+
+    def value(self):
+        return self.total.value
+
+    def dtype(self):
+        r = self.total.dtype
+        return r
+
+    def returned(self):
+        return self.total
+
+    def alias(self):
+        t = self.total
+        return t.assign_add(2)
+
+    def via_getattr(self):
+        return getattr(self, "total")
+
+    def in_list(self):
+        return [self.total][0]
+
+    def branch(self, flag=True):
+        out = None
+        if flag:
+            out = self.total.assign_add(3)
+        return out
+
+    h = Holder()
+    got = {f.__name__: f(h) for f in (plain, method, value, dtype, returned, alias,
+                                      via_getattr, in_list, branch)}
+    assert got == {"plain": "RAW", "method": "assigned", "value": "boxvalue",
+                   "dtype": "float32", "returned": "VALUE", "alias": "assigned",
+                   "via_getattr": "RAW", "in_list": "RAW", "branch": "assigned"}
