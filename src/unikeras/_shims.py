@@ -199,6 +199,24 @@ AREAS = (
         optional=("set_random_seed",),
     ),
     Area(
+        "distribution",
+        "keras.distribution on the framework's own engine: device lists, meshes and "
+        "layouts (jax.sharding), multi-process start (jax.distributed, "
+        "torch.distributed), the tf.distribute strategy of a distribution (TF), and "
+        "the trainers' hooks (sharded batches, laid-out variables, gradient all-reduce).",
+        optional=(
+            "list_devices", "get_device_count", "initialize", "num_processes",
+            "process_id", "to_backend_mesh", "to_backend_layout", "distribute_tensor",
+            # jax trainer
+            "variable_sharding", "place_variables", "shard_batch", "constrain",
+            # tensorflow
+            "strategy_of",
+            # torch trainer
+            "data_parallel_group", "broadcast_parameters", "all_reduce_gradients",
+            "GradientHooks",
+        ),
+    ),
+    Area(
         "export",
         "model.export: tf.saved_model / tf2onnx (tensorflow), torch.export (torch), "
         "jax.export (jax).",

@@ -15,6 +15,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ..distribution import _current as _distribution
+from ..distribution import jax as _dist
 from ..state import swap_values
 from ._step_utils import equal_shape_runs, state_variables, uses_pure_signature
 
@@ -85,12 +87,42 @@ def _last(logs):
     return jax.tree_util.tree_map(lambda a: a[-1], logs)
 
 
+def _keep_layouts(step, shardings):
+    """``step`` whose new state keeps each variable's layout (``keras.distribution``):
+    without the constraint XLA may return a differently sharded value."""
+    def wrapped(state, data):
+        logs, new = step(state, data)
+        return logs, tuple(_dist.constrain(list(g), s) for g, s in zip(new, shardings))
+    return wrapped
+
+
 class Trainer:
     def __init__(self, model):
         self.model = model
+        self._reset()
+        self._jit = model.jit_compile or not model.run_eagerly
+
+    def _reset(self, dist=None):
+        self._dist = dist
         self._train = self._test = self._predict = None
         self._train_multi = self._test_multi = self._predict_multi = None
-        self._jit = model.jit_compile or not model.run_eagerly
+
+    def _distributed(self, batch):
+        """Follow ``keras.distribution``: rebuild the steps when the distribution in
+        force changes; under one, shard the batch along the batch axis (one list lookup
+        per step without one)."""
+        dist = _distribution[0]
+        if dist is not self._dist:
+            self._reset(dist)
+        if dist is None:
+            return batch
+        return _dist.shard_batch(dist, batch)
+
+    def _layouts(self, groups):
+        """Lay out every state variable as the distribution asks; their shardings."""
+        if self._dist is None:
+            return None
+        return [_dist.place_variables(self._dist, g) for g in groups]
 
     def _compile(self, fn, donate):
         if not self._jit:
@@ -115,10 +147,14 @@ class Trainer:
                     logs = model.train_step(data)
                     new = [v._value for v in flat_vars]
                 return logs, _regroup(new, groups)
+        shardings = self._layouts(groups)
+        if shardings is not None:
+            step = _keep_layouts(step, shardings)
         self._train_fn = step
         self._train = self._compile(step, donate=True)
 
     def train_step(self, batch):
+        batch = self._distributed(batch)
         if self._train is None:
             self._build_train()
         state = tuple([v._value for v in g] for g in self._train_groups)
@@ -155,6 +191,7 @@ class Trainer:
 
     def train_steps(self, batches):
         """Several batches in order: each run of equal-shaped batches in one jitted call."""
+        batches = [self._distributed(b) for b in batches]
         if self._train is None:
             self._build_train()
         return self._groups(batches, self.train_step, self._train_run)
@@ -187,10 +224,14 @@ class Trainer:
                     logs = model.test_step(data)
                     new = [v._value for v in flat_vars]
                 return logs, _regroup(new, groups)
+        shardings = self._layouts(groups)
+        if shardings is not None:
+            step = _keep_layouts(step, shardings)
         self._test_fn = step
         self._test = self._compile(step, donate=False)
 
     def test_step(self, batch):
+        batch = self._distributed(batch)
         if self._test is None:
             self._build_test()
         state = tuple([v._value for v in g] for g in self._test_groups)
@@ -216,6 +257,7 @@ class Trainer:
         self._test_multi = jax.jit(steps)
 
     def test_steps(self, batches):
+        batches = [self._distributed(b) for b in batches]
         if self._test is None:
             self._build_test()
         return self._groups(batches, self.test_step, self._test_run)
@@ -244,10 +286,12 @@ class Trainer:
             def step(values, data):
                 with swap_values(variables, values):
                     return model.predict_step(data)
+        self._layouts([self._predict_vars])
         self._predict_fn = step
         self._predict = self._compile(step, donate=False)
 
     def predict_step(self, batch):
+        batch = self._distributed(batch)
         if self._predict is None:
             self._build_predict()
         return self._predict([v._value for v in self._predict_vars], batch)
@@ -265,6 +309,7 @@ class Trainer:
     def predict_steps(self, batches):
         """Outputs of several batches (``steps_per_execution``): one per run of
         equal-shaped batches, each concatenated along the batch axis."""
+        batches = [self._distributed(b) for b in batches]
         if self._predict is None:
             self._build_predict()
         if not self._jit:

@@ -81,7 +81,9 @@ class Optimizer(Trackable):
 
         value = initializers.get(initializer)(reference_variable.shape, reference_variable.dtype)
         path = reference_variable.path.replace("/", "_")
-        return self._make_var(value, f"{path}_{name}", reference_variable.dtype)
+        v = self._make_var(value, f"{path}_{name}", reference_variable.dtype)
+        v._reference = reference_variable  # keras.distribution lays it out like its variable
+        return v
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
         """One slot per variable (Keras 3 helper); ``name`` may be a list of names,
