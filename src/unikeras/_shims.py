@@ -90,6 +90,7 @@ AREAS = (
         optional=(
             "split",  # (x, sizes, start, indices) -> row pieces in one or two calls
             "INDEX_DTYPE",  # dtype name of gather indices (default "int64"; jax: int32)
+            "device_scope",  # (kind, index) -> context manager placing new arrays
         ),
         signatures={
             "namespace": (), "to_numpy": ("x",), "asarray": ("value", "dtype_name"),
@@ -130,7 +131,7 @@ AREAS = (
         "tree registration (the module registers the pytree classes with the "
         "framework's tree system on import).",
         required_by=FRAMEWORKS,
-        required=("make_variable", "assign", "raw_array", "storage_dtype"),
+        required=("make_variable", "assign", "raw_array", "storage_dtype", "read_value"),
         optional=(
             "assign_add",  # in-place add (torch)
             "to_tensor",  # tf.Variable-like conversion (TensorFlow)
@@ -141,6 +142,7 @@ AREAS = (
         signatures={
             "make_variable": ("value", "variable"), "assign": ("native", "value", "variable"),
             "raw_array": ("native",), "storage_dtype": ("dtype",),
+            "read_value": ("native",),  # a snapshot a later in-place assign cannot change
         },
     ),
     Area(
