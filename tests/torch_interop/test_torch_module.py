@@ -106,15 +106,23 @@ def test_module_api_names_buffers_children_and_kwargs():
     assert isinstance(block, nn.Module)
     names = [n for n, _ in block.named_parameters()]
     assert names == ["dense.kernel", "dense.bias", "norm.gamma", "norm.beta",
-                     "blocks.0.kernel", "blocks.0.bias", "blocks.1.kernel", "blocks.1.bias"]
+                     "blocks_0.kernel", "blocks_0.bias", "blocks_1.kernel", "blocks_1.bias"]
     assert [n for n, _ in block.named_buffers()] == ["norm.moving_mean", "norm.moving_variance"]
     assert [n for n, _ in block.named_parameters(prefix="m", recurse=False)] == []
     assert [n for n, _ in block.norm.named_parameters(prefix="m")] == ["m.gamma", "m.beta"]
-    assert [n for n, _ in block.named_children()] == ["dense", "norm", "blocks"]
+    assert [n for n, _ in block.named_children()] == ["dense", "norm", "blocks_0", "blocks_1"]
     assert [n for n, _ in block.named_modules()] == [
-        "", "dense", "norm", "blocks", "blocks.0", "blocks.1"]
+        "", "dense", "norm", "blocks_0", "blocks_1"]
     assert list(block.state_dict()) == names[:4] + [
         "norm.moving_mean", "norm.moving_variance"] + names[4:]
+    # functional_call walks those names (BatchNorm statistics as buffers included)
+    x = torch.randn(2, 3)
+    block.eval()
+    state = {k: v.detach() for k, v in block.state_dict().items()}
+    torch.testing.assert_close(torch.func.functional_call(block, state, (x,)), block(x))
+    zeroed = dict(state, **{"blocks_1.kernel": torch.zeros(4, 4)})
+    torch.testing.assert_close(torch.func.functional_call(block, zeroed, (x,)),
+                               state["blocks_1.bias"].expand(2, 4))
     # Parameters are the variables' values; buffers are the non-trainable variables
     assert block.get_parameter("dense.kernel") is block.dense.kernel.value
     assert block.norm.moving_mean.value is dict(block.named_buffers())["norm.moving_mean"]

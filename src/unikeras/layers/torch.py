@@ -174,13 +174,10 @@ def _module_entries(layer):
             if attr in done:
                 continue
             done.add(attr)
-            items = [x for x in (val.values() if isinstance(val, dict) else val)]
-            if not all(isinstance(x, _Module) for x in items):
-                continue
-            if isinstance(val, dict):
-                out.append((attr, torch.nn.ModuleDict(val)))
-            else:
-                out.append((attr, torch.nn.ModuleList(items)))
+            # flat names (blocks_0, heads_key): torch's accessors (functional_call,
+            # export) walk paths with getattr, and `model.blocks` is the user's list
+            keys = val.keys() if isinstance(val, dict) else range(len(val))
+            out.extend((f"{attr}_{k}", val[k]) for k in keys)
         else:
             out.append((str(i), child))
     out.extend(raw)
