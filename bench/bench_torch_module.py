@@ -7,7 +7,7 @@ clock medians move 10-20% between runs, CPU time a few percent), OMP_NUM_THREADS
    Module subclass's ``__call__`` vs the Keras call directly vs the same layer with its
    class set back to the plain one (what every call cost before the class swap).
 2. In one process: the W4 model as a Module vs with its classes set back (fit epoch and
-   2000 forwards, alternating, 5 rounds).
+   2000 forwards, alternating with the order reversed every round, 6 rounds).
 3. The W4 model (Sequential(Input(32), Dense(32, relu), Dense(1)), Adam, MSE): ``fit``
    on 12800 torch samples, batch 32 (400 steps, median of 5 epochs) and a raw forward
    on 32x32 (median of 7 x 2000 calls). Run it against two source trees to A/B a change:
@@ -105,8 +105,8 @@ def w4_in_process():
     fit = {n: [] for n in mods}
     fwd = {n: [] for n in mods}
     xb = x[:32]
-    for _ in range(5):
-        for n, m in mods.items():
+    for r in range(6):
+        for n, m in (list(mods.items()) if r % 2 == 0 else list(mods.items())[::-1]):
             t0 = time.process_time()
             m.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
             fit[n].append((time.process_time() - t0) / 400 * 1e6)
