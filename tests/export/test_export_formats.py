@@ -12,6 +12,7 @@ once (importing TensorFlow or torch costs seconds), all four run in parallel.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -212,7 +213,25 @@ def _train_and_export(fw, kind, root, rng, entries):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp("served"))
+    """Train, export and reload once per test session: under pytest-xdist the workers
+    share the results through a locked directory (the first computes, others read)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = shared / "export_served"
+    root.mkdir(exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / "results.json"
+        if done.exists():
+            with open(done) as f:
+                return json.load(f)
+        results = _export_and_reload(str(root))
+        with open(done, "w") as f:
+            json.dump(results, f)
+        return results
+
+
+def _export_and_reload(root):
     rng = np.random.default_rng(0)
     entries = {}
     for fw in FRAMEWORKS:
