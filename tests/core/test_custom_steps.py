@@ -115,6 +115,44 @@ def test_jax_pure_train_step():
     assert hist.history["accuracy"][-1] > 0.8
 
 
+def test_jax_default_pure_steps_through_super():
+    """A JAX user's train_step(state, data) calling super(): Model.train_step with the
+    state tuple runs the jax trainer's pure step; new weights are one SGD step (NumPy
+    reference), the model's own variables are untouched."""
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = rng.normal(size=(8, 1)).astype("float32")
+    w0 = rng.normal(size=(3, 1)).astype("float32")
+    b0 = np.array([0.5], "float32")
+    model = keras.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.set_weights([w0, b0])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+    xj, yj = jnp.asarray(x), jnp.asarray(y)
+    model.predict(xj, verbose=0)  # the model lives on jax
+    model.optimizer.build(model.trainable_variables)
+
+    def values(vs):
+        return [v.value for v in vs]
+
+    state = (values(model.trainable_variables), values(model.non_trainable_variables),
+             values(model.optimizer.variables), values(model.metrics_variables))
+    logs, new_state = model.train_step(state, (xj, yj))
+    err = x @ w0 + b0 - y
+    np.testing.assert_allclose(float(logs["loss"]), np.mean(err ** 2), rtol=1e-5)
+    w1 = w0 - 0.1 * 2 * x.T @ err / 8
+    b1 = b0 - 0.1 * 2 * err.sum(0) / 8
+    np.testing.assert_allclose(np.asarray(new_state[0][0]), w1, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(new_state[0][1]), b1, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(np.asarray(model.get_weights()[0]), w0)
+    tv, ntv, _, _ = new_state
+    test_logs, _ = model.test_step((tv, ntv, state[3]), (xj, yj))  # fresh metrics
+    err1 = x @ w1 + b1 - y
+    np.testing.assert_allclose(float(test_logs["loss"]), np.mean(err1 ** 2), rtol=1e-5)
+
+
 @pytest.mark.parametrize("fw", ["jax", "torch", "tensorflow"])
 def test_stateful_train_step_idiom_everywhere(fw):
     """The framework-neutral stateful idiom (`train_step(self, data)` with

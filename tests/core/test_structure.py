@@ -192,10 +192,8 @@ KNOWN_MODULE_CYCLES = {
     # in TorchModuleWrapper, a Layer.
     frozenset({"unikeras.layers.layer", "unikeras.layers.symbolic",
                "unikeras.layers.torch_module_wrapper"}),
-    # Model(inputs, outputs) becomes a Functional (a Model subclass), as in Keras; the
-    # jax trainer's pure train_step(state, data) is reached from Model.train_step.
-    frozenset({"unikeras.training.model", "unikeras.training.functional",
-               "unikeras.training.jax", "unikeras.training._step_utils"}),
+    # Model(inputs, outputs) becomes a Functional (a Model subclass), as in Keras.
+    frozenset({"unikeras.training.model", "unikeras.training.functional"}),
     # The TensorFlow Array API namespace (xp/tensorflow/): its modules share one array
     # wrapper and dtype helpers.
     frozenset({"unikeras.xp.tensorflow.array_api._base",

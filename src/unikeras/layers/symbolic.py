@@ -18,6 +18,7 @@ from ..xp import (asarray, default_framework, floatx, framework_of, framework_sc
 from ..state.variables import unique_name
 from .. import _symbolic_hook
 from ..state.tree import restore_deferred
+from ..utils.naming import to_snake_case
 from ..utils.serialization import register
 from .layer import Layer
 
@@ -346,11 +347,9 @@ class OpLayer(Layer):
         """A Keras 3 Operation node from a Keras-written file (module ``keras.src.ops.*``,
         class ``Mean``, config ``{"name", "axis", "keepdims"}``): the op of the same
         snake-case name with the config's arguments."""
-        from .layer import _snake
-
         config = dict(spec.get("config") or {})
         name = config.pop("name", None)
-        op = _snake(spec["class_name"])
+        op = to_snake_case(spec["class_name"])
         try:
             return cls(op, name=name, op_kwargs=config)
         except ValueError:

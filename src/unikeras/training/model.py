@@ -251,9 +251,8 @@ class Model(Layer):
         idiom) ``train_step(data)``; JAX's pure ``train_step(state, data)`` is also
         understood."""
         if len(args) == 2:
-            from .jax import pure_train_step
-
-            return pure_train_step(self, *args)
+            # JAX's pure train_step(state, data) idiom, from the jax trainer
+            return shim("jax", "training").pure_train_step(self, *args)
         (data,) = args
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         trainer = shim(self._framework, "training")
@@ -266,9 +265,7 @@ class Model(Layer):
 
     def test_step(self, *args):
         if len(args) == 2:
-            from .jax import pure_test_step
-
-            return pure_test_step(self, *args)
+            return shim("jax", "training").pure_test_step(self, *args)
         (data,) = args
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
