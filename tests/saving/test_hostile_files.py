@@ -196,8 +196,13 @@ def test_shape_bomb_is_refused_before_reading(saved, tmp_path):
     r = _load_in_child("weights", h5)
     _assert_refused(r, KERNEL, "decompression/shape bomb")
     assert r["seconds"] < 5
-    # a chunk larger than its dataset (what would allocate a huge buffer) is refused too
-    edit = lambda f: _replace(f, KERNEL, shape=(4, 3), dtype="f4",  # noqa: E731
+    # a chunk far larger than its dataset (a huge buffer per read) is refused
+    edit = lambda f: _replace(f, KERNEL, data=np.full((4, 3), 0.5, "f4"),  # noqa: E731
+                              chunks=(1024, 1024), maxshape=(None, None))
+    h5 = _weights_with(saved["h5"], tmp_path / "chunk.weights.h5", edit)
+    _assert_refused(_load_in_child("weights", h5), KERNEL, "chunks", "larger than the dataset")
+    # a legitimately chunked, resizable dataset (chunk == dataset) still loads
+    edit = lambda f: _replace(f, KERNEL, data=np.full((4, 3), 0.5, "f4"),  # noqa: E731
                               chunks=(4, 3), maxshape=(None, None))
     h5 = _weights_with(saved["h5"], tmp_path / "ok.weights.h5", edit)
     assert _load_in_child("weights", h5)["error"] is None

@@ -374,6 +374,10 @@ def check_dataset(group, name, path):
         if chunk_bytes > max(declared, 0) + MIN_CHUNK_ALLOWANCE:
             raise ValueError(f"'{path}': its chunks ({_size(chunk_bytes)}) are larger than the "
                              f"dataset ({_size(declared)}); refused")
+    if declared > H5_BOMB_FLOOR and declared > H5_MAX_EXPANSION * max(stored, 1):
+        raise ValueError(f"'{path}' declares {_size(declared)} but only {_size(stored)} are "
+                         f"stored (over {H5_MAX_EXPANSION}x); refusing a potential "
+                         "decompression/shape bomb")
     if declared and not filters and stored < declared:
         raise ValueError(f"'{path}' declares {_size(declared)} but stores only {_size(stored)}: "
                          "the unwritten part would load as fill values; refused")
@@ -386,10 +390,6 @@ def check_dataset(group, name, path):
         if written is not None and written < needed:
             raise ValueError(f"'{path}' has {written} of its {needed} chunks written: the "
                              "unwritten part would load as fill values; refused")
-    if declared > H5_BOMB_FLOOR and declared > H5_MAX_EXPANSION * max(stored, 1):
-        raise ValueError(f"'{path}' declares {_size(declared)} but only {_size(stored)} are "
-                         f"stored (over {H5_MAX_EXPANSION}x); refusing a potential "
-                         "decompression/shape bomb")
     return d
 
 
