@@ -214,8 +214,7 @@ AREAS = (
             # tensorflow
             "strategy_of",
             # torch trainer
-            "data_parallel_group", "broadcast_parameters", "all_reduce_gradients",
-            "GradientHooks",
+            "data_parallel_group",
         ),
     ),
     Area(

@@ -80,7 +80,13 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
         num_processes = int(os.environ["KERAS_DISTRIBUTION_NUM_PROCESSES"])
     if process_id is None and "KERAS_DISTRIBUTION_PROCESS_ID" in os.environ:
         process_id = int(os.environ["KERAS_DISTRIBUTION_PROCESS_ID"])
-    _backend().initialize(job_addresses, num_processes, process_id)
+    mod = _backend()
+    if getattr(mod, "initialize", None) is None:
+        raise ValueError(
+            f"keras.distribution.initialize: the {default_framework()!r} framework has no "
+            "multi-process start here; on TensorFlow use "
+            "tf.distribute.MultiWorkerMirroredStrategy with TF_CONFIG.")
+    mod.initialize(job_addresses, num_processes, process_id)
 
 
 class DeviceMesh:

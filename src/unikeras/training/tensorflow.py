@@ -20,6 +20,8 @@ import warnings
 
 import tensorflow as tf
 
+from ..distribution import _current as _distribution
+from ..distribution.tensorflow import strategy_of
 from ..state.tensorflow import strategy_scope_open
 from ._step_utils import equal_shape_runs
 
@@ -132,10 +134,13 @@ def _state_variables(model):
 
 
 def _model_strategy(model):
-    """The strategy a step must run under: the one whose scope is open, else the one
-    that made the model's variables (a model built or called in a scope), else None."""
+    """The strategy a step must run under: the one whose scope is open, else the
+    keras.distribution in force (its MirroredStrategy), else the one that made the
+    model's variables (a model built or called in a scope), else None."""
     if strategy_scope_open():
         return tf.distribute.get_strategy()
+    if _distribution[0] is not None:  # keras.distribution.DataParallel: MirroredStrategy
+        return strategy_of(_distribution[0])
     vs = model._tree_variables()
     # the strategy a variable was made by (Mirrored, CentralStorage, OneDevice), or None
     return getattr(vs[0]._value, "_distribute_strategy", None) if vs else None

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import torch
 
+from ..distribution import _current as _distribution
+from ..distribution.torch import data_parallel_group
+
 no_grad = torch.no_grad
 
 
 def loss_and_grads(model, x, y, sample_weight):
-    y_pred = model(x, training=True)
+    # keras.distribution.DataParallel across processes: the forward runs through DDP,
+    # whose hooks average the gradients over the processes during backward
+    dist = _distribution[0]
+    ddp = data_parallel_group(model, dist) if dist is not None else None
+    y_pred = (ddp or model)(x, training=True)
     loss = model.compute_loss(x, y, y_pred, sample_weight, training=True)
     params = [v.value for v in model.trainable_variables]
     for p in params:

@@ -1,0 +1,67 @@
+"""Run by test_torch_data_parallel.py (not a test module itself): 2 processes train with
+keras.distribution.DataParallel (torch.distributed, gloo on 127.0.0.1), each on its half
+of every global batch of 16; then a plain torch DDP loop; the parent process checks both
+against one process on the global batches. Usage: python torch_dp_script.py OUT_DIR"""
+import os, sys, socket
+import numpy as np
+
+def data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(48, 6)).astype("float32"), rng.normal(size=(48, 2)).astype("float32")
+
+def make(keras):
+    from unikeras import layers
+    keras.utils.set_random_seed(0)
+    m = keras.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh"), layers.Dense(2)])
+    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    return m
+
+def worker(rank, world, port, out):
+    os.environ["UNIKERAS_BACKEND"] = "torch"
+    import torch
+    torch.set_num_threads(1)
+    import unikeras as keras
+    d = keras.distribution
+    d.initialize(f"127.0.0.1:{port}", world, rank)
+    assert d.list_devices() == [f"cpu:{r}" for r in range(world)]
+    x, y = data()
+    # each global batch of 16: process r takes rows [8r, 8r+8)
+    idx = np.concatenate([np.arange(g, g + 16)[rank * 8:(rank + 1) * 8] for g in range(0, 48, 16)])
+    m = make(keras)
+    if rank == 1:  # different initial weights: DDP broadcasts rank 0's
+        keras.utils.set_random_seed(5); m = make(keras)
+    with d.DataParallel().scope():
+        m.fit(x[idx], y[idx], batch_size=8, epochs=2, shuffle=False, verbose=0)
+    np.save(f"{out}/fit{rank}.npy", np.concatenate([w.ravel() for w in m.get_weights()]))
+    # a plain torch DDP loop around a unikeras model
+    m = make(keras)
+    m(torch.zeros(1, 6))
+    ddp = torch.nn.parallel.DistributedDataParallel(m)
+    opt = torch.optim.SGD(ddp.parameters(), lr=0.1)
+    for g in range(0, 48, 16):
+        xb = torch.from_numpy(x[g:g + 16][rank * 8:(rank + 1) * 8]); yb = torch.from_numpy(y[g:g + 16][rank * 8:(rank + 1) * 8])
+        loss = torch.nn.functional.mse_loss(ddp(xb), yb)
+        opt.zero_grad(); loss.backward(); opt.step()
+    np.save(f"{out}/ddp{rank}.npy", np.concatenate([w.ravel() for w in m.get_weights()]))
+    torch.distributed.destroy_process_group()
+
+if __name__ == "__main__":
+    import torch.multiprocessing as mp
+    out = sys.argv[1]
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    mp.start_processes(worker, args=(2, port, out), nprocs=2, start_method="spawn", join=True)
+    os.environ["UNIKERAS_BACKEND"] = "torch"
+    import torch, unikeras as keras
+    x, y = data()
+    ref = make(keras); ref.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    r = np.concatenate([w.ravel() for w in ref.get_weights()])
+    for k in range(2):
+        np.testing.assert_allclose(np.load(f"{out}/fit{k}.npy"), r, rtol=1e-5, atol=1e-6)
+    m = make(keras); m(torch.zeros(1, 6)); opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    for g in range(0, 48, 16):
+        loss = torch.nn.functional.mse_loss(m(torch.from_numpy(x[g:g+16])), torch.from_numpy(y[g:g+16]))
+        opt.zero_grad(); loss.backward(); opt.step()
+    r = np.concatenate([w.ravel() for w in m.get_weights()])
+    for k in range(2):
+        np.testing.assert_allclose(np.load(f"{out}/ddp{k}.npy"), r, rtol=1e-5, atol=1e-6)
+    print("torch data parallel ok")
