@@ -25,8 +25,8 @@ from ..state.tree import Trackable, bump_structure_version, restore_deferred
 from ..state import variables as _hooks
 from ..state.variables import unique_name
 from ..utils.naming import to_snake_case as _snake
-from ..xp import (asarray, default_framework, framework_of, global_default_framework, namespace,
-                  native_dtype, standardize_dtype)
+from ..xp import (asarray, framework_of, global_default_framework, namespace, native_dtype,
+                  standardize_dtype)
 from ..xp._registry import SCOPE as _SCOPE, scoped_framework
 from ..xp.dtypes import FLOATS
 from . import _context
