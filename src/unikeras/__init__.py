@@ -26,6 +26,8 @@ _ATTRS = {
     "Model": ("unikeras.models", "Model"),
     "Sequential": ("unikeras.models", "Sequential"),
     "StatelessScope": ("unikeras.state", "StatelessScope"),
+    "RematScope": ("unikeras._remat", "RematScope"),
+    "remat": ("unikeras._remat", "remat"),
     "framework_scope": ("unikeras.xp", "framework_scope"),
     "device": ("unikeras.xp", "device"),
 }

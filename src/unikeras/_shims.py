@@ -122,7 +122,7 @@ AREAS = (
             "custom_gradient", "jvp", "einsum", "erf", "erfinv", "top_k", "index_update",
             "scatter_add", "segment_sum", "segment_max", "segment_min", "segment_prod",
             "lu_factor", "view", "adaptive_average_pool", "adaptive_max_pool",
-            "cumulative_prod", "nextafter",
+            "cumulative_prod", "nextafter", "remat",
         ),
     ),
     Area(

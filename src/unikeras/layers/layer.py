@@ -19,6 +19,7 @@ import sys
 import numpy as np
 
 from .._nest import map_nested
+from .._remat import get_current_remat_mode, layer_call as remat_layer_call
 from .. import dtype_policies
 from ..state import SeedGenerator, Variable, swap_values
 from ..state.tree import Trackable, bump_structure_version, restore_deferred
@@ -102,6 +103,7 @@ class Layer(Trackable):
         d["_seed_generators"] = []
         d["_call_losses"] = []
         d["_framework"] = None
+        d["_remat_mode"] = get_current_remat_mode()  # keras.RematScope at creation
         self.name = name or unique_name(_snake(type(self).__name__))
         self._trainable = bool(trainable)
         self.dtype_policy = dtype_policies.get(dtype)
@@ -424,7 +426,10 @@ class Layer(Trackable):
                 self._clear_call_losses()
             ctx.depth += 1
             try:
-                out = self.call(*args, **kwargs)
+                if self.__dict__.get("_remat_mode") is None:
+                    out = self.call(*args, **kwargs)
+                else:
+                    out = remat_layer_call(self, self.call, args, kwargs)
             finally:
                 ctx.depth -= 1
                 ctx.training = saved_training

@@ -6,6 +6,11 @@ import jax
 import jax.numpy as jnp
 
 
+def remat(f):
+    """keras.remat: ``f`` recomputed in the backward pass (``jax.checkpoint``)."""
+    return jax.checkpoint(f)
+
+
 def stop_gradient(x):
     return jax.lax.stop_gradient(x)
 

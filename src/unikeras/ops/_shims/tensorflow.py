@@ -5,6 +5,11 @@ from __future__ import annotations
 import tensorflow as tf
 
 
+def remat(f):
+    """keras.remat: ``f`` recomputed in the backward pass (``tf.recompute_grad``)."""
+    return tf.recompute_grad(f)
+
+
 def stop_gradient(x):
     return tf.stop_gradient(x)
 

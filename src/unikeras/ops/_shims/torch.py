@@ -5,6 +5,17 @@ from __future__ import annotations
 import torch
 
 
+def remat(f):
+    """keras.remat: ``f`` recomputed in the backward pass
+    (``torch.utils.checkpoint.checkpoint``, non-reentrant: closed-over parameters get
+    their gradients)."""
+    import torch.utils.checkpoint
+
+    def wrapped(*args):
+        return torch.utils.checkpoint.checkpoint(f, *args, use_reentrant=False)
+    return wrapped
+
+
 def stop_gradient(x):
     return x.detach()
 
