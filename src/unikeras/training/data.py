@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .._nest import map_nested, present_leaves as _leaves
-from ..xp import asarray, default_framework, floatx, framework_of, split_rows, to_numpy
+from ..xp import asarray, default_framework, floatx, framework_of, host_view, split_rows, to_numpy
 
 _FLOAT64 = np.dtype("float64")
 
@@ -66,8 +66,11 @@ def _host(a):
     return host_floatx(np.asarray(a))
 
 
-def to_framework_batch(batch, framework):
-    """Convert a batch's leaves to ``framework`` arrays (float64 host data to floatx)."""
+def to_framework_batch(batch, framework, keep_host=False):
+    """Convert a batch's leaves to ``framework`` arrays (float64 host data to floatx).
+    ``keep_host``: host (NumPy) leaves stay NumPy, for a compiled step that takes them
+    as they are (jax's jitted steps transfer NumPy arguments in a few us; converting
+    each batch first costs ~0.1 ms and, with ``jnp.asarray``, a compile per shape)."""
     def conv(a):
         if a is None:
             return None
@@ -76,6 +79,8 @@ def to_framework_batch(batch, framework):
             return a
         if fw is None or fw == "numpy":
             a = _host(a)
+            if keep_host:
+                return a
         return asarray(a, framework=framework) if fw in (None, "numpy") else _convert(a, framework)
     return _map(conv, batch)
 
@@ -102,6 +107,9 @@ class DataAdapter:
     framework: str | None = None  # the framework its arrays are in, None for host data
     #: where host data goes: set by the model (the host-data rule of Layer.__call__)
     host_framework: str | None = None
+    #: set by the model when its steps take NumPy batches (jax's jitted steps): framework
+    #: arrays in host memory are then cut on the host (zero-copy views), not on device
+    host_batches: bool = False
 
     def num_batches(self):
         return None
@@ -199,16 +207,30 @@ class ArrayAdapter(DataAdapter):
         bs = self.batch_size
         batch_bytes = sum(_row_bytes(a) for a in leaves) * bs
         per_chunk = max(1, min(_CHUNK_BATCHES, _CHUNK_BYTES // max(batch_bytes, 1)))
+        views = [host_view(a) if self.host_batches else None for a in leaves]
         for c0 in range(0, n, per_chunk):
             c1 = min(c0 + per_chunk, n)
             lo, hi = c0 * bs, min(c1 * bs, self.size)
             sizes = [min((b + 1) * bs, self.size) - b * bs for b in range(c0, c1)]
             idx = None if order is None else order[lo:hi]
-            parts = [split_rows(a, sizes, start=lo, indices=idx) for a in leaves]
+            parts = [_split(a, sizes, lo, idx, views[j]) for j, a in enumerate(leaves)]
             for i in range(c1 - c0):
                 it = iter([p[i] for p in parts])
                 sl = _map(lambda _: next(it), data)
                 yield pack_x_y_sample_weight(*sl)  # (x, y) when there are no weights, as Keras
+
+
+def _split(a, sizes, lo, idx, view):
+    """``split_rows``, or NumPy slices of ``a``'s zero-copy host ``view`` when it has one
+    (the rows ``lo:lo + sum(sizes)``, or the rows ``idx``)."""
+    if view is None:
+        return split_rows(a, sizes, start=lo, indices=idx)
+    rows = view[lo:lo + sum(sizes)] if idx is None else view[idx]
+    out, at = [], 0
+    for n in sizes:
+        out.append(rows[at:at + n])
+        at += n
+    return out
 
 
 _CHUNK_BATCHES = 32

@@ -96,6 +96,13 @@ def _keep_layouts(step, shardings):
     return wrapped
 
 
+def takes_host_batches(model):
+    """Jitted steps take NumPy batches as they are: jit transfers NumPy arguments in a
+    few us and compiles once per batch shape, where converting each batch first
+    (``jnp.asarray``) costs ~0.1 ms and compiled a ``stage`` function per shape."""
+    return bool(model.jit_compile or not model.run_eagerly)
+
+
 class Trainer:
     def __init__(self, model):
         self.model = model

@@ -20,7 +20,7 @@ import numpy as np
 from .._nest import map_nested, present_leaves as _leaves
 from .. import xp as _xp
 from ..layers.layer import Layer
-from ..xp import framework_of, framework_scope, namespace, scope_framework, shim, to_numpy
+from ..xp import concat_rows, framework_of, framework_scope, namespace, scope_framework, shim, to_numpy
 from ..xp._registry import scoped_framework
 from . import callbacks as callbacks_mod
 from . import optimizers as optimizers_mod
@@ -373,6 +373,7 @@ class Model(Layer):
         epoch_logs = {}
         seen_any = False
         spe = max(1, int(self.steps_per_execution))
+        keep = _takes_host_batches(self, framework, data)
         with framework_scope(framework):
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -382,10 +383,11 @@ class Model(Layer):
                 # group, with the indices of its first (begin) and last (end) step, as in
                 # Keras 3; k = 1 calls the single-step function
                 for begin, end, batches in _execution_groups(data.epoch(), spe):
-                    batches = [to_framework_batch(b, framework) for b in batches]
+                    batches = [to_framework_batch(b, framework, keep) for b in batches]
                     if trainer is None:
                         self._trainer(framework, training=True)  # inference-only: raise now
-                        self._prepare(framework, batches[0], training=True)
+                        self._prepare(framework, to_framework_batch(batches[0], framework),
+                                      training=True)
                         # _prepare's first move to the framework drops cached trainers
                         trainer = self._trainer(framework, training=True)
                     cbs.on_train_batch_begin(begin)
@@ -467,10 +469,12 @@ class Model(Layer):
         cbs.on_test_begin()
         spe = max(1, int(self.steps_per_execution))
         with framework_scope(framework):
+            keep = _takes_host_batches(self, framework, data)
             for begin, end, batches in _execution_groups(data.epoch(), spe):
-                batches = [to_framework_batch(b, framework) for b in batches]
+                batches = [to_framework_batch(b, framework, keep) for b in batches]
                 if trainer is None:
-                    self._prepare(framework, batches[0], training=False)
+                    self._prepare(framework, to_framework_batch(batches[0], framework),
+                                  training=False)
                     trainer = self._trainer(framework)
                 cbs.on_test_batch_begin(begin)
                 logs = trainer.test_step(batches[0]) if spe == 1 else trainer.test_steps(batches)
@@ -498,10 +502,11 @@ class Model(Layer):
         with framework_scope(framework):
             # k batches per call (steps_per_execution), the callbacks called once per group with
             # the group's outputs, as in Keras 3; k = 1 is the plain one-batch loop
+            keep = _takes_host_batches(self, framework, data)
             for begin, end, batches in _execution_groups(data.epoch(), spe):
-                batches = [to_framework_batch(b, framework) for b in batches]
+                batches = [to_framework_batch(b, framework, keep) for b in batches]
                 if trainer is None:
-                    x0 = unpack_x_y_sample_weight(batches[0])[0]
+                    x0 = unpack_x_y_sample_weight(to_framework_batch(batches[0], framework))[0]
                     if not self.built:
                         self._symbolic_build(x0, framework)
                     if self._framework != framework:
@@ -650,6 +655,16 @@ class _InferenceTrainer:
         pass
 
 
+def _takes_host_batches(model, framework, data):
+    """Whether ``framework``'s steps for ``model`` take NumPy batches as they are (jax's
+    jitted steps); if so, tell ``data`` to cut host-memory arrays on the host."""
+    mod = shim(framework, "training")
+    keep = bool(mod is not None and getattr(mod, "takes_host_batches", None)
+                and mod.takes_host_batches(model))
+    data.host_batches = keep
+    return keep
+
+
 def _execution_groups(batches, k):
     """``(first_step, last_step, [batch, ...])`` for each run of up to ``k`` consecutive
     batches (``steps_per_execution``); the last group of an epoch may be shorter."""
@@ -710,5 +725,4 @@ def _concat_outputs(outputs, to_host):
         return {k: _concat_outputs([o[k] for o in outputs], to_host) for k in first}
     if to_host:
         return np.concatenate([to_numpy(o) for o in outputs], axis=0)
-    xp = namespace(first)
-    return outputs[0] if len(outputs) == 1 else xp.concat(outputs, axis=0)
+    return concat_rows(outputs)

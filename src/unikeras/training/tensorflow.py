@@ -210,25 +210,32 @@ class Trainer:
         self._strategy = None
         self._make_functions()
 
-    def _wrap(self, fn):
+    def _wrap(self, fn, relaxed=False):
         # autograph=False: the step code has no data-dependent Python control flow,
         # and autograph would rewrite its plain-Python shape logic. Static shapes:
         # a partial last batch costs one more trace, not dynamic-shape code.
-        return fn if self._eager else tf.function(fn, jit_compile=self._xla, autograph=False)
+        # relaxed (predict steps): after a second batch shape, TF traces once
+        # more with the shapes that differ relaxed to None (reduce_retracing), so a sweep
+        # over batch sizes costs two or three traces, not one per size (and no
+        # retracing warning). Training steps keep static shapes.
+        if self._eager:
+            return fn
+        return tf.function(fn, jit_compile=self._xla, autograph=False, reduce_retracing=relaxed)
 
     def _make_functions(self):
         model, wrap, strategy = self.model, self._wrap, self._strategy
         if strategy is None:
             self._train = wrap(model.train_step)
             self._test = wrap(model.test_step)
-            self._predict = wrap(model.predict_step)
+            self._predict = wrap(model.predict_step, relaxed=True)
             self._train_multi = wrap(_multi_step(model.train_step))
             self._test_multi = wrap(_multi_step(model.test_step))
-            self._predict_multi = wrap(_multi_predict(model.predict_step))
+            self._predict_multi = wrap(_multi_predict(model.predict_step), relaxed=True)
             return
         self._train = wrap(_distributed(model, strategy, model.train_step))
         self._test = wrap(_distributed(model, strategy, model.test_step))
-        self._predict = wrap(_distributed(model, strategy, model.predict_step, predict=True))
+        self._predict = wrap(_distributed(model, strategy, model.predict_step, predict=True),
+                             relaxed=True)
 
     def _sync_strategy(self):
         """Follow the strategy in force (checked every step: a thread-local lookup)."""

@@ -62,6 +62,8 @@ __all__ = [
     "device_of",
     "to_device",
     "split_rows",
+    "host_view",
+    "concat_rows",
 ]
 
 _ns_cache: dict[str, object] = {}
@@ -225,6 +227,29 @@ def to_device(x, device: str):
             return x
         raise ValueError(f"Framework {fw!r} has no device support; asked for {device!r}")
     return mod.to_device(x, device)
+
+
+def host_view(x):
+    """A zero-copy NumPy view of framework array ``x`` where its shim offers one (jax
+    arrays in host memory), else None."""
+    fw = framework_of(x)
+    mod = shim(fw, "xp") if fw else None
+    view = getattr(mod, "host_view", None) if mod is not None else None
+    return view(x) if view is not None else None
+
+
+def concat_rows(arrays):
+    """Arrays of one framework joined along the first axis: the shim's ``concat_rows``
+    where it has one (jax: on the host, no compile per list of shapes), else the
+    namespace's ``concat``."""
+    if len(arrays) == 1:
+        return arrays[0]
+    fw = framework_of(arrays[0])
+    mod = shim(fw, "xp") if fw else None
+    concat = getattr(mod, "concat_rows", None) if mod is not None else None
+    if concat is not None:
+        return concat(arrays)
+    return namespace(arrays[0]).concat(arrays, axis=0)
 
 
 def split_rows(x, sizes, start=0, indices=None):

@@ -27,7 +27,35 @@ def to_numpy(x):
 
 
 def asarray(value, dtype_name=None):
-    return jnp.asarray(value, dtype=None if dtype_name is None else jnp.dtype(dtype_name))
+    dt = None if dtype_name is None else jnp.dtype(dtype_name)
+    if type(value) is np.ndarray and (dt is None or value.dtype == dt) \
+            and jax.dtypes.canonicalize_dtype(value.dtype) == value.dtype:
+        # A transfer, not jnp.asarray's jitted ``stage`` (one XLA compile per shape: a
+        # sweep over batch sizes compiled one per size and kept them all).
+        return jax.device_put(value)
+    return jnp.asarray(value, dtype=dt)
+
+
+def host_view(x):
+    """A zero-copy read-only NumPy view of ``x`` when it lives in host memory (one CPU
+    device), else None: the data adapters slice such arrays on the host and hand the
+    NumPy slices to the jitted steps, which transfer them (a few us) without compiling a
+    slicing function per batch size."""
+    try:
+        devices = x.devices()
+    except Exception:
+        return None
+    if len(devices) != 1 or next(iter(devices)).platform != "cpu":
+        return None
+    return np.asarray(x)
+
+
+def concat_rows(arrays):
+    """``unikeras.xp.concat_rows``: predict's per-batch outputs joined along the batch
+    axis on the host and transferred once (``jnp.concatenate`` compiles once per list
+    of shapes, i.e. per number of batches and batch sizes)."""
+    dev = next(iter(arrays[0].devices()))
+    return jax.device_put(np.concatenate([np.asarray(a) for a in arrays], axis=0), dev)
 
 
 def convert_from(x, src):
