@@ -33,7 +33,14 @@ relu6 = _fwd("relu6")
 leaky_relu = _fwd("leaky_relu")
 elu = _fwd("elu")
 selu = _fwd("selu")
-gelu = _fwd("gelu")
+
+
+def gelu(x, approximate=False):
+    """Keras' ``activations.gelu``: the exact erf form by default, as Keras 3 (only
+    ``ops.gelu`` defaults to the tanh approximation)."""
+    return nn_ops.gelu(x, approximate=approximate)
+
+
 silu = _fwd("silu")
 swish = silu
 mish = _fwd("mish")
@@ -98,7 +105,12 @@ def get(identifier):
 
 
 def serialize(fn):
-    return getattr(fn, "__name__", None) if fn in _NAMES.values() else fn
+    """A built-in activation by name; a registered function in Keras' function form."""
+    if fn in _NAMES.values():
+        return fn.__name__
+    from .utils.serialization import serialize_function
+
+    return serialize_function(fn) if callable(fn) else fn
 
 
 def deserialize(config):

@@ -6,8 +6,23 @@ from ``compute_output_shape`` instead of running the layer on zeros)."""
 from __future__ import annotations
 
 from ..config import image_data_format
+from ..xp import namespace
 
-__all__ = ["normalize_data_format", "normalize_tuple", "normalize_padding", "ShapeSpecMixin"]
+__all__ = ["normalize_data_format", "normalize_tuple", "normalize_padding", "ShapeSpecMixin",
+           "numeric_input"]
+
+
+def numeric_input(x, kernel):
+    """An integer or bool input of a weight layer (Dense, EinsumDense, convolutions) in
+    the kernel's dtype: Keras' ops promote ``uint8`` images against a float kernel, the
+    frameworks' raw matmul/conv do not (TF has no uint8 MatMul). One dtype comparison
+    when the dtypes agree."""
+    if x.dtype == kernel.dtype:
+        return x
+    xp = namespace(x)
+    if xp.isdtype(x.dtype, ("integral", "bool")):
+        return xp.astype(x, kernel.dtype)
+    return x
 
 
 def normalize_data_format(value, who: str) -> str:

@@ -15,7 +15,7 @@ from ..xp import namespace
 from .input_spec import InputSpec
 from .layer import Layer
 from ._arguments import (ShapeSpecMixin, _pad_axes, _who, normalize_data_format,
-                         normalize_padding, normalize_tuple)
+                         normalize_padding, normalize_tuple, numeric_input)
 
 
 def conv_output_length(size, kernel, stride, padding, dilation):
@@ -235,6 +235,7 @@ class BaseConv(_BaseConv):
 
     def call(self, inputs):
         self._check_valid_size(tuple(inputs.shape))
+        inputs = numeric_input(inputs, self.kernel)
         padding = self.padding
         if padding == "causal":
             xp = namespace(inputs)
@@ -372,6 +373,7 @@ class BaseConvTranspose(_BaseConv):
         self.built = True
 
     def call(self, inputs):
+        inputs = numeric_input(inputs, self.kernel)
         outputs = nn_ops.conv_transpose(
             inputs, self.kernel, strides=self.strides, padding=self.padding,
             output_padding=self.output_padding, data_format=self.data_format,
@@ -505,6 +507,7 @@ class BaseDepthwiseConv(_BaseConv):
 
     def call(self, inputs):
         self._check_valid_size(tuple(inputs.shape))
+        inputs = numeric_input(inputs, self.kernel)
         outputs = nn_ops.depthwise_conv(inputs, self.kernel, strides=self.strides,
                                         padding=self.padding, data_format=self.data_format,
                                         dilation_rate=self.dilation_rate)
@@ -611,6 +614,7 @@ class BaseSeparableConv(_BaseConv):
 
     def call(self, inputs):
         self._check_valid_size(tuple(inputs.shape))
+        inputs = numeric_input(inputs, self.depthwise_kernel)
         outputs = nn_ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel,
                                         strides=self.strides, padding=self.padding,
                                         data_format=self.data_format,

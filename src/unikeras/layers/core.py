@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import activations, constraints, initializers, regularizers
 from ..utils.serialization import register, serialize_simple
 from ..xp import namespace
+from ._arguments import numeric_input
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -58,7 +59,7 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        x = inputs @ self.kernel
+        x = numeric_input(inputs, self.kernel) @ self.kernel
         if self.bias is not None:
             x = x + self.bias
         return self.activation(x) if self.activation is not activations.linear else x

@@ -15,6 +15,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from ..utils.serialization import register, serialize_simple
 from ..xp import namespace
+from ._arguments import numeric_input
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -264,7 +265,7 @@ class EinsumDense(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        x = einsum2(self.equation, inputs, self.kernel)
+        x = einsum2(self.equation, numeric_input(inputs, self.kernel), self.kernel)
         if self.bias is not None:
             x = x + self.bias
         if self.activation is not activations.linear:

@@ -26,8 +26,9 @@ import zipfile
 import numpy as np
 
 from .. import __version__
-from ..utils.serialization import (SafeModeScope, builtin, get_object, in_safe_mode,
-                                   keras_identity, lookup, serialize_simple)
+from ..utils.serialization import (SafeModeScope, builtin, deserialize_function, get_object,
+                                   in_safe_mode, keras_identity, lookup, serialize_function,
+                                   serialize_simple)
 from . import _files, weights_h5
 
 CONFIG = "config.json"
@@ -36,6 +37,10 @@ WEIGHTS = "model.weights.h5"
 
 
 def _json_default(obj):
+    if callable(obj) and not isinstance(obj, type):
+        fn = serialize_function(obj)  # a registered function (or a lambda) in a config
+        if isinstance(fn, dict):
+            return fn
     if isinstance(obj, tuple):
         return list(obj)
     if isinstance(obj, np.generic):
@@ -59,7 +64,13 @@ def _serialize_any(obj):
     if hasattr(obj, "get_config"):
         return serialize_simple(obj)
     if callable(obj) and hasattr(obj, "__name__"):
-        return obj.__name__
+        # Keras' {"class_name": "function", "config": "package>name" or the name}: a
+        # registered function, a built-in one, or one the loader gets in custom_objects
+        fn = serialize_function(obj)
+        if isinstance(fn, str):
+            fn = {"module": "builtins", "class_name": "function", "config": fn,
+                  "registered_name": "function"}
+        return fn
     raise TypeError(f"save: cannot serialize {obj!r}")
 
 
@@ -228,6 +239,14 @@ def _build_from_shape(model, shape):
 
 def _compile_from_config(model, cc, custom_objects):
     def de(obj, kind):
+        if isinstance(obj, dict) and obj.get("class_name") == "function":
+            # a function (Keras writes built-in ones this way too): custom_objects and the
+            # registry first, then the built-in loss/metric functions by name
+            name = obj.get("config")
+            if isinstance(name, str) and not (custom_objects or {}).get(name) \
+                    and lookup(name) is None:
+                return get_object(kind, name)
+            return deserialize_function(obj, custom_objects, what=f"the compiled {kind}")
         if isinstance(obj, dict) and "class_name" in obj:
             return get_object(kind, obj)
         if isinstance(obj, list):

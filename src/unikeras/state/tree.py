@@ -153,7 +153,7 @@ _SIGNATURE_SKIP = frozenset({
     "name", "input_names", "output_names", "_layer_nodes", "_initial_seed",
     "_tree_vars_cache", "_tree_lineage", "_tree_sig_cache", "_tree_clone_plan",
     "optimizer", "compiled", "stop_training", "history", "_trainers", "_loss_tracker",
-    "_compile_loss", "_compile_metrics", "_user_loss", "run_eagerly", "jit_compile",
+    "_compile_loss", "_compile_metrics", "_user_loss", "loss", "run_eagerly", "jit_compile",
     "_explicit_jit", "steps_per_execution",
     # TF's checkpoint bookkeeping (state/tensorflow.py makes tracked objects TF
     # trackables): set when a model is saved or restored, never read by a computation

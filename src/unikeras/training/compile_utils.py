@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import xp as _xp
+from ..state.tree import bump_structure_version
 from . import losses as losses_mod
 from . import metrics as metrics_mod
 from .metrics.accuracy import BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy
@@ -50,6 +51,15 @@ class CompileLoss:
         else:
             self.weights = [1.0 if w is None else float(w)] * n
         self._names = names
+        # Keras 3 tracks each output's unweighted loss as "<output name>_loss" when more
+        # than one output has a loss
+        self.metrics = []
+        self._trackers = [None] * n
+        if sum(loss is not None for loss in self.losses) > 1:
+            for i, (nm, loss) in enumerate(zip(names, self.losses)):
+                if loss is not None:
+                    self._trackers[i] = metrics_mod.Mean(name=f"{nm}_loss")
+                    self.metrics.append(self._trackers[i])
         self._built = True
 
     def __call__(self, y_true, y_pred, sample_weight=None):
@@ -62,13 +72,16 @@ class CompileLoss:
             raise ValueError(f"The model has {len(ps)} outputs but y holds {len(ys)} targets")
         sws = _flatten_struct(sample_weight) if isinstance(sample_weight, (list, tuple, dict)) else [sample_weight] * len(ps)
         total = None
-        for loss, w, yt, yp, sw in zip(self.losses, self.weights, ys, ps, sws):
+        for loss, w, yt, yp, sw, tracker in zip(self.losses, self.weights, ys, ps, sws,
+                                                self._trackers):
             if loss is None or yt is None:
                 continue
             if isinstance(loss, losses_mod.Loss):
                 value = loss(yt, yp, sample_weight=sw)
             else:
                 value = losses_mod.reduce_weighted_values(loss(yt, yp), sw)
+            if tracker is not None:
+                tracker.update_state(value, sample_weight=yp.shape[0])
             value = value * w if w != 1.0 else value
             total = value if total is None else total + value
         return total
@@ -77,12 +90,18 @@ class CompileLoss:
 _ACC_NAMES = ("accuracy", "acc")
 
 
-class CompileMetrics:
+class CompileMetrics(metrics_mod.Metric):
     """compile(metrics=..., weighted_metrics=...): per-output metric objects. The
     strings "accuracy"/"acc" resolve to binary, categorical or sparse categorical
-    accuracy from the loss and shapes, as Keras does."""
+    accuracy from the loss and shapes, as Keras does.
+
+    As in Keras 3 it is itself a Metric named "compile_metrics" in ``model.metrics``:
+    its variables are those of every compiled metric, ``result()`` is the dict of their
+    results, so a JAX ``test_step(state, data)`` that walks ``self.metrics`` with
+    ``stateless_update_state`` / ``stateless_result`` gets the dict of logs Keras gives."""
 
     def __init__(self, metrics, weighted_metrics, output_names=None, loss=None):
+        super().__init__(name="compile_metrics")
         self._metrics_spec = metrics
         self._weighted_spec = weighted_metrics
         self.output_names = output_names
@@ -146,6 +165,7 @@ class CompileMetrics:
                         m.name = f"weighted_{m.name}"
         self._names = names
         self.built = True
+        bump_structure_version()  # the container's variables are the new metrics'
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         names = self._names if isinstance(y_true, dict) else None
@@ -160,6 +180,27 @@ class CompileMetrics:
 
     def all(self):
         return [m for ms in self.metrics for m in ms] + [m for ms in self.weighted for m in ms]
+
+    # ---- the Metric API over the compiled metrics
+    def _children(self):
+        return self.all()
+
+    def result(self):
+        out = {}
+        for m in self.all():
+            r = m.result()
+            if isinstance(r, dict):
+                out.update(r)
+            else:
+                out[m.name] = r
+        return out
+
+    def reset_state(self):
+        for m in self.all():
+            m.reset_state()
+
+    def get_config(self):
+        raise NotImplementedError("compile_metrics is built by compile(); it has no config")
 
 
 def _as_list(x):

@@ -36,7 +36,12 @@ def unpack_x_y_sample_weight(data):
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """Keras' ``keras.utils.pack_x_y_sample_weight``: ``x`` alone is not wrapped (a
+    ``train_step`` of ``fit(x)`` gets the batch itself, as in Keras), a tuple or list
+    ``x`` becomes ``(x,)``."""
     if y is None:
+        if not isinstance(x, (tuple, list)):
+            return x
         return (x,)
     if sample_weight is None:
         return (x, y)

@@ -23,10 +23,11 @@ from ._step_utils import equal_shape_runs, state_variables, uses_pure_signature
 
 def loss_and_grads(model, x, y, sample_weight):
     """Forward, loss and gradients w.r.t. the trainable variables. Non-trainable
-    updates made in the forward pass (BatchNorm statistics, seed states) are applied
-    after, so they survive the inner grad trace."""
+    updates made in the forward pass and the loss (BatchNorm statistics, seed states,
+    per-output loss trackers) are applied after, so they survive the inner grad trace."""
     tv = model.trainable_variables
-    ntv = model.non_trainable_variables
+    # metric state too: compute_loss updates the per-output loss trackers
+    ntv = model.non_trainable_variables + model.metrics_variables
 
     def f(tv_values):
         with swap_values(tv + ntv, list(tv_values) + [v._value for v in ntv]):

@@ -319,8 +319,14 @@ def ctc(y_true, y_pred):
 
 
 # ---------------------------------------------------------------- reductions
-def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size"):
-    """Apply ``sample_weight`` (broadcast over trailing dims) and a Keras reduction."""
+def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size",
+                           mask=None):
+    """Apply ``sample_weight`` (broadcast over trailing dims) and a Keras reduction.
+
+    ``mask`` (boolean, ``values``' shape: the entries that count) is merged into the
+    weights as Keras 3's ``apply_mask``: under "sum_over_batch_size" and "mean" the kept
+    entries weigh ``total / valid``, so the mean runs over the kept entries only (0 when
+    none is kept)."""
     xp = namespace(values)
     if sample_weight is not None:
         if namespace(sample_weight) is not xp or not hasattr(sample_weight, "dtype"):
@@ -330,6 +336,17 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
             sample_weight = xp.squeeze(sample_weight, axis=-1)
         while len(sample_weight.shape) < len(values.shape):
             sample_weight = xp.expand_dims(sample_weight, axis=-1)
+    if mask is not None:
+        fmask = xp.astype(mask, values.dtype)
+        if reduction in ("sum_over_batch_size", "mean"):
+            total = 1
+            for d in fmask.shape:
+                total *= d
+            valid = xp.sum(fmask)
+            scale = xp.where(valid > 0, total / xp.where(valid > 0, valid, 1), 0.0)
+            fmask = fmask * scale
+        sample_weight = fmask if sample_weight is None else sample_weight * fmask
+    if sample_weight is not None:
         values = values * sample_weight
     if reduction in (None, "none"):
         return values
@@ -356,12 +373,17 @@ class Loss:
         self.reduction = reduction
         self.dtype = dtype
 
+    # Losses that leave entries out (SparseCategoricalCrossentropy's ignore_class) set
+    # this and define _mask(y_true, values): the boolean entries that count.
+    _masked = False
+
     def __call__(self, y_true, y_pred, sample_weight=None):
         values = self.call(y_true, y_pred)
         if self.dtype is not None:
             xp = namespace(values)
             values = xp.astype(values, getattr(xp, standardize_dtype(self.dtype)))
-        return reduce_weighted_values(values, sample_weight, self.reduction)
+        mask = self._mask(y_true, values) if self._masked else None
+        return reduce_weighted_values(values, sample_weight, self.reduction, mask)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError
@@ -432,6 +454,25 @@ CategoricalCrossentropy = _wrapper_class(
 SparseCategoricalCrossentropy = _wrapper_class(
     "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
     "sparse_categorical_crossentropy", from_logits=False, ignore_class=None, axis=-1)
+
+
+def _sparse_init(self, *args, **kwargs):
+    _sparse_base_init(self, *args, **kwargs)
+    self._masked = self._fn_kwargs.get("ignore_class") is not None
+
+
+def _sparse_mask(self, y_true, values):
+    """The labels that are not ``ignore_class``: as in Keras 3, the reduction averages
+    over those only."""
+    xp = namespace(values)
+    if not hasattr(y_true, "dtype") or namespace(y_true) is not xp:
+        y_true = xp.asarray(y_true)
+    return xp.reshape(y_true != self._fn_kwargs["ignore_class"], tuple(values.shape))
+
+
+_sparse_base_init = SparseCategoricalCrossentropy.__init__
+SparseCategoricalCrossentropy.__init__ = _sparse_init
+SparseCategoricalCrossentropy._mask = _sparse_mask
 BinaryCrossentropy = _wrapper_class(
     "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
     from_logits=False, label_smoothing=0.0, axis=-1)

@@ -89,6 +89,7 @@ class Model(Layer):
         d["_compile_loss"] = None
         d["_compile_metrics"] = None
         d["_user_loss"] = None
+        d["loss"] = None  # Keras' model.loss: what compile() was given
         # compile() defaults, so predict() works on a model that was never compiled
         d["run_eagerly"] = False
         d["jit_compile"] = True
@@ -111,6 +112,7 @@ class Model(Layer):
             optimizer = "adam"
         self.optimizer = optimizers_mod.get(optimizer)
         self._user_loss = loss
+        self.__dict__["loss"] = loss
         names = getattr(self, "output_names", None)
         self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None else None
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics, names, loss)
@@ -160,8 +162,11 @@ class Model(Layer):
         out = []
         if self._loss_tracker is not None:
             out.append(self._loss_tracker)
-        if self._compile_metrics is not None:
-            out.extend(self._compile_metrics.all())
+        cm = self._compile_metrics
+        if cm is not None and cm.built and cm.all():
+            out.append(cm)  # Keras 3's "compile_metrics" container
+        if self._compile_loss is not None and self._compile_loss._built:
+            out.extend(self._compile_loss.metrics)
         return out
 
     @property
@@ -174,8 +179,21 @@ class Model(Layer):
 
     def _flatten_metrics_in_order(self, logs):
         """Keras 3's list form of ``logs`` (``return_dict=False``): the loss, then each
-        compiled metric in compile order, then any other key sorted; one value alone."""
-        names = self.metrics_names
+        compiled metric in compile order, then any other key sorted; one value alone.
+        As in Keras 3, the metrics of a multi-output model come under their output-prefixed
+        names, which Keras does not list in order: they come sorted after the per-output
+        losses."""
+        names = []
+        cm = self._compile_metrics
+        for m in self.metrics:
+            if m is cm:
+                # Keras lists the compiled metrics by their own names, which a
+                # multi-output model's logs prefix with the output: those then come
+                # sorted after the per-output losses
+                if len(cm.metrics) <= 1:
+                    names += [sub.name for sub in cm.all()]
+            else:
+                names.append(m.name)
         values = [logs[n] for n in names if n in logs]
         values += [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
@@ -302,25 +320,40 @@ class Model(Layer):
                 f"tensors or NumPy data (which run on TensorFlow in the scope), or call "
                 f"fit() outside the scope to train on {framework}.")
         x, y, sw = unpack_x_y_sample_weight(first_batch)
+        # A model that only overrides train_step/test_step (Keras' GAN and VAE guides)
+        # has no call() to run: its sublayers are built by the user, as in Keras
+        callable_ = self._defines_call()
         if not self.built:
-            self._symbolic_build(x, framework)
+            if callable_:
+                self._symbolic_build(x, framework)
+            else:
+                self.built = True
         if self._framework != framework:
             self._move_to(framework)
         cm = self._compile_metrics
-        if cm is not None and not cm.built and y is not None:
+        if cm is not None and not cm.built and y is not None and callable_:
             # Build metrics/losses from one eager forward pass on the first batch.
             y_pred = self(x, training=False)
             if self._compile_loss is not None and not self._compile_loss._built:
                 self._compile_loss.build(y, y_pred)
             losses = self._compile_loss.losses if self._compile_loss else [None] * len(_as_outputs(y_pred))
             cm.build(y, y_pred, losses)
-        if self._compile_loss is not None and not self._compile_loss._built and y is not None:
+        if (self._compile_loss is not None and not self._compile_loss._built and y is not None
+                and callable_):
             self._compile_loss.build(y, self(x, training=False))
         self._place_metrics()
         if training and self.optimizer is not None:
             if not self.optimizer.built:
                 self.optimizer.build(self.trainable_variables)
             self.optimizer._move_to(framework)
+
+    def _defines_call(self):
+        """Whether this model has a forward pass (``call``, or a Functional/Sequential
+        graph): a subclass may override only ``train_step``."""
+        from ..layers.layer import Layer
+
+        return getattr(type(self).call, "__code__", None) not in (
+            getattr(Layer.call, "__code__", None), getattr(Model.call, "__code__", None))
 
     def _symbolic_build(self, x, framework=None):
         """Build from a one-row sample of ``x``, run on NumPy when the model holds only
@@ -391,7 +424,8 @@ class Model(Layer):
                         # _prepare's first move to the framework drops cached trainers
                         trainer = self._trainer(framework, training=True)
                     cbs.on_train_batch_begin(begin)
-                    logs = trainer.train_step(batches[0]) if spe == 1 else trainer.train_steps(batches)
+                    logs = callbacks_mod.flatten_logs(
+                        trainer.train_step(batches[0]) if spe == 1 else trainer.train_steps(batches))
                     seen_any = True
                     cbs.on_train_batch_end(end, logs)
                     if self.stop_training:

@@ -79,12 +79,44 @@ class Sequential(Model):
             input_shape, dtype = self._input_shape()
             if input_shape is None:
                 raise ValueError("Sequential.build needs an input_shape (or an Input layer)")
-        x = KerasTensor(tuple(input_shape), dtype)
-        self._build_shape = tuple(input_shape)
+        input_shape = tuple(input_shape)
+        inp = self._input_layer
+        if inp is None or tuple(inp.batch_shape) != input_shape:
+            # as Keras, a Sequential built from a shape gets its own Input: `inputs` /
+            # `outputs` are then a connected graph (keras.Model(m.inputs, m.outputs))
+            inp = InputLayer(batch_shape=input_shape, dtype=dtype)
+        x = inp.output
+        self.__dict__["_graph_input"] = x
+        self._build_shape = input_shape
         for layer in self._layers:
             x = layer(x)
         self._output_spec = x
         self.built = True
+
+    def _graph(self, what):
+        x = self.__dict__.get("_graph_input")
+        if x is None or not self.built:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        return x
+
+    @property
+    def inputs(self):
+        """The model's input KerasTensor, in a list (Keras' ``Sequential.inputs``)."""
+        return [self._graph("inputs")]
+
+    @property
+    def input(self):
+        return self._graph("input")
+
+    @property
+    def outputs(self):
+        self._graph("outputs")
+        return [self._output_spec]
+
+    @property
+    def output(self):
+        self._graph("output")
+        return self._output_spec
 
     def call(self, inputs, training=None, mask=None):
         x = inputs

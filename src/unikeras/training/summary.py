@@ -43,9 +43,6 @@ def _rows(model):
 
 def print_summary(model, line_length=None, print_fn=None, show_trainable=False):
     print_fn = print_fn or print
-    if not model.built:
-        raise ValueError(f'Model "{model.name}" has not been built yet: call it on data, '
-                         "give it an Input, or call build(input_shape) before summary().")
     shapes = _output_shapes(model)
     rows = _rows(model)
     width = line_length or 80
@@ -61,7 +58,7 @@ def print_summary(model, line_length=None, print_fn=None, show_trainable=False):
     for layer, shape in rows:
         shape = shapes.get(id(layer), shape)
         print_fn(line(f"{layer.name} ({type(layer).__name__})"[: cols[0] - 1], _fmt_shape(shape)[: cols[1] - 1],
-                      f"{_count(layer.weights):,}"))
+                      f"{_count(layer.weights):,}" if layer.built else "0 (unbuilt)"))
     print_fn(sep)
     total = _count(model.weights)
     trainable = _count(model.trainable_weights)

@@ -184,7 +184,8 @@ _LAMBDA_REFUSED = (
 def serialize_function(fn):
     """A function in a config, as Keras writes it: a Python lambda as
     ``{"class_name": "__lambda__", "config": {"code", "defaults", "closure"}}`` (its
-    marshalled bytecode), any other function by its name."""
+    marshalled bytecode), a registered function as ``{"class_name": "function",
+    "config": "package>name"}``, any other function by its name."""
     if getattr(fn, "__name__", None) == "<lambda>" and hasattr(fn, "__code__"):
         import base64
         import marshal
@@ -195,6 +196,11 @@ def serialize_function(fn):
             "defaults": list(fn.__defaults__) if fn.__defaults__ else None,
             "closure": [c.cell_contents for c in closure] if closure else None},
             "registered_name": None}
+    registered = _registered_as.get(fn)
+    if registered is not None:
+        # a @register_keras_serializable function, as Keras 3 writes it
+        return {"module": "builtins", "class_name": "function", "config": registered,
+                "registered_name": "function"}
     return getattr(fn, "__name__", repr(fn))
 
 

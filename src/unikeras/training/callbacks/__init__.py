@@ -1,6 +1,6 @@
 """Keras 3 callbacks (``unikeras.callbacks``)."""
 
-from .base import Callback, CallbackList, History, ProgbarLogger, logs_to_floats
+from .base import Callback, CallbackList, History, ProgbarLogger, flatten_logs, logs_to_floats
 from .early_stopping import EarlyStopping
 from .model_checkpoint import BackupAndRestore, ModelCheckpoint
 from .simple import (CSVLogger, LambdaCallback, LearningRateScheduler, ReduceLROnPlateau,

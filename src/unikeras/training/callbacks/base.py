@@ -15,13 +15,28 @@ import numpy as np
 from ...xp import framework_of, to_numpy
 
 
+def flatten_logs(logs):
+    """Nested dicts merged into one level, as Keras 3's ``pythonify_logs``: a custom step
+    returning ``{m.name: m.result() for m in self.metrics}`` gets the "compile_metrics"
+    container's dict of results there. The dict itself when nothing is nested."""
+    if not isinstance(logs, dict) or not any(isinstance(v, dict) for v in logs.values()):
+        return logs
+    out = {}
+    for k, v in logs.items():
+        if isinstance(v, dict):
+            out.update(flatten_logs(v))
+        else:
+            out[k] = v
+    return out
+
+
 def logs_to_floats(logs):
     """Logs as Python numbers, keys sorted (as Keras 3's ``pythonify_logs``: History and
     the progress bar show the same order on every framework)."""
     if not logs:
         return {}
     out = {}
-    for k, v in sorted(logs.items()):
+    for k, v in sorted(flatten_logs(logs).items()):
         if framework_of(v) is not None:
             v = to_numpy(v)
             v = float(v) if np.ndim(v) == 0 else v
@@ -92,6 +107,10 @@ class CallbackList(Callback):
             c.set_params(params)
 
     def _call(self, name, *args):
+        # Keras 3 hands every callback a dict (``{}`` where there are no logs yet): a
+        # callback may call ``logs.keys()`` in ``on_train_begin``
+        if args[-1] is None:
+            args = args[:-1] + ({},)
         for c in self.callbacks:
             getattr(c, name)(*args)
 

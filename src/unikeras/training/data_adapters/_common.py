@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...xp import framework_of, to_numpy
-from ..data import DataAdapter, _map, host_floatx, unpack_x_y_sample_weight
+from ..data import DataAdapter, _map, host_floatx
 
 
 def reject_extra_arguments(name, y, sample_weight, class_weight=None):
@@ -24,17 +24,15 @@ def reject_extra_arguments(name, y, sample_weight, class_weight=None):
 
 def standardize_batch(batch, keep_framework=None):
     """Normalise one batch from a container: a tuple ``(x,)``, ``(x, y)`` or ``(x, y,
-    sw)``; lists become tuples at the top level only. Leaves stay in their framework
+    sw)``, or x alone; lists become tuples at the top level only. Leaves stay in their framework
     when it is ``keep_framework``; other framework tensors become NumPy (zero-copy on
     CPU). float64 becomes floatx, as for host arrays."""
     if isinstance(batch, list):
         batch = tuple(batch)
-    if not isinstance(batch, tuple):
-        batch = (batch,)
-    if not 1 <= len(batch) <= 3:
+    # a bare x stays bare, as Keras hands it to train_step
+    if isinstance(batch, tuple) and not 1 <= len(batch) <= 3:
         raise ValueError("A data batch must be x, (x,), (x, y) or (x, y, sample_weight); "
                          f"received a tuple of length {len(batch)}")
-    unpack_x_y_sample_weight(batch)
 
     def leaf(a):
         if a is None:
