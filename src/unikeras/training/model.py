@@ -511,7 +511,8 @@ class Model(Layer):
                                   training=False)
                     trainer = self._trainer(framework)
                 cbs.on_test_batch_begin(begin)
-                logs = trainer.test_step(batches[0]) if spe == 1 else trainer.test_steps(batches)
+                logs = callbacks_mod.flatten_logs(
+                    trainer.test_step(batches[0]) if spe == 1 else trainer.test_steps(batches))
                 cbs.on_test_batch_end(end, logs)
         if trainer is None:
             raise ValueError("evaluate() received an empty dataset")
