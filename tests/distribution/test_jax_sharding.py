@@ -14,12 +14,14 @@ import pytest
 pytest.importorskip("jax")
 
 SCRIPT = textwrap.dedent('''
+    import sys
     import numpy as np, jax
     from jax.sharding import NamedSharding, PartitionSpec as P
     import unikeras as keras
     from unikeras import layers
 
     d = keras.distribution
+    WEIGHTS = sys.argv[1]
     assert d.list_devices() == ["cpu:0", "cpu:1", "cpu:2", "cpu:3"], d.list_devices()
     assert d.get_device_count("cpu") == 4
 
@@ -93,6 +95,13 @@ SCRIPT = textwrap.dedent('''
         same(ref, m)
         np.testing.assert_allclose(m.predict(x, batch_size=20, verbose=0), ref_pred,
                                    rtol=2e-5, atol=2e-6)
+        # .weights.h5 from sharded variables, loaded into a model laid out the same way
+        m.save_weights(WEIGHTS)
+        m2 = make()
+        m2.load_weights(WEIGHTS)
+        np.testing.assert_allclose(m2.predict(x, batch_size=20, verbose=0), ref_pred,
+                                   rtol=2e-5, atol=2e-6)
+        assert m2.layers[0].kernel.value.sharding == NamedSharding(jm, P(None, "model"))
     assert d.distribution() is None
     print("model parallel ok")
 
@@ -121,7 +130,7 @@ def test_jax_data_and_model_parallel_equal_one_device(tmp_path):
                UNIKERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
     script = tmp_path / "jax_sharding.py"
     script.write_text(SCRIPT)
-    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "mp.weights.h5")], env=env, capture_output=True,
                          text=True, timeout=240)
     assert out.returncode == 0, out.stdout + out.stderr
     for step in ("data parallel ok", "model parallel ok", "distribute_tensor ok"):

@@ -61,6 +61,12 @@ def distribute_tensor(tensor, layout):
         return jax.lax.with_sharding_constraint(tensor, layout)
     if isinstance(tensor, jax.Array) and tensor.sharding.is_equivalent_to(layout, tensor.ndim):
         return tensor
+    if jax.process_count() > 1:
+        # a layout spanning several processes: every process holds the same host value
+        # (seeded alike) and contributes the shards on its own devices
+        host = np.asarray(tensor.addressable_data(0) if isinstance(tensor, jax.Array)
+                          and not tensor.is_fully_addressable else tensor)
+        return jax.make_array_from_callback(host.shape, layout, lambda index: host[index])
     return jax.device_put(tensor, layout)
 
 

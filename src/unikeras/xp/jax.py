@@ -23,7 +23,17 @@ def dtype(name: str):
 
 
 def to_numpy(x):
-    return np.asarray(x)
+    try:
+        return np.asarray(x)
+    except RuntimeError:
+        # a global array spanning other processes' devices (keras.distribution over
+        # several processes): a replicated one is read from a local copy, a sharded
+        # one is gathered from every process
+        if getattr(x, "is_fully_replicated", False):
+            return np.asarray(x.addressable_data(0))
+        from jax.experimental import multihost_utils
+
+        return np.asarray(multihost_utils.process_allgather(x, tiled=True))
 
 
 def asarray(value, dtype_name=None):

@@ -1,0 +1,55 @@
+"""Run by test_jax_multiprocess.py (not a test module itself): 2 processes join one JAX
+job through keras.distribution.initialize (jax.distributed, 127.0.0.1, CPU collectives
+over gloo), train with DataParallel over both processes' devices, each feeding its half
+of every global batch of 16; the parent checks both against one process on the global
+batches. Usage: python jax_multiprocess_script.py OUT_DIR"""
+import os, sys, socket, subprocess
+import numpy as np
+
+def data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(48, 6)).astype("float32"), rng.normal(size=(48, 2)).astype("float32")
+
+def make(keras):
+    from unikeras import layers
+    keras.utils.set_random_seed(0)
+    m = keras.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh"), layers.Dense(2)])
+    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    return m
+
+if len(sys.argv) > 2:  # worker
+    rank, port, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    import jax
+    import unikeras as keras
+    d = keras.distribution
+    d.initialize(f"127.0.0.1:{port}", 2, rank)
+    assert len(d.list_devices()) == 2 and len(jax.local_devices()) == 1, d.list_devices()
+    x, y = data()
+    idx = np.concatenate([np.arange(g, g + 16)[rank * 8:(rank + 1) * 8] for g in range(0, 48, 16)])
+    m = make(keras)
+    with d.DataParallel().scope():
+        m.fit(x[idx], y[idx], batch_size=8, epochs=2, shuffle=False, verbose=0)
+        w = m.get_weights()
+    np.save(f"{out}/jfit{rank}.npy", np.concatenate([a.ravel() for a in w]))
+    jax.distributed.shutdown()
+else:
+    out = sys.argv[1]
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    env = dict(os.environ, UNIKERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    ps = [subprocess.Popen([sys.executable, __file__, str(r), str(port), out], env=env)
+          for r in range(2)]
+    try:
+        rc = [p.wait(timeout=200) for p in ps]
+    finally:
+        for p in ps:
+            if p.poll() is None:
+                p.kill()
+    assert rc == [0, 0], rc
+    os.environ["UNIKERAS_BACKEND"] = "jax"
+    import unikeras as keras
+    x, y = data()
+    ref = make(keras); ref.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    r = np.concatenate([w.ravel() for w in ref.get_weights()])
+    for k in range(2):
+        np.testing.assert_allclose(np.load(f"{out}/jfit{k}.npy"), r, rtol=1e-5, atol=1e-6)
+    print("jax multi-process ok")
