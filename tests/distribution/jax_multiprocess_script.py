@@ -6,16 +6,7 @@ batches. Usage: python jax_multiprocess_script.py OUT_DIR"""
 import os, sys, socket, subprocess
 import numpy as np
 
-def data():
-    rng = np.random.default_rng(0)
-    return rng.normal(size=(48, 6)).astype("float32"), rng.normal(size=(48, 2)).astype("float32")
-
-def make(keras):
-    from unikeras import layers
-    keras.utils.set_random_seed(0)
-    m = keras.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh"), layers.Dense(2)])
-    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
-    return m
+from dp_common import data, local_rows, make
 
 if len(sys.argv) > 2:  # worker
     rank, port, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -25,7 +16,7 @@ if len(sys.argv) > 2:  # worker
     d.initialize(f"127.0.0.1:{port}", 2, rank)
     assert len(d.list_devices()) == 2 and len(jax.local_devices()) == 1, d.list_devices()
     x, y = data()
-    idx = np.concatenate([np.arange(g, g + 16)[rank * 8:(rank + 1) * 8] for g in range(0, 48, 16)])
+    idx = local_rows(rank)
     m = make(keras)
     with d.DataParallel().scope():
         m.fit(x[idx], y[idx], batch_size=8, epochs=2, shuffle=False, verbose=0)

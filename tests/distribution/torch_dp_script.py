@@ -5,16 +5,7 @@ against one process on the global batches. Usage: python torch_dp_script.py OUT_
 import os, sys, socket
 import numpy as np
 
-def data():
-    rng = np.random.default_rng(0)
-    return rng.normal(size=(48, 6)).astype("float32"), rng.normal(size=(48, 2)).astype("float32")
-
-def make(keras):
-    from unikeras import layers
-    keras.utils.set_random_seed(0)
-    m = keras.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh"), layers.Dense(2)])
-    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
-    return m
+from dp_common import data, local_rows, make
 
 def worker(rank, world, port, out):
     os.environ["UNIKERAS_BACKEND"] = "torch"
@@ -25,8 +16,7 @@ def worker(rank, world, port, out):
     d.initialize(f"127.0.0.1:{port}", world, rank)
     assert d.list_devices() == [f"cpu:{r}" for r in range(world)]
     x, y = data()
-    # each global batch of 16: process r takes rows [8r, 8r+8)
-    idx = np.concatenate([np.arange(g, g + 16)[rank * 8:(rank + 1) * 8] for g in range(0, 48, 16)])
+    idx = local_rows(rank)
     m = make(keras)
     if rank == 1:  # different initial weights: DDP broadcasts rank 0's
         keras.utils.set_random_seed(5); m = make(keras)
