@@ -38,3 +38,10 @@ settings.register_profile("dev", max_examples=3, deadline=None, suppress_health_
 settings.register_profile("thorough", max_examples=300, deadline=None,
                           suppress_health_check=_SUPPRESS, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the Keras reference process (keras_oracle.py) if this session started one."""
+    oracle = sys.modules.get("keras_oracle")
+    if oracle is not None and oracle._ORACLE is not None:
+        oracle._ORACLE.close()

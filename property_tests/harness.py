@@ -12,8 +12,8 @@ Strategies
 Frameworks
     ``frameworks()``: the installed and usable among numpy, jax, torch, tensorflow,
     array_api_strict. ``differentiable_frameworks()``: jax, torch, tensorflow.
-    ``unusable_frameworks()``: {name: reason} for installed ones left out (e.g.
-    tensorflow before its Array API namespace exists).
+    ``unusable_frameworks()``: {name: reason} for those left out (only frameworks that
+    are not installed: an installed one that fails is a failure, never a skip).
 
 Running
     ``run_everywhere(fn, *numpy_args, frameworks=None, **kwargs)`` -> {fw: numpy result}
@@ -32,7 +32,6 @@ This file lives outside ``src/`` and may import frameworks freely.
 from __future__ import annotations
 
 import functools
-import importlib
 import importlib.util
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +58,8 @@ __all__ = [
     "supports_dtype",
     "computes_in",
     "to_framework",
+    "map_arrays",
+    "assert_covered",
     "run_everywhere",
     "tolerances",
     "assert_close",
@@ -144,24 +145,18 @@ def float_arrays(draw, shapes=shapes(), dtypes=float_dtypes(), max_magnitude: fl
 
 # --------------------------------------------------------------------------- frameworks
 @functools.lru_cache(maxsize=None)
-def _probe(fw: str) -> str | None:
-    """None if ``fw`` is usable, else the reason it is not."""
-    if fw == "numpy":
+def _missing(fw: str) -> str | None:
+    """None if ``fw`` is installed, else the reason it is left out. An installed framework
+    is always used: one whose unikeras namespace or fast path fails to import makes the
+    tests fail rather than disappear from them."""
+    if fw == "numpy" or importlib.util.find_spec(fw) is not None:
         return None
-    if importlib.util.find_spec(fw) is None:
-        return f"{fw} is not installed"
-    if fw == "tensorflow":
-        try:
-            importlib.import_module("unikeras.xp.tensorflow.array_api")
-        except ImportError as e:
-            return f"unikeras.xp.tensorflow.array_api does not import yet ({e})"
-    return None
-
+    return f"{fw} is not installed"
 
 
 def frameworks(include=ALL_FRAMEWORKS) -> list[str]:
-    """The installed and usable frameworks among ``include``."""
-    return [f for f in include if _probe(f) is None]
+    """The installed frameworks among ``include``."""
+    return [f for f in include if _missing(f) is None]
 
 
 def differentiable_frameworks() -> list[str]:
@@ -169,8 +164,8 @@ def differentiable_frameworks() -> list[str]:
 
 
 def unusable_frameworks(include=ALL_FRAMEWORKS) -> dict[str, str]:
-    """{framework: reason} for those among ``include`` that cannot be used now."""
-    return {f: _probe(f) for f in include if _probe(f) is not None}
+    """{framework: reason} for those among ``include`` that are not installed."""
+    return {f: _missing(f) for f in include if _missing(f) is not None}
 
 
 def supports_dtype(fw: str, dtype) -> bool:
@@ -207,6 +202,18 @@ def to_framework(a, fw: str):
     if fw == "numpy":
         return np.asarray(a)
     return uxp.asarray(np.asarray(a), framework=fw)
+
+
+def map_arrays(obj, fn):
+    """``fn`` applied to every NumPy array in ``obj`` (also inside lists, tuples and
+    dicts); everything else is kept."""
+    if isinstance(obj, np.ndarray):
+        return fn(obj)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(map_arrays(o, fn) for o in obj)
+    if isinstance(obj, Mapping):
+        return {k: map_arrays(v, fn) for k, v in obj.items()}
+    return obj
 
 
 def _to_numpy_nested(x):
@@ -256,6 +263,18 @@ def run_everywhere(fn: Callable, *numpy_args, frameworks: Sequence[str] | None =
             e.add_note(f"[harness] raised on framework {fw!r}")
             raise
     return results
+
+
+# --------------------------------------------------------------------------- coverage
+def assert_covered(names, cases, excluded, what: str, where: str):
+    """Every name of a registry (public ops, layer classes) has a property case or a
+    reasoned exclusion, and no case or exclusion names something that is gone."""
+    names, cases, excluded = set(names), set(cases), set(excluded)
+    missing = names - cases - excluded
+    assert not missing, f"{what} with no property case in {where}: {sorted(missing)}"
+    stale = (cases | excluded) - names
+    assert not stale, f"cases in {where} for names that are not {what}: {sorted(stale)}"
+    assert not cases & excluded, f"both a case and an exclusion: {sorted(cases & excluded)}"
 
 
 # --------------------------------------------------------------------------- comparison
