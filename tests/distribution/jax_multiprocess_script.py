@@ -9,6 +9,8 @@ import numpy as np
 from dp_common import data, local_rows, make
 
 if len(sys.argv) > 2:  # worker
+    import signal
+    signal.alarm(180)  # bounded: a worker whose peer died never waits out the 30-min collective timeout
     rank, port, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     import jax
     import unikeras as keras

@@ -8,6 +8,8 @@ import numpy as np
 from dp_common import data, local_rows, make
 
 def worker(rank, world, port, out):
+    import signal
+    signal.alarm(180)  # bounded: a worker whose peer died never waits out the 30-min collective timeout
     os.environ["UNIKERAS_BACKEND"] = "torch"
     import torch
     torch.set_num_threads(1)
