@@ -1,7 +1,8 @@
 """keras.distribution on JAX across 2 processes (jax.distributed on the loopback address,
 CPU collectives over gloo): DataParallel over both processes' devices, each process
 feeding its local half of every global batch, equals one process on the global batches.
-Over 10 s: three interpreters import jax (the script: jax_multiprocess_script.py)."""
+About 15 s on the loaded 2-core machine: three interpreters
+import jax (the script: jax_multiprocess_script.py)."""
 
 import os
 import pathlib

@@ -1,6 +1,7 @@
 """keras.distribution on TensorFlow: DataParallel runs as a MirroredStrategy over the
 listed devices (two logical CPUs, configured before TF initialises, hence the fresh
-interpreter; about 15 s alone, TF's import and the replicated traces): weights, logs,
+interpreter; about 15 s on the loaded 2-core machine: TF's import and the replicated
+traces): weights, logs,
 evaluate and predict equal single-device training on the same global batches."""
 
 import os

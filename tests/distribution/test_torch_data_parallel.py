@@ -2,8 +2,8 @@
 gloo, loopback address, started with torch.multiprocessing) equals one process on the
 global batches; rank 1 starts from other weights, so this also checks that rank 0's are
 broadcast. A plain torch DDP loop (``DistributedDataParallel(model)``, torch.optim)
-around a unikeras model likewise. Over 10 s: three interpreters import torch and
-unikeras (the script: torch_dp_script.py)."""
+around a unikeras model likewise. About 22 s on the loaded 2-core machine: three
+interpreters import torch and unikeras (the script: torch_dp_script.py)."""
 
 import os
 import pathlib
