@@ -30,7 +30,17 @@ _ATTRS = {
     "remat": ("unikeras._remat", "remat"),
     "framework_scope": ("unikeras.xp", "framework_scope"),
     "device": ("unikeras.xp", "device"),
+    "Loss": ("unikeras.losses", "Loss"),
+    "Metric": ("unikeras.metrics", "Metric"),
+    "Optimizer": ("unikeras.optimizers", "Optimizer"),
+    "Initializer": ("unikeras.initializers", "Initializer"),
+    "Regularizer": ("unikeras.regularizers", "Regularizer"),
 }
+
+
+def version():
+    """Keras' ``keras.version()``: this package's version string."""
+    return __version__
 
 
 def __getattr__(name):

@@ -14,38 +14,10 @@ import math
 import numpy as np
 
 from .._nest import map_nested, present_leaves as _leaves
+from ..utils.general import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: F401
 from ..xp import asarray, default_framework, floatx, framework_of, host_view, split_rows, to_numpy
 
 _FLOAT64 = np.dtype("float64")
-
-
-def unpack_x_y_sample_weight(data):
-    """Keras' ``keras.utils.unpack_x_y_sample_weight``."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data
-    raise ValueError("Data is expected to be (x,), (x, y) or (x, y, sample_weight); "
-                     f"received a tuple of length {len(data)}")
-
-
-def pack_x_y_sample_weight(x, y=None, sample_weight=None):
-    """Keras' ``keras.utils.pack_x_y_sample_weight``: ``x`` alone is not wrapped (a
-    ``train_step`` of ``fit(x)`` gets the batch itself, as in Keras), a tuple or list
-    ``x`` becomes ``(x,)``."""
-    if y is None:
-        if not isinstance(x, (tuple, list)):
-            return x
-        return (x,)
-    if sample_weight is None:
-        return (x, y)
-    return (x, y, sample_weight)
 
 
 def _map(fn, obj):

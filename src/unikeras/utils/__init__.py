@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from .general import (  # noqa: F401
+    clear_session,
+    is_keras_tensor,
+    pack_x_y_sample_weight,
+    unpack_x_y_sample_weight,
+)
 from ..xp.random import set_random_seed
-from .serialization import register_keras_serializable
+from .serialization import (  # noqa: F401
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 
 
 def to_categorical(x, num_classes=None):

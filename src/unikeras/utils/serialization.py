@@ -59,11 +59,19 @@ def register(cls=None, *, name=None):
     return deco(cls) if cls is not None else deco
 
 
+# Keras' global custom objects (``get_custom_objects()``: what the user added, and what
+# register_keras_serializable registered, under "package>name") and the stack of open
+# ``custom_object_scope``s; lookup consults both before the registry.
+_custom_objects: dict = {}
+_custom_scopes: list = []
+
+
 def register_keras_serializable(package="Custom", name=None):
     def deco(c):
         n = name or c.__name__
         _registry[n] = c
         _registry[f"{package}>{n}"] = c
+        _custom_objects[f"{package}>{n}"] = c
         _registered_as[c] = f"{package}>{n}"
         _registered_by_name[(c.__module__, c.__qualname__)] = f"{package}>{n}"
         return c
@@ -107,7 +115,10 @@ def lookup(name):
     program happened to import before."""
     if not isinstance(name, str):
         return None
-    obj = _registry.get(name)
+    for scope in reversed(_custom_scopes):
+        if name in scope:
+            return scope[name]
+    obj = _custom_objects.get(name) or _registry.get(name)
     if obj is None and not _builtins_loaded[0]:
         load_builtins()
         obj = _registry.get(name)
@@ -303,3 +314,115 @@ def deserialize_simple(config, aliases=None, custom_objects=None):
     if not isinstance(inner, dict):
         raise ValueError(f"{name}: its 'config' must be a dict; received {inner!r:.200}")
     return cls.from_config(inner)
+
+
+# ------------------------------------------------------------------ keras.utils / saving API
+class CustomObjectScope:
+    """Keras' ``CustomObjectScope(*dicts)`` / ``custom_object_scope``: inside ``with``,
+    the names of the given dicts resolve in every deserialization (load_model, from_config,
+    get_registered_object)."""
+
+    def __init__(self, *custom_objects):
+        merged = {}
+        for objects in custom_objects:
+            if objects is None:
+                continue
+            if not isinstance(objects, dict):
+                raise TypeError(f"CustomObjectScope: expected dicts of name -> object; "
+                                f"received {type(objects).__name__}")
+            merged.update(objects)
+        self.custom_objects = merged
+
+    def __enter__(self):
+        _custom_scopes.append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc):
+        _custom_scopes.remove(self.custom_objects)
+        return False
+
+
+custom_object_scope = CustomObjectScope
+
+
+def get_custom_objects():
+    """Keras' global custom-objects dict (mutable: what is put there resolves by name)."""
+    return _custom_objects
+
+
+def get_registered_name(obj):
+    """The name ``obj`` is registered under (``"package>name"``), else its ``__name__``."""
+    return _registered_as.get(obj) or getattr(obj, "__name__", None) or type(obj).__name__
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """Keras' lookup order: open custom-object scopes, the global custom objects, then
+    ``custom_objects``, then ``module_objects``; None when nowhere."""
+    for scope in reversed(_custom_scopes):
+        if name in scope:
+            return scope[name]
+    if name in _custom_objects:
+        return _custom_objects[name]
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if module_objects and name in module_objects:
+        return module_objects[name]
+    return None
+
+
+def serialize_keras_object(obj):
+    """Keras' ``serialize_keras_object``: an object with ``get_config`` as ``{"module",
+    "class_name", "config", "registered_name"}``, a function in Keras' function form,
+    containers element by element, plain values as they are."""
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if hasattr(obj, "get_config") and not isinstance(obj, type):
+        return serialize_simple(obj)
+    if callable(obj):
+        fn = serialize_function(obj)
+        if isinstance(fn, str):
+            fn = {"module": "builtins", "class_name": "function", "config": fn,
+                  "registered_name": "function"}
+        return fn
+    raise TypeError(f"serialize_keras_object: cannot serialize {obj!r:.200}")
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """Keras' ``deserialize_keras_object``: the object a config describes, built only from
+    registered classes/functions, ``custom_objects`` and open custom-object scopes (never
+    importing the module a config names); a lambda's bytecode only with ``safe_mode=False``."""
+    if config is None or isinstance(config, (int, float, bool)):
+        return config
+    if isinstance(config, (list, tuple)):
+        return [deserialize_keras_object(c, custom_objects, safe_mode) for c in config]
+    if isinstance(config, str):
+        obj = get_registered_object(config, custom_objects) or lookup(config)
+        return obj if obj is not None else config
+    if not isinstance(config, dict):
+        raise TypeError(f"deserialize_keras_object: expected a config dict; received "
+                        f"{config!r:.200}")
+    if config.get("class_name") in ("function", "__lambda__"):
+        scoped = {k: v for s in _custom_scopes for k, v in s.items()}
+        return deserialize_function(config, {**scoped, **(custom_objects or {})},
+                                    safe_mode=safe_mode, what="deserialize_keras_object")
+    if "class_name" not in config:
+        return {k: deserialize_keras_object(v, custom_objects, safe_mode)
+                for k, v in config.items()}
+    names = [config.get("registered_name"), config.get("class_name")]
+    cls = None
+    for n in names:
+        if isinstance(n, str):
+            cls = get_registered_object(n, custom_objects) or lookup(n)
+            if cls is not None:
+                break
+    if cls is None:
+        raise ValueError(f"deserialize_keras_object: unknown class {names[-1]!r:.200}: "
+                         "register it with @register_keras_serializable or pass "
+                         "custom_objects")
+    inner = config.get("config", {})
+    with SafeModeScope(safe_mode):
+        return cls.from_config(inner)
