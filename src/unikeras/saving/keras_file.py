@@ -28,7 +28,7 @@ import numpy as np
 from .. import __version__
 from ..utils.serialization import (SafeModeScope, builtin, deserialize_function, get_object,
                                    in_safe_mode, keras_identity, lookup, serialize_function,
-                                   serialize_simple)
+                                   serialize_keras_object, serialize_simple)
 from . import _files, weights_h5
 
 CONFIG = "config.json"
@@ -52,26 +52,9 @@ def _json_default(obj):
 
 
 def _serialize_any(obj):
-    """Strings stay; objects with get_config become Keras dicts; functions their names."""
-    from ..utils.serialization import serialize_simple
-
-    if obj is None or isinstance(obj, (str, int, float, bool)):
-        return obj
-    if isinstance(obj, (list, tuple)):
-        return [_serialize_any(o) for o in obj]
-    if isinstance(obj, dict):
-        return {k: _serialize_any(v) for k, v in obj.items()}
-    if hasattr(obj, "get_config"):
-        return serialize_simple(obj)
-    if callable(obj) and hasattr(obj, "__name__"):
-        # Keras' {"class_name": "function", "config": "package>name" or the name}: a
-        # registered function, a built-in one, or one the loader gets in custom_objects
-        fn = serialize_function(obj)
-        if isinstance(fn, str):
-            fn = {"module": "builtins", "class_name": "function", "config": fn,
-                  "registered_name": "function"}
-        return fn
-    raise TypeError(f"save: cannot serialize {obj!r}")
+    """Strings and numbers stay; objects with get_config become Keras dicts; functions
+    Keras' function form (``utils.serialize_keras_object``)."""
+    return serialize_keras_object(obj)
 
 
 def compile_config(model):
