@@ -7,6 +7,7 @@ from .xp import framework_scope  # noqa: F401  (keras.config.framework_scope)
 from .xp.dtypes import epsilon, floatx, set_epsilon, set_floatx  # noqa: F401
 
 _image_data_format = ["channels_last"]
+_flash_attention = [None]  # Keras' global "flash_attention" attribute: None or False
 
 
 def image_data_format() -> str:
@@ -45,3 +46,23 @@ def enable_unsafe_deserialization() -> None:
     from .utils.serialization import enable_unsafe_deserialization as _enable
 
     _enable()
+
+
+def enable_flash_attention() -> None:
+    """Keras' ``keras.config.enable_flash_attention()`` (the default): attention layers
+    (MultiHeadAttention) may use the framework's fused attention kernel (torch
+    ``scaled_dot_product_attention``, ``jax.nn.dot_product_attention``, cuDNN flash
+    attention where the inputs allow) when the call allows it."""
+    _flash_attention[0] = None
+
+
+def disable_flash_attention() -> None:
+    """Keras' ``keras.config.disable_flash_attention()``: attention layers built after
+    this do not ask for flash attention."""
+    _flash_attention[0] = False
+
+
+def is_flash_attention_enabled():
+    """Keras' ``keras.config.is_flash_attention_enabled()``: ``False`` when disabled,
+    else ``None`` (enabled: used where supported), as Keras 3 returns."""
+    return _flash_attention[0]

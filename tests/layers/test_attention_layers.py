@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from unikeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
-from unikeras.xp import framework_of, set_default_framework
+from unikeras.xp import framework_of, set_default_framework, to_numpy
 
 RNG = np.random.default_rng(7)
 Q = RNG.standard_normal((2, 4, 6)).astype("float32")
@@ -206,3 +206,163 @@ def test_array_api_strict(np_out):
                                                        xps.asarray(V_MASK)],
               use_causal_mask=True)
     np.testing.assert_allclose(np.asarray(got._array), ref, rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------- fused attention path
+class _GenericMHA(MultiHeadAttention):
+    """Overrides _compute_attention (as a user may): always the explicit-softmax path."""
+
+    def _compute_attention(self, *args, **kwargs):
+        return super()._compute_attention(*args, **kwargs)
+
+
+_ROW_MASKED = ATT_MASK.copy()
+_ROW_MASKED[0, 3] = False  # query 3 of sample 0 attends to nothing
+
+_FUSED_CASES = {
+    "plain": dict(),
+    "causal_only": dict(use_causal_mask=True),
+    "causal_and_mask": dict(use_causal_mask=True, attention_mask=ATT_MASK),
+    "value_mask": dict(value_mask=V_MASK),
+    "fully_masked_row": dict(attention_mask=_ROW_MASKED),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_FUSED_CASES))
+def test_mha_fused_path_matches_generic_and_keras(keras, any_framework, case, keras_np, fw_arr,
+                                                  np_out, monkeypatch):
+    from unikeras import nn_ops
+    from unikeras.layers import attention as attention_mod
+
+    call_kw = _FUSED_CASES[case]
+    kl = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    ul, gl = MultiHeadAttention(num_heads=2, key_dim=3), _GenericMHA(num_heads=2, key_dim=3)
+    kl(Q, V, **call_kw)
+    uq, uv = fw_arr(Q, any_framework), fw_arr(V, any_framework)
+    ucall = {k: fw_arr(v, any_framework) for k, v in call_kw.items()}
+    ul(uq, uv, **ucall)
+    gl(uq, uv, **ucall)
+    ws = [RNG.uniform(-0.5, 0.5, w.shape).astype("float32") for w in kl.get_weights()]
+    for layer in (kl, ul, gl):
+        layer.set_weights(ws)
+    calls = []
+    real = nn_ops.dot_product_attention
+
+    def spy(*a, **kw):
+        calls.append(kw)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(attention_mod.nn_ops, "dot_product_attention", spy)
+    fused = np_out(ul(uq, uv, **ucall))
+    assert len(calls) == 1 and calls[0]["is_causal"] == bool(call_kw.get("use_causal_mask"))
+    generic = np_out(gl(uq, uv, **ucall))
+    assert len(calls) == 1  # the subclass kept its own _compute_attention
+    want = keras_np(kl(Q, V, **call_kw))
+    if case == "fully_masked_row":
+        # Keras 3's fused path: a query row with nothing to attend to averages the values
+        # uniformly; the explicit path zeroes its probabilities. The other rows agree.
+        keep = _ROW_MASKED.any(-1)[..., None]
+        _close(fused, want)
+        _close(np.where(keep, fused, 0), np.where(keep, generic, 0))
+    else:
+        _close(fused, want)
+        _close(fused, generic)
+
+
+def test_mha_fused_path_uses_the_framework_kernel(framework, fw_arr, monkeypatch):
+    """torch: F.scaled_dot_product_attention (is_causal passed, no [T, S] mask built);
+    jax: jax.nn.dot_product_attention; TensorFlow: the generic path (no fused op)."""
+    seen = []
+    if framework == "torch":
+        import torch.nn.functional as F
+
+        real = F.scaled_dot_product_attention
+        monkeypatch.setattr(F, "scaled_dot_product_attention",
+                            lambda *a, **kw: seen.append(kw) or real(*a, **kw))
+    elif framework == "jax":
+        import jax
+
+        real = jax.nn.dot_product_attention
+        monkeypatch.setattr(jax.nn, "dot_product_attention",
+                            lambda *a, **kw: seen.append(kw) or real(*a, **kw))
+    layer = MultiHeadAttention(num_heads=2, key_dim=3)
+    x = fw_arr(Q, framework)
+    layer(x, x, use_causal_mask=True)
+    if framework == "tensorflow":
+        assert seen == []
+        return
+    assert len(seen) == 1 and seen[0]["is_causal"] is True
+    assert seen[0].get("attn_mask", seen[0].get("mask")) is None
+
+
+def test_mha_fused_path_gradients_match_generic(framework, fw_arr):
+    """Training goes through the fused kernel: its input gradients equal the explicit path's."""
+    from unikeras import ops
+
+    ul, gl = MultiHeadAttention(num_heads=2, key_dim=3), _GenericMHA(num_heads=2, key_dim=3)
+    x = fw_arr(Q, framework)
+    ul(x, x)
+    gl(x, x)
+    gl.set_weights(ul.get_weights())
+    grads = []
+    for layer in (ul, gl):
+        if framework == "jax":
+            import jax
+
+            m = jax.numpy.asarray(ATT_MASK[:, :, :4])
+            g = jax.grad(lambda a: layer(a, a, attention_mask=m).sum())(x)
+        elif framework == "torch":
+            import torch
+
+            a = torch.tensor(Q, requires_grad=True)
+            layer(a, a, attention_mask=torch.tensor(ATT_MASK[:, :, :4])).sum().backward()
+            g = a.grad
+        else:
+            import tensorflow as tf
+
+            a = tf.constant(Q)
+            with tf.GradientTape() as tape:
+                tape.watch(a)
+                y = tf.reduce_sum(layer(a, a, attention_mask=tf.constant(ATT_MASK[:, :, :4])))
+            g = tape.gradient(y, a)
+        grads.append(np.asarray(ops.convert_to_numpy(g)))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-6)
+
+
+def test_flash_attention_switches_as_keras(keras, any_framework, fw_arr):
+    import unikeras
+
+    assert unikeras.config.is_flash_attention_enabled() is keras.config.is_flash_attention_enabled()
+    try:
+        unikeras.config.disable_flash_attention()
+        keras.config.disable_flash_attention()
+        assert unikeras.config.is_flash_attention_enabled() is False
+        assert keras.config.is_flash_attention_enabled() is False
+        # layers built while disabled do not ask for flash attention; the fused (non-flash)
+        # path still runs and gives the same numbers
+        off = MultiHeadAttention(num_heads=2, key_dim=3)
+        assert off._flash_attention is False
+        x = fw_arr(Q, any_framework)
+        out_off = np.asarray(to_numpy(off(x, x)))
+    finally:
+        unikeras.config.enable_flash_attention()
+        keras.config.enable_flash_attention()
+    assert unikeras.config.is_flash_attention_enabled() is None
+    on = MultiHeadAttention(num_heads=2, key_dim=3)
+    on(x, x)
+    on.set_weights(off.get_weights())
+    _close(np.asarray(to_numpy(on(x, x))), out_off)
+    with pytest.raises(ValueError, match="Dropout is not supported when flash attention"):
+        MultiHeadAttention(num_heads=2, key_dim=3, dropout=0.1, flash_attention=True)
+    forced = MultiHeadAttention(num_heads=2, key_dim=3, flash_attention=True)
+    with pytest.raises(ValueError, match="Returning attention scores is not supported"):
+        forced(x, x, return_attention_scores=True)
+
+
+def test_flash_attention_true_needs_a_flash_kernel(any_framework, fw_arr):
+    """flash_attention=True on CPU: a ValueError on every framework, as Keras 3."""
+    from unikeras import nn_ops
+
+    q = fw_arr(RNG.standard_normal((1, 4, 2, 8)).astype("float32"), any_framework)
+    with pytest.raises(ValueError, match="flash"):
+        nn_ops.dot_product_attention(q, q, q, flash_attention=True)

@@ -123,6 +123,25 @@ def test_dot_product_attention(causal, heads_kv, any_framework, fw_array, np_of,
     np.testing.assert_allclose(np_of(generic(nn_ops.dot_product_attention, any_framework, *args, is_causal=causal)), ref, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("t,s", [(5, 5), (5, 7), (6, 4)])
+def test_dot_product_attention_unmasked_and_causal_only(t, s, any_framework, fw_array, np_of,
+                                                        generic):
+    """No mask, no bias: torch passes is_causal to SDPA itself (no [T, S] mask built),
+    jax to jax.nn's kernel; both agree with the generic path and NumPy, non-square causal
+    masks included (top-left aligned, as Keras), with a custom scale."""
+    q = RNG.normal(size=(2, t, 2, 4)).astype("float32")
+    k = RNG.normal(size=(2, s, 2, 4)).astype("float32")
+    v = RNG.normal(size=(2, s, 2, 4)).astype("float32")
+    args = [fw_array(a, any_framework) for a in (q, k, v)]
+    for causal in (False, True):
+        ref = _attention_ref(q, k, v, None, None, causal, scale=0.3)
+        got = nn_ops.dot_product_attention(*args, scale=0.3, is_causal=causal)
+        np.testing.assert_allclose(np_of(got), ref, rtol=1e-4, atol=1e-5)
+        gen = generic(nn_ops.dot_product_attention, any_framework, *args, scale=0.3,
+                      is_causal=causal)
+        np.testing.assert_allclose(np_of(gen), ref, rtol=1e-4, atol=1e-5)
+
+
 def test_top_k_in_top_k(any_framework, fw_array, np_of, generic):
     x = RNG.permutation(24).reshape(4, 6).astype("float32")
     vals, idx = nn_ops.top_k(fw_array(x, any_framework), 3)

@@ -279,7 +279,8 @@ class MultiHeadAttention(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  seed=None, **kwargs):
-        for k in ("flash_attention", "use_gate", "sliding_window"):
+        flash_attention = kwargs.pop("flash_attention", None)
+        for k in ("use_gate", "sliding_window"):
             v = kwargs.pop(k, None)
             if v:
                 raise ValueError(f"MultiHeadAttention: {k}={v!r} is not supported by "
@@ -328,6 +329,13 @@ class MultiHeadAttention(Layer):
         self.seed = seed
         if self._dropout > 0:
             self.seed_generator = SeedGenerator(seed)
+        from ..config import is_flash_attention_enabled
+
+        # Keras 3: None (may use the fused kernel), False (disabled) or True (required)
+        self._flash_attention = flash_attention or is_flash_attention_enabled()
+        if self._flash_attention and self._dropout > 0.0:
+            raise ValueError("Dropout is not supported when flash attention is enabled. "
+                             "Please set dropout to 0.0 to use flash attention.")
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self._key_dim))
         self._query_dense = self._key_dense = self._value_dense = None
         self._output_dense = None
@@ -497,12 +505,32 @@ class MultiHeadAttention(Layer):
                 raise ValueError(
                     f'MultiHeadAttention layer "{self.name}": `{name}` must have rank >= 3 '
                     f"(batch, ..., dim); received shape {tuple(t.shape)}")
+        if self._flash_attention and return_attention_scores:
+            raise ValueError("Returning attention scores is not supported when flash "
+                             "attention is enabled. Please disable flash attention to "
+                             "access attention scores.")
+        # Keras 3's fused path: ops.dot_product_attention (torch SDPA, jax.nn's kernel)
+        # when no dropout, no scores asked and one attention axis of rank-3 inputs; a
+        # causal-only mask goes as is_causal. (A subclass overriding _compute_attention
+        # keeps it.)
+        fused = (self._dropout == 0.0 and not return_attention_scores
+                 and query.ndim == 3 and self._attention_axes == (1,)
+                 and type(self)._compute_attention is MultiHeadAttention._compute_attention)
         mask = self._attention_mask(xp, query, value, query_mask, value_mask, key_mask,
-                                    attention_mask, use_causal_mask)
+                                    attention_mask, use_causal_mask and not fused)
         q = self._query_dense(query)
         k = self._key_dense(key)
         v = self._value_dense(value)
-        out, scores = self._compute_attention(xp, q, k, v, mask, training)
+        if fused:
+            if mask is not None:
+                while mask.ndim < 4:  # (B|1, T|1, S|1) -> (B, 1, T, S): one per head
+                    mask = xp.expand_dims(mask, axis=mask.ndim - 2)
+            out = nn_ops.dot_product_attention(
+                q, k, v, mask=mask, scale=self._inverse_sqrt_key_dim,
+                is_causal=bool(use_causal_mask), flash_attention=self._flash_attention)
+            scores = None
+        else:
+            out, scores = self._compute_attention(xp, q, k, v, mask, training)
         out = self._output_dense(out)
         if return_attention_scores:
             return out, scores

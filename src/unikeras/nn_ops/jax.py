@@ -213,17 +213,46 @@ def top_k(x, k, sorted=True):
 
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
                           flash_attention=None, attn_logits_soft_cap=None):
+    """``jax.nn.dot_product_attention`` (Keras numerics: masked logits get a large
+    negative number, so a fully masked row averages uniformly). ``flash_attention=None``
+    lets jax pick its kernel (cuDNN flash attention on a GPU where the inputs allow,
+    XLA otherwise); ``True`` requires cuDNN (a ValueError where it cannot run, as Keras);
+    ``False`` is the XLA kernel. Soft-capped logits and non-4-D inputs take the generic
+    path (as do values whose head size differs from the query's)."""
     from .misc import dot_product_attention as _op
 
-    if attn_logits_soft_cap is not None or flash_attention or any(
-            len(a.shape) != 4 for a in (query, key, value)) or (
-            mask is not None and mask.dtype != jnp.bool_):
+    if attn_logits_soft_cap is not None or any(len(a.shape) != 4 for a in (query, key, value)) \
+            or value.shape[-1] != query.shape[-1]:  # jax.nn's kernels take one head size
+        if flash_attention:
+            raise ValueError("dot_product_attention: flash attention is not supported with "
+                             "the provided inputs (4-D query/key/value, no soft cap); "
+                             f"received flash_attention={flash_attention!r}")
         return _op.generic(query, key, value, bias, mask, scale, is_causal, flash_attention,
                            attn_logits_soft_cap)
     dt = jnp.result_type(query.dtype, key.dtype, value.dtype)
-    return jax.nn.dot_product_attention(query.astype(dt), key.astype(dt), value.astype(dt),
-                                        bias=bias, mask=mask, scale=scale, is_causal=is_causal,
-                                        implementation="xla")
+    if mask is not None and mask.dtype != jnp.bool_:
+        mask = mask != 0
+    args = (query.astype(dt), key.astype(dt), value.astype(dt))
+    kw = dict(bias=bias, mask=mask, scale=scale, is_causal=is_causal)
+    if flash_attention:
+        try:
+            return jax.nn.dot_product_attention(*args, **kw, implementation="cudnn")
+        except Exception as e:  # no GPU, or a shape/dtype cuDNN does not take
+            raise ValueError("dot_product_attention: flash attention is not supported with "
+                             f"the provided inputs on this device: {e}") from None
+    impl = "xla" if flash_attention is False or not _on_gpu(query) or dt not in _CUDNN_DTYPES \
+        else None
+    return jax.nn.dot_product_attention(*args, **kw, implementation=impl)
+
+
+_CUDNN_DTYPES = (jnp.float16, jnp.bfloat16)
+
+
+def _on_gpu(x):
+    try:
+        return next(iter(x.devices())).platform == "gpu"
+    except Exception:  # a tracer: the default backend
+        return jax.default_backend() == "gpu"
 
 
 # ----------------------------------------------------------------- CTC

@@ -302,10 +302,21 @@ def top_k(x, k, sorted=True):
 
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
                           flash_attention=None, attn_logits_soft_cap=None):
+    """``F.scaled_dot_product_attention`` with Keras numerics: masks become an additive
+    large negative number (a fully masked row averages uniformly, where torch's boolean
+    mask gives nan), grouped key/value heads are repeated. A causal-only call passes
+    ``is_causal`` to SDPA (no [T, S] mask built: torch's causal kernels, flash attention
+    on CUDA). ``flash_attention=True`` requires torch's flash kernel (CUDA, no mask or
+    bias): a ValueError where it cannot run, as Keras. Soft-capped logits and non-4-D
+    inputs take the generic path."""
     from .misc import dot_product_attention as _op
 
-    if attn_logits_soft_cap is not None or flash_attention or any(
+    if attn_logits_soft_cap is not None or any(
             a.ndim != 4 for a in (query, key, value)) or query.shape[2] % key.shape[2]:
+        if flash_attention:
+            raise ValueError("dot_product_attention: flash attention is not supported with "
+                             "the provided inputs (4-D query/key/value, no soft cap); "
+                             f"received flash_attention={flash_attention!r}")
         return _op.generic(query, key, value, bias, mask, scale, is_causal, flash_attention,
                            attn_logits_soft_cap)
     dt = torch.promote_types(torch.promote_types(query.dtype, key.dtype), value.dtype)
@@ -314,6 +325,26 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         rep = q.shape[1] // k.shape[1]
         k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)
     t, s = q.shape[2], k.shape[2]
+    if flash_attention:
+        if mask is not None or bias is not None or not q.is_cuda:
+            raise ValueError("dot_product_attention: flash attention is not supported with "
+                             "the provided inputs: torch's flash kernel takes CUDA tensors "
+                             "and no mask or bias; received "
+                             f"device={q.device}, mask={'set' if mask is not None else None}, "
+                             f"bias={'set' if bias is not None else None}")
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+
+        try:
+            with sdpa_kernel([SDPBackend.FLASH_ATTENTION]):
+                out = F.scaled_dot_product_attention(q, k, v, is_causal=is_causal, scale=scale)
+        except RuntimeError as e:
+            raise ValueError("dot_product_attention: flash attention is not supported with "
+                             f"the provided inputs: {e}") from None
+        return out.transpose(1, 2)
+    if mask is None and bias is None:
+        # SDPA's own causal mask is the top-left one, as Keras' (cols <= rows)
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=bool(is_causal), scale=scale)
+        return out.transpose(1, 2)
     add = None if bias is None else bias.to(dt)
     keep = None
     if mask is not None:
