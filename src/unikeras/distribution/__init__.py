@@ -73,20 +73,17 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
     ``KERAS_DISTRIBUTION_JOB_ADDRESSES``, ``KERAS_DISTRIBUTION_NUM_PROCESSES`` and
     ``KERAS_DISTRIBUTION_PROCESS_ID``. ``job_addresses`` is a comma-separated list whose
     first entry is the coordinator (``host:port``). JAX: ``jax.distributed.initialize``;
-    PyTorch: ``torch.distributed.init_process_group`` (gloo on CPU, NCCL on CUDA)."""
+    PyTorch: ``torch.distributed.init_process_group`` (gloo on CPU, NCCL on CUDA);
+    TensorFlow: ``TF_CONFIG`` with every worker's address (``job_addresses`` lists them
+    all) and a ``MultiWorkerMirroredStrategy``, made here, at program start, as TF
+    requires."""
     if job_addresses is None and "KERAS_DISTRIBUTION_JOB_ADDRESSES" in os.environ:
         job_addresses = os.environ["KERAS_DISTRIBUTION_JOB_ADDRESSES"]
     if num_processes is None and "KERAS_DISTRIBUTION_NUM_PROCESSES" in os.environ:
         num_processes = int(os.environ["KERAS_DISTRIBUTION_NUM_PROCESSES"])
     if process_id is None and "KERAS_DISTRIBUTION_PROCESS_ID" in os.environ:
         process_id = int(os.environ["KERAS_DISTRIBUTION_PROCESS_ID"])
-    mod = _backend()
-    if getattr(mod, "initialize", None) is None:
-        raise ValueError(
-            f"keras.distribution.initialize: the {default_framework()!r} framework has no "
-            "multi-process start here; on TensorFlow use "
-            "tf.distribute.MultiWorkerMirroredStrategy with TF_CONFIG.")
-    mod.initialize(job_addresses, num_processes, process_id)
+    _backend().initialize(job_addresses, num_processes, process_id)
 
 
 class DeviceMesh:
