@@ -21,3 +21,44 @@ def local_rows(rank):
     """Process ``rank`` of 2 takes rows [8 * rank, 8 * rank + 8) of each global batch."""
     return np.concatenate([np.arange(g, g + 16)[rank * 8:(rank + 1) * 8]
                            for g in range(0, 48, 16)])
+
+
+def free_ports(n):
+    """``n`` distinct free TCP ports on the loopback address."""
+    import socket
+
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def run_workers(script, args_of_rank, env, n=2, timeout=200):
+    """Start ``n`` worker processes ``python script *args_of_rank(rank)`` and wait for
+    them (killed after ``timeout`` s); both must succeed."""
+    import subprocess
+    import sys
+
+    ps = [subprocess.Popen([sys.executable, script, *map(str, args_of_rank(r))], env=env)
+          for r in range(n)]
+    try:
+        rc = [p.wait(timeout=timeout) for p in ps]
+    finally:
+        for p in ps:
+            if p.poll() is None:
+                p.kill()
+    assert rc == [0] * n, rc
+
+
+def check_against_one_process(keras, load):
+    """One process trains on the global batches of 16; ``load(rank)`` (the workers'
+    flattened weights) must equal its weights."""
+    x, y = data()
+    ref = make(keras)
+    ref.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    r = np.concatenate([w.ravel() for w in ref.get_weights()])
+    for k in range(2):
+        np.testing.assert_allclose(load(k), r, rtol=1e-5, atol=1e-6)

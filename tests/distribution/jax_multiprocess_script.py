@@ -3,10 +3,10 @@ job through keras.distribution.initialize (jax.distributed, 127.0.0.1, CPU colle
 over gloo), train with DataParallel over both processes' devices, each feeding its half
 of every global batch of 16; the parent checks both against one process on the global
 batches. Usage: python jax_multiprocess_script.py OUT_DIR"""
-import os, sys, socket, subprocess
+import os, sys
 import numpy as np
 
-from dp_common import data, local_rows, make
+from dp_common import check_against_one_process, data, free_ports, local_rows, make, run_workers
 
 if len(sys.argv) > 2:  # worker
     import signal
@@ -27,22 +27,10 @@ if len(sys.argv) > 2:  # worker
     jax.distributed.shutdown()
 else:
     out = sys.argv[1]
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    (port,) = free_ports(1)
     env = dict(os.environ, UNIKERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    ps = [subprocess.Popen([sys.executable, __file__, str(r), str(port), out], env=env)
-          for r in range(2)]
-    try:
-        rc = [p.wait(timeout=200) for p in ps]
-    finally:
-        for p in ps:
-            if p.poll() is None:
-                p.kill()
-    assert rc == [0, 0], rc
+    run_workers(__file__, lambda r: (r, port, out), env)
     os.environ["UNIKERAS_BACKEND"] = "jax"
     import unikeras as keras
-    x, y = data()
-    ref = make(keras); ref.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
-    r = np.concatenate([w.ravel() for w in ref.get_weights()])
-    for k in range(2):
-        np.testing.assert_allclose(np.load(f"{out}/jfit{k}.npy"), r, rtol=1e-5, atol=1e-6)
+    check_against_one_process(keras, lambda k: np.load(f"{out}/jfit{k}.npy"))
     print("jax multi-process ok")

@@ -6,13 +6,11 @@ its half. The parent checks both workers' weights against one process on the glo
 batches. Usage: python tf_multiworker_script.py OUT_DIR MODE"""
 import json
 import os
-import socket
-import subprocess
 import sys
 
 import numpy as np
 
-from dp_common import data, make
+from dp_common import check_against_one_process, data, free_ports, make, run_workers
 
 if len(sys.argv) > 3:  # worker
     import signal
@@ -40,29 +38,10 @@ if len(sys.argv) > 3:  # worker
     np.save(f"{out}/tf{rank}.npy", np.concatenate([a.ravel() for a in m.get_weights()]))
 else:
     out, mode = sys.argv[1], sys.argv[2]
-    ports = []
-    socks = [socket.socket() for _ in range(2)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-        ports.append(str(s.getsockname()[1]))
-    for s in socks:
-        s.close()
+    ports = ",".join(map(str, free_ports(2)))
     env = dict(os.environ, UNIKERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2")
-    ps = [subprocess.Popen([sys.executable, __file__, str(r), ",".join(ports), out, mode],
-                           env=env) for r in range(2)]
-    try:
-        rc = [p.wait(timeout=200) for p in ps]
-    finally:
-        for p in ps:
-            if p.poll() is None:
-                p.kill()
-    assert rc == [0, 0], rc
+    run_workers(__file__, lambda r: (r, ports, out, mode), env)
     os.environ["UNIKERAS_BACKEND"] = "tensorflow"
     import unikeras as keras
-    x, y = data()
-    ref = make(keras)
-    ref.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
-    r = np.concatenate([w.ravel() for w in ref.get_weights()])
-    for k in range(2):
-        np.testing.assert_allclose(np.load(f"{out}/tf{k}.npy"), r, rtol=1e-5, atol=1e-6)
+    check_against_one_process(keras, lambda k: np.load(f"{out}/tf{k}.npy"))
     print("tf multi-worker ok")
