@@ -91,6 +91,8 @@ AREAS = (
             "split",  # (x, sizes, start, indices) -> row pieces in one or two calls
             "INDEX_DTYPE",  # dtype name of gather indices (default "int64"; jax: int32)
             "device_scope",  # (kind, index) -> context manager placing new arrays
+            "host_view",  # (x) -> zero-copy NumPy view of a host-resident array, or None
+            "concat_rows",  # (pieces) -> predict outputs joined without a compile per shape
         ),
         signatures={
             "namespace": (), "to_numpy": ("x",), "asarray": ("value", "dtype_name"),
@@ -155,6 +157,7 @@ AREAS = (
             "dense_gradients",  # TF: IndexedSlices -> dense before the update
             "apply_across_replicas",  # TF: optimizer update inside a tf.distribute strategy
             "no_grad",  # a context manager for optimizer updates
+            "takes_host_batches",  # (model) -> the jitted steps take NumPy batches as they are
         ),
         signatures={"loss_and_grads": ("model", "x", "y", "sample_weight")},
     ),

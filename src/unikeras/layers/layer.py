@@ -26,8 +26,8 @@ from ..state.tree import Trackable, bump_structure_version, restore_deferred
 from ..state import variables as _hooks
 from ..state.variables import unique_name
 from ..utils.naming import to_snake_case as _snake
-from ..xp import (asarray, framework_of, global_default_framework, namespace, native_dtype,
-                  standardize_dtype)
+from ..xp import (asarray, default_framework, framework_of, global_default_framework,
+                  namespace, native_dtype, standardize_dtype)
 from ..xp._registry import SCOPE as _SCOPE, scoped_framework
 from ..xp.dtypes import FLOATS
 from . import _context
@@ -122,8 +122,9 @@ class Layer(Trackable):
             batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
         self._batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
         self._initial_weights = kwargs.get("weights")
-        if global_default_framework() == "torch":
-            # torch is the default (UNIKERAS_BACKEND=torch): every layer is a
+        if default_framework() == "torch":
+            # torch is the default (UNIKERAS_BACKEND=torch, or a torch framework_scope
+            # is open): every layer is a
             # torch.nn.Module from the start, as under Keras 3's torch backend, so a
             # model assigned into a user's nn.Module registers there at once. (No
             # variables yet: those made later follow _framework.)
