@@ -109,3 +109,41 @@ def test_traced_fit_on_bad_labels_gives_nan(framework, to_fw):
         return
     assert math.isnan(h.history["loss"][0])
     assert math.isnan(h.history["sparse_categorical_accuracy"][0])
+
+
+def _np_mean_iou(y, p, n):
+    cm = np.zeros((n, n))
+    for t, q in zip(y, p):
+        cm[t, q] += 1
+    tp = np.diag(cm)
+    denom = cm.sum(0) + cm.sum(1) - tp
+    return np.mean(tp[denom > 0] / denom[denom > 0])
+
+
+def test_mean_iou_bad_labels(any_framework, to_fw):
+    """MeanIoU: an out-of-range y_true is a ValueError eagerly; in-range labels give the
+    NumPy confusion-matrix IoU."""
+    m = keras.metrics.MeanIoU(num_classes=3)
+    with pytest.raises(ValueError, match=r"MeanIoU.*out-of-range label\(s\): 4"):
+        m.update_state(to_fw(np.array([0, 4, 1]), any_framework),
+                       to_fw(np.array([0, 1, 1]), any_framework))
+    y, p = np.array([0, 1, 2, 2, 1]), np.array([0, 2, 2, 1, 1])
+    m.update_state(to_fw(y, any_framework), to_fw(p, any_framework))
+    np.testing.assert_allclose(float(to_numpy(m.result())), _np_mean_iou(y, p, 3), rtol=1e-6)
+
+
+@pytest.mark.parametrize("framework", TRACING)
+def test_mean_iou_traced_bad_labels_give_nan(framework, to_fw):
+    m = keras.metrics.MeanIoU(num_classes=3)
+    y, p = to_fw(np.array([0, 4, 1]), framework), to_fw(np.array([0, 1, 1]), framework)
+    if framework == "jax":
+        import jax
+
+        new = jax.jit(lambda s, a, b: m.stateless_update_state(s, a, b))(
+            [v.value for v in m.variables], y, p)
+        assert np.all(np.isnan(to_numpy(new[0])))
+    else:
+        import tensorflow as tf
+
+        tf.function(lambda a, b: m.update_state(a, b))(y, p)
+        assert np.isnan(float(to_numpy(m.result())))

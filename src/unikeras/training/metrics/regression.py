@@ -195,6 +195,8 @@ class MeanIoU(Metric):
         it = xp.int32
         y_true = xp.reshape(xp.astype(y_true, it), (-1,))
         y_pred = xp.reshape(xp.astype(y_pred, it), (-1,))
+        # labels out of range: a ValueError where reading them is free, else NaN
+        invalid = L.sparse_label_check("MeanIoU", xp, y_true, self.num_classes, self.ignore_class)
         dt = getattr(xp, self._dtype)
         if sample_weight is None:
             w = xp.ones(y_true.shape, dtype=dt, **_dev(y_pred))
@@ -208,6 +210,8 @@ class MeanIoU(Metric):
         t1 = xp.astype(xp.expand_dims(y_true, 1) == classes, dt)
         p1 = xp.astype(xp.expand_dims(y_pred, 1) == classes, dt)
         cm = xp.matmul(xp.permute_dims(t1 * xp.expand_dims(w, 1), (1, 0)), p1)
+        if invalid is not None:
+            cm = xp.where(xp.any(invalid), xp.full_like(cm, float("nan")), cm)
         self.total_cm.assign(self.total_cm.value + cm)
 
     def result(self):
