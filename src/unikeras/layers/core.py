@@ -59,9 +59,10 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        x = numeric_input(inputs, self.kernel) @ self.kernel
-        if self.bias is not None:
-            x = x + self.bias
+        kernel, bias = self.kernel, self.bias  # one read each (layers/_varread.py)
+        x = numeric_input(inputs, kernel) @ kernel
+        if bias is not None:
+            x = x + bias
         return self.activation(x) if self.activation is not activations.linear else x
 
     def compute_output_shape(self, input_shape):

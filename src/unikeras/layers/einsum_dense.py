@@ -265,7 +265,8 @@ class EinsumDense(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        x = einsum2(self.equation, numeric_input(inputs, self.kernel), self.kernel)
+        kernel = self.kernel
+        x = einsum2(self.equation, numeric_input(inputs, kernel), kernel)
         if self.bias is not None:
             x = x + self.bias
         if self.activation is not activations.linear:

@@ -185,18 +185,20 @@ class Layer(Trackable):
             raise AttributeError(
                 f"'{type(self).__name__}' object has no attribute '{name}'") from None
         if _context.current().depth:
-            return self._read_in_call(v, _getframe(1))
+            return self._read_in_call(v)
         return v
 
-    def _read_in_call(self, v: Variable, caller):
-        """A variable read inside ``call`` from the frame ``caller``: the raw array,
+    def _read_in_call(self, v: Variable):
+        """A variable read inside ``call`` (by the frame two levels up: the code that
+        wrote ``self.x``, through ``__getattr__``): the raw array,
         unless the caller's next instruction uses the Keras variable API on it
         (``self.total.assign_add(...)``, ``self.v.value``: the Variable) or returns it
         (a snapshot); layers/_varread.py, decoded once per code location. Also used by
         the torch.nn.Module subclass's ``__getattr__`` (layers/torch.py)."""
         tracing = _hooks.bytecode_tracing
         if tracing is not None and tracing():
-            return self._read(v)
+            return self._read(v)  # torch.compile: frames are not traceable (no graph break)
+        caller = _getframe(2)
         key = (id(caller.f_code), caller.f_lasti)
         try:
             kind = _READ_KIND[key]

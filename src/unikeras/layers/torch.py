@@ -30,7 +30,6 @@ layers' dtype policy.
 
 from __future__ import annotations
 
-import sys
 
 import torch
 from torch.nn.modules import module as _tmod
@@ -327,7 +326,7 @@ def _getattr(self, name):
         raise AttributeError(
             f"'{type(self).__name__}' object has no attribute '{name}'") from None
     if _context.current().depth:
-        return self._read_in_call(v, sys._getframe(1))
+        return self._read_in_call(v)
     return v
 
 
