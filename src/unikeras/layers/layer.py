@@ -85,6 +85,10 @@ def _looks_like_shape(obj):
 class Layer(Trackable):
     """Keras 3's ``Layer``. Subclasses define ``build(input_shape)`` and ``call(...)``."""
 
+    #: a layer that makes a mask sets this (Sequential/Functional route masks then); a
+    #: class default, so the per-call ``getattr`` never reaches ``__getattr__``
+    _produces_mask = False
+
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None,
                  autocast=True, name=None, **kwargs):
         if kwargs.pop("quantization_config", None) is not None:

@@ -185,7 +185,7 @@ class Functional(Model):
             flat_out = [o for o in _flat(out)]
             for t, v in zip(outputs, flat_out):
                 values[id(t)] = v
-            if any(m is not None for m in in_masks) or getattr(layer, "_produces_mask", False):
+            if any(m is not None for m in in_masks) or layer._produces_mask:
                 inp = cargs[0] if cargs else None
                 prev = in_masks[0] if len(in_masks) == 1 else (in_masks or None)
                 out_mask = layer.compute_mask(inp, prev)

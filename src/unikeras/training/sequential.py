@@ -127,7 +127,7 @@ class Sequential(Model):
             if mask is not None and layer._accepts_mask():
                 kwargs["mask"] = mask
             out = layer(x, **kwargs)
-            if mask is not None or getattr(layer, "_produces_mask", False):
+            if mask is not None or layer._produces_mask:
                 mask = layer.compute_mask(x, mask)
             x = out
         return x
