@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 
-from ..utils.serialization import register
-from ..xp import asarray, epsilon, framework_of, namespace, standardize_dtype, to_numpy
-from ..xp._registry import SHIMMED
-from .layer import Layer
-from .normalization import dtype_obj
+from ...utils.serialization import register
+from ...xp import asarray, epsilon, framework_of, namespace, standardize_dtype, to_numpy
+from ...xp._registry import SHIMMED
+from ..layer import Layer
+from ..normalization import dtype_obj
 
 
 def _cast(xp, x, name):
