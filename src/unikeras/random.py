@@ -3,8 +3,10 @@
 from .state import SeedGenerator  # noqa: F401
 from .xp.random import (  # noqa: F401
     bernoulli,
+    beta,
     categorical,
     dropout,
+    gamma,
     normal,
     randint,
     shuffle,

@@ -90,3 +90,8 @@ def random_categorical(logits, num_samples, dtype_name, seed):
 
 def random_permutation(n, seed):
     return _gen(seed).permutation(n)
+
+
+def random_gamma(shape, alpha, dtype_name, seed):
+    a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), tuple(shape))
+    return _gen(seed).standard_gamma(a).astype(dtype(dtype_name))

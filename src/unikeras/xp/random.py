@@ -24,6 +24,8 @@ __all__ = [
     "dropout",
     "categorical",
     "shuffle",
+    "gamma",
+    "beta",
     "draw_seed",
     "host_rng",
     "set_random_seed",
@@ -188,3 +190,80 @@ def shuffle(x, axis=0, seed=None):
     xp = namespace(x)
     perm = _generic("random_permutation", fw, int(x.shape[axis]), draw_seed(seed, fw))
     return xp.take(x, perm, axis=axis)
+
+
+def _alpha_array(alpha, shape, dt, framework):
+    """``alpha`` as a Python float, or an array on ``framework`` broadcast to ``shape``."""
+    if isinstance(alpha, (int, float, np.integer, np.floating)):
+        return float(alpha)
+    from . import asarray, namespace
+
+    if framework_of(alpha) != framework or framework not in SHIMMED:
+        alpha = asarray(np.asarray(alpha if framework_of(alpha) is None
+                                   else _to_host(alpha), dtype=np.float64), framework=framework)
+    xp = namespace(alpha)
+    return xp.broadcast_to(xp.astype(alpha, getattr(xp, dt)), tuple(shape))
+
+
+def _to_host(x):
+    from . import to_numpy
+
+    return to_numpy(x)
+
+
+def _float_setup(name, dtype, seed, framework):
+    """(framework, dtype name, dtype computed in) of a float draw."""
+    framework, _ = _resolve(seed, framework)
+    dt = standardize_dtype(dtype or floatx())
+    if dt not in ("bfloat16", "float16", "float32", "float64"):
+        raise ValueError(f"{name}: dtype must be a float dtype; received {dt!r}")
+    return framework, dt, (dt if dt in ("float32", "float64") else "float32")
+
+
+def gamma(shape, alpha, dtype=None, seed=None, framework=None):
+    """Keras' ``random.gamma``: samples of the Gamma distribution of concentration
+    ``alpha`` (a number or an array broadcastable to ``shape``) and scale 1."""
+    framework, dt, calc = _float_setup("gamma", dtype, seed, framework)
+    shape = tuple(shape)
+    a = _alpha_array(alpha, shape, calc, framework)
+    if framework not in SHIMMED:
+        from . import asarray
+
+        np_mod = shim("numpy", "xp")
+        host = np.asarray(a) if isinstance(a, float) else _to_host(a)
+        s = draw_seed(seed, framework)
+        s = _to_host(s) if framework_of(s) is not None else s
+        return asarray(np_mod.random_gamma(shape, host, dt, s), framework=framework)
+    return shim(framework, "xp").random_gamma(shape, a, dt, draw_seed(seed, framework))
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None, framework=None):
+    """Keras' ``random.beta``: samples of the Beta(``alpha``, ``beta``) distribution
+    (numbers or arrays broadcastable to ``shape``), drawn as ``X / (X + Y)`` of two
+    Gamma samples taken in one draw."""
+    framework, dt, calc = _float_setup("beta", dtype, seed, framework)
+    shape = tuple(shape)
+    both = (2,) + shape
+    scalars = all(isinstance(v, (int, float, np.integer, np.floating)) for v in (alpha, beta))
+    if scalars:
+        conc = np.stack([np.full(shape, float(alpha)), np.full(shape, float(beta))])
+        from . import asarray
+
+        conc = asarray(conc.astype(calc), framework=framework) if framework in SHIMMED else conc
+    else:
+        from . import namespace
+
+        a = _alpha_array(alpha, shape, calc, framework)
+        b = _alpha_array(beta, shape, calc, framework)
+        like = a if not isinstance(a, float) else b
+        xp = namespace(like)
+        full = lambda v: xp.full(shape, v, dtype=like.dtype) if isinstance(v, float) else v  # noqa: E731
+        conc = xp.stack([full(a), full(b)])
+    g = gamma(both, conc, dtype=calc, seed=seed, framework=framework)
+    out = g[0, ...] / (g[0, ...] + g[1, ...])
+    if calc != dt:
+        from . import namespace
+
+        xp = namespace(out)
+        out = xp.astype(out, getattr(xp, dt))
+    return out

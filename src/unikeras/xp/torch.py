@@ -130,6 +130,18 @@ def random_permutation(n, seed, device="cpu"):
     return torch.randperm(n, generator=_gen(seed, device), device=device)
 
 
+def random_gamma(shape, alpha, dtype_name, seed, device="cpu"):
+    dt = _DTYPES[dtype_name]
+    calc = dt if dt in (torch.float32, torch.float64) else torch.float32
+    if isinstance(alpha, torch.Tensor):
+        device = alpha.device.type
+        a = alpha.to(calc)
+    else:
+        a = torch.tensor(float(alpha), dtype=calc, device=device)
+    a = a.expand(tuple(shape)).contiguous()
+    return torch._standard_gamma(a, generator=_gen(seed, device)).to(dt)
+
+
 def split(x, sizes, start, indices):
     """``unikeras.xp.split_rows``: views of one slice (or of one gather)."""
     if indices is not None:

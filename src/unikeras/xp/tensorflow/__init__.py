@@ -101,6 +101,12 @@ def random_permutation(n, seed):
     return tf.argsort(keys)
 
 
+def random_gamma(shape, alpha, dtype_name, seed):
+    calc = dtype_name if dtype_name in ("float32", "float64") else "float32"
+    a = tf.broadcast_to(tf.cast(alpha, calc), shape)
+    return tf.cast(tf.random.stateless_gamma(shape, _seed(seed), alpha=a, dtype=calc), dtype_name)
+
+
 def split(x, sizes, start, indices):
     """``unikeras.xp.split_rows``: one slice (or gather) and one split op."""
     rows = tf.gather(x, indices) if indices is not None else x[start:start + sum(sizes)]
