@@ -123,6 +123,24 @@ def test_tensorflow_predict_sweep_traces_a_bounded_number_of_times():
     assert fn.experimental_get_tracing_count() <= 3
 
 
+def test_tensorflow_evaluate_sweep_traces_a_bounded_number_of_times():
+    """evaluate over batch sizes 1..23: the test step relaxes its batch axis after the
+    second shape (as predict), so TF traces it at most three times and never warns;
+    every loss equals the NumPy mean squared error."""
+    tf = pytest.importorskip("tensorflow")
+    model = _model()
+    model.compile(optimizer="sgd", loss="mse")
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(23, 4)).astype("float32")
+    y = rng.normal(size=(23, 2)).astype("float32")
+    ref = np.mean((_reference(model, x) - y) ** 2)
+    for bs in range(1, 24):
+        loss = model.evaluate(tf.constant(x), tf.constant(y), batch_size=bs, verbose=0)
+        np.testing.assert_allclose(loss, ref, rtol=1e-5)
+    fn = model._trainers["tensorflow"]._test
+    assert fn.experimental_get_tracing_count() <= 3
+
+
 def test_torch_predict_sweep_matches_reference():
     torch = pytest.importorskip("torch")
     model = _model()

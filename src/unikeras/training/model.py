@@ -53,6 +53,18 @@ def _inject_functional(cls):
     return cls
 
 
+def _row_count(xp, leaves):
+    """The batch size of a traced step whose batch axis is unknown (TF test/predict
+    steps relax it to None after a second batch size): counted in the graph from the
+    first numeric input (strings cannot be counted by the Array API)."""
+    for leaf in leaves:
+        if xp.isdtype(leaf.dtype, "numeric") or xp.isdtype(leaf.dtype, "bool"):
+            column = leaf[(slice(None),) + (0,) * (len(leaf.shape) - 1)]
+            return xp.sum(xp.ones_like(column, dtype=xp.float32))
+    raise ValueError("Cannot count the rows of a batch of unknown size without a numeric "
+                     f"input; received inputs of dtypes {[str(l.dtype) for l in leaves]}")
+
+
 class Model(Layer):
     """Keras 3's ``Model``: ``Model(inputs, outputs)`` builds a Functional model;
     subclassing ``Model`` and defining ``call`` builds a subclassed one."""
@@ -220,7 +232,9 @@ class Model(Layer):
 
     def _update_loss_tracker(self, loss, x):
         leaves = _leaves(x)
-        n = int(leaves[0].shape[0]) if leaves else 1
+        n = leaves[0].shape[0] if leaves else 1
+        if n is None:
+            n = _row_count(namespace(loss), leaves)
         self._loss_tracker.update_state(loss, sample_weight=n)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):

@@ -212,12 +212,15 @@ class Trainer:
 
     def _wrap(self, fn, relaxed=False):
         # autograph=False: the step code has no data-dependent Python control flow,
-        # and autograph would rewrite its plain-Python shape logic. Static shapes:
-        # a partial last batch costs one more trace, not dynamic-shape code.
-        # relaxed (predict steps): after a second batch shape, TF traces once
-        # more with the shapes that differ relaxed to None (reduce_retracing), so a sweep
-        # over batch sizes costs two or three traces, not one per size (and no
-        # retracing warning). Training steps keep static shapes.
+        # and autograph would rewrite its plain-Python shape logic. relaxed (the
+        # single test and predict steps, and multi-batch predict): reduce_retracing,
+        # so after a second batch shape TF traces once more with the differing
+        # dimensions relaxed to None, and a sweep over batch sizes (evaluate/predict at
+        # batch sizes 1..50) costs two or three traces, not one per size, with no
+        # retracing warning. A call matching the first trace exactly still dispatches
+        # to it (TF prefers an exact match). Training steps, multi-batch test steps and
+        # distributed train/test steps keep static shapes (they slice and split by
+        # static batch sizes); a partial last batch costs them one more trace.
         if self._eager:
             return fn
         return tf.function(fn, jit_compile=self._xla, autograph=False, reduce_retracing=relaxed)
@@ -226,7 +229,7 @@ class Trainer:
         model, wrap, strategy = self.model, self._wrap, self._strategy
         if strategy is None:
             self._train = wrap(model.train_step)
-            self._test = wrap(model.test_step)
+            self._test = wrap(model.test_step, relaxed=True)
             self._predict = wrap(model.predict_step, relaxed=True)
             self._train_multi = wrap(_multi_step(model.train_step))
             self._test_multi = wrap(_multi_step(model.test_step))
