@@ -64,3 +64,37 @@ def _reset_default_framework():
 
     yield
     set_default_framework(None)
+
+
+@pytest.fixture(scope="session")
+def keras_script_refs(request):
+    """``keras_script_refs(path)`` -> the arrays a Keras 3 reference script writes.
+
+    The script (``python SCRIPT OUT_DIR``, writing ``OUT_DIR/refs.npz``) runs once in a
+    subprocess with ``KERAS_BACKEND=jax`` (Keras and unikeras never share a process); its
+    output is cached by the script's hash in pytest's cache. Skips where Keras 3 is not
+    installed (the reference, not unikeras, is missing)."""
+    import hashlib
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def run(script):
+        pytest.importorskip("keras")
+        script = Path(script)
+        key = hashlib.sha256(script.read_bytes()).hexdigest()[:16]
+        out = request.config.cache.mkdir(f"keras_refs_{script.stem}") / key
+        if not (out / "refs.npz").exists():
+            tmp = Path(str(out) + f".{os.getpid()}")
+            tmp.mkdir(parents=True, exist_ok=True)
+            env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
+                       TF_CPP_MIN_LOG_LEVEL="3")
+            proc = subprocess.run([sys.executable, str(script), str(tmp)], env=env,
+                                  capture_output=True, text=True, timeout=600)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            if not out.exists():
+                os.replace(tmp, out)
+        with np.load(out / "refs.npz") as f:
+            return {k: f[k] for k in f.files}
+
+    return run

@@ -8,3 +8,4 @@ from .dtype_policies import (  # noqa: F401
     set_dtype_policy,
     set_global_policy,
 )
+from .training.optimizers import LossScaleOptimizer  # noqa: F401,E402

@@ -34,8 +34,8 @@ def loss_and_grads(model, x, y, sample_weight):
             y_pred = model(x, training=True)
             loss = model.compute_loss(x, y, y_pred, sample_weight, training=True)
             new_ntv = [v._value for v in ntv]
-        if model.optimizer is not None and model.optimizer.loss_scale_factor:
-            return loss * model.optimizer.loss_scale_factor, (loss, y_pred, new_ntv)
+        if model.optimizer is not None:  # loss_scale_factor, LossScaleOptimizer
+            return model.optimizer.scale_loss(loss), (loss, y_pred, new_ntv)
         return loss, (loss, y_pred, new_ntv)
 
     (_, (loss, y_pred, new_ntv)), grads = jax.value_and_grad(f, has_aux=True)([v._value for v in tv])

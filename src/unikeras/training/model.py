@@ -123,6 +123,11 @@ class Model(Layer):
         if optimizer == "rmsprop" and "rmsprop" not in optimizers_mod._ALIASES:
             optimizer = "adam"
         self.optimizer = optimizers_mod.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16"
+                and not isinstance(self.optimizer, optimizers_mod.LossScaleOptimizer)):
+            # Keras: float16 gradients underflow without loss scaling
+            self.optimizer = optimizers_mod.LossScaleOptimizer(self.optimizer,
+                                                               name="loss_scale_optimizer")
         self._user_loss = loss
         self.__dict__["loss"] = loss
         names = getattr(self, "output_names", None)
@@ -457,7 +462,7 @@ class Model(Layer):
                 cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-        if self.optimizer is not None and self.optimizer.use_ema:
+        if self.optimizer is not None:  # use_ema: the averages (a no-op without)
             self.optimizer.finalize_variable_values(self.trainable_variables)
         cbs.on_train_end(epoch_logs)
         return self.history

@@ -49,8 +49,8 @@ def loss_and_grads(model, x, y, sample_weight):
             total = ctx.all_reduce(tf.distribute.ReduceOp.SUM, n)
             loss = tf.where(n > 0, loss, tf.zeros_like(loss))  # an empty shard: 0, not NaN
             scaled = loss * (n / total)
-        scale = model.optimizer.loss_scale_factor if model.optimizer is not None else None
-        scaled = scaled * scale if scale else scaled
+        if model.optimizer is not None:  # loss_scale_factor, LossScaleOptimizer
+            scaled = model.optimizer.scale_loss(scaled)
     grads = tape.gradient(scaled, [v.value for v in tv]) if tv else []
     return loss, y_pred, dense_gradients(grads)
 

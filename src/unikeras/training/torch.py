@@ -21,9 +21,8 @@ def loss_and_grads(model, x, y, sample_weight):
     params = [v.value for v in model.trainable_variables]
     for p in params:
         p.grad = None
-    scale = model.optimizer.loss_scale_factor if model.optimizer is not None else None
-    if params:
-        (loss * scale if scale else loss).backward()
+    if params:  # loss_scale_factor, LossScaleOptimizer
+        (model.optimizer.scale_loss(loss) if model.optimizer is not None else loss).backward()
     grads = [p.grad for p in params]
     return loss.detach(), _detach(y_pred), grads
 

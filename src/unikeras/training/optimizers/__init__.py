@@ -7,12 +7,13 @@ from . import schedules
 from .adam import SGD, Adam, Adamax, AdamW, Nadam
 from .base import Optimizer
 from .lion import Adafactor, Lion
+from .loss_scale import LossScaleOptimizer
 from .rmsprop import Adadelta, Adagrad, RMSprop
 
 _ALIASES = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "adamax": Adamax, "nadam": Nadam,
             "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta, "lion": Lion,
             "adafactor": Adafactor}
-_CLASSES = {c.__name__: c for c in set(_ALIASES.values())}
+_CLASSES = {c.__name__: c for c in [*set(_ALIASES.values()), LossScaleOptimizer]}
 
 
 def get(identifier):

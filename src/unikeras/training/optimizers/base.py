@@ -214,6 +214,14 @@ class Optimizer(Trackable):
         with ctx:
             self._apply(pairs, fw)
 
+    def scale_loss(self, loss):
+        """The loss the train steps differentiate: ``loss * loss_scale_factor`` when one
+        is set (``apply`` divides the gradients by it again); LossScaleOptimizer scales
+        by its dynamic scale."""
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
+        return loss
+
     def _apply(self, pairs, fw):
         grads = [g for g, _ in pairs]
         variables = [v for _, v in pairs]
@@ -373,7 +381,7 @@ class Optimizer(Trackable):
         if len(trainable_variables) != len(tvars):
             raise ValueError(f"stateless_apply: expected {len(tvars)} trainable values; "
                              f"received {len(trainable_variables)}")
-        ovars = self._variables
+        ovars = self.variables
         if len(optimizer_variables) != len(ovars):
             raise ValueError(f"stateless_apply: expected {len(ovars)} optimizer values; "
                              f"received {len(optimizer_variables)}")
