@@ -95,6 +95,8 @@ def keras_script_refs(request):
             if not out.exists():
                 os.replace(tmp, out)
         with np.load(out / "refs.npz") as f:
-            return {k: f[k] for k in f.files}
+            refs = {k: f[k] for k in f.files}
+        refs["dir"] = out  # other files the script wrote
+        return refs
 
     return run

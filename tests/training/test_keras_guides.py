@@ -5,10 +5,6 @@ backend), and whole guide-style programs (a GAN and a VAE that override only
 that walks ``self.metrics`` statelessly, Sequential ``inputs``/``outputs``, summaries of
 unbuilt models, functions saved in ``.keras`` files)."""
 
-import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,24 +19,9 @@ REFS_SCRIPT = Path(__file__).with_name("_keras_guide_refs.py")
 
 
 @pytest.fixture(scope="module")
-def keras_refs(tmp_path_factory, request):
-    """Keras 3's numbers and files, cached by the script's hash."""
-    key = hashlib.sha256(REFS_SCRIPT.read_bytes()).hexdigest()[:16]
-    out = request.config.cache.mkdir("keras_guide_refs") / key
-    if not (out / "refs.npz").exists():
-        tmp = Path(str(out) + f".{os.getpid()}")
-        tmp.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
-                   TF_CPP_MIN_LOG_LEVEL="3")
-        proc = subprocess.run([sys.executable, str(REFS_SCRIPT), str(tmp)], env=env,
-                              capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        if not out.exists():
-            os.replace(tmp, out)
-    with np.load(out / "refs.npz") as f:
-        refs = {k: f[k] for k in f.files}
-    refs["dir"] = out
-    return refs
+def keras_refs(keras_script_refs):
+    """Keras 3's numbers and files (``refs["dir"]``), cached by the script's hash."""
+    return keras_script_refs(REFS_SCRIPT)
 
 
 # ------------------------------------------------------------------ numbers vs Keras
