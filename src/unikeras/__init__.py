@@ -14,7 +14,7 @@ _SUBMODULES = {
     "xp", "state", "nn_ops", "ops", "layers", "models", "training", "losses", "metrics",
     "optimizers", "callbacks", "activations", "initializers", "regularizers",
     "constraints", "random", "utils", "backend", "config", "saving",
-    "dtype_policies", "mixed_precision", "export", "distribution",
+    "dtype_policies", "mixed_precision", "export", "distribution", "tree",
 }
 
 _ATTRS = {
@@ -35,6 +35,12 @@ _ATTRS = {
     "Optimizer": ("unikeras.optimizers", "Optimizer"),
     "Initializer": ("unikeras.initializers", "Initializer"),
     "Regularizer": ("unikeras.regularizers", "Regularizer"),
+    "DTypePolicy": ("unikeras.dtype_policies", "DTypePolicy"),
+    "FloatDTypePolicy": ("unikeras.dtype_policies", "FloatDTypePolicy"),
+    "Operation": ("unikeras.layers.operation", "Operation"),
+    "SymbolicScope": ("unikeras.layers.symbolic", "SymbolicScope"),
+    "Function": ("unikeras.training.functional", "Function"),
+    "name_scope": ("unikeras.state.variables", "name_scope"),
 }
 
 

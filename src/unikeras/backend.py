@@ -1,6 +1,7 @@
 """Keras' ``keras.backend`` helpers that make sense with several frameworks at once."""
 
-from .config import backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx  # noqa: F401
+from .config import (backend, epsilon, floatx, image_data_format, set_epsilon,  # noqa: F401
+                     set_floatx, set_image_data_format)
 from .utils.general import clear_session, get_uid, is_keras_tensor  # noqa: F401
 from .xp import standardize_dtype, to_numpy as convert_to_numpy  # noqa: F401
 

@@ -66,3 +66,100 @@ def is_flash_attention_enabled():
     """Keras' ``keras.config.is_flash_attention_enabled()``: ``False`` when disabled,
     else ``None`` (enabled: used where supported), as Keras 3 returns."""
     return _flash_attention[0]
+
+
+# ---------------------------------------------------------------- traceback filtering
+_traceback_filtering = [True]
+
+
+def enable_traceback_filtering() -> None:
+    """Keras' ``keras.config.enable_traceback_filtering()``. Keras trims its own frames
+    from tracebacks; unikeras raises its errors where they happen (its frames are few and
+    name the layer), so the switch is recorded and reported, and filters nothing."""
+    _traceback_filtering[0] = True
+
+
+def disable_traceback_filtering() -> None:
+    """Keras' ``keras.config.disable_traceback_filtering()`` (see
+    ``enable_traceback_filtering``: full tracebacks are what unikeras always shows)."""
+    _traceback_filtering[0] = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    return _traceback_filtering[0]
+
+
+# ---------------------------------------------------------------- interactive logging
+def enable_interactive_logging() -> None:
+    """Keras' switch: progress bars and ``fit`` messages go to stdout (the default)."""
+    from .utils.io import enable_interactive_logging as _on
+
+    _on()
+
+
+def disable_interactive_logging() -> None:
+    """Keras' switch: progress messages go to the ``logging`` module (logger
+    ``"unikeras"``, level INFO) instead of stdout, and no progress bar is drawn."""
+    from .utils.io import disable_interactive_logging as _off
+
+    _off()
+
+
+def is_interactive_logging_enabled() -> bool:
+    from .utils.io import is_interactive_logging_enabled as _get
+
+    return _get()
+
+
+# ---------------------------------------------------------------- debugging caps on fit
+_max_epochs = [None]
+_max_steps_per_epoch = [None]
+
+
+def set_max_epochs(max_epochs) -> None:
+    """Keras' ``set_max_epochs``: ``fit`` runs at most this many epochs, whatever its
+    ``epochs`` argument (``None`` removes the cap). For quick runs of long scripts."""
+    _max_epochs[0] = None if max_epochs is None else int(max_epochs)
+
+
+def max_epochs():
+    return _max_epochs[0]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch) -> None:
+    """Keras' ``set_max_steps_per_epoch``: every ``fit`` epoch (and its validation pass)
+    stops after at most this many steps (``None`` removes the cap)."""
+    _max_steps_per_epoch[0] = None if max_steps_per_epoch is None else int(max_steps_per_epoch)
+
+
+def max_steps_per_epoch():
+    return _max_steps_per_epoch[0]
+
+
+# ---------------------------------------------------------------- backend choice
+def set_backend(backend: str) -> None:
+    """Keras' ``set_backend``. Keras reloads itself on another backend; unikeras runs every
+    framework in one process, the framework of a call being that of its arrays. What a
+    backend choice still decides here is the default framework: where NumPy data, Python
+    lists and array-less ops (``ops.zeros``) run, as ``UNIKERAS_BACKEND`` does at start.
+    So ``set_backend("torch")`` makes torch that default for the rest of the process;
+    models and arrays made before keep working (nothing is reloaded). ``"tf"`` means
+    ``"tensorflow"``; an unknown or uninstalled name is a ValueError / ImportError."""
+    from .xp._registry import SHIMMED, is_installed, set_default_framework
+
+    name = str(backend).strip().lower()
+    if name == "tf":
+        name = "tensorflow"
+    if name not in SHIMMED:
+        raise ValueError(f"set_backend: expected one of {sorted(SHIMMED)}; received "
+                         f"{backend!r}")
+    if not is_installed(name):
+        raise ImportError(f"set_backend: the backend {name!r} is not installed")
+    set_default_framework(name)
+
+
+def is_nnx_enabled() -> bool:
+    """Keras' ``is_nnx_enabled``: whether layers are Flax NNX modules (Keras' opt-in
+    ``KERAS_NNX_ENABLED``). unikeras layers are JAX pytrees and never NNX modules, so
+    this is always ``False``; Flax models run in unikeras through ``FlaxLayer``."""
+    return False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import MutableMapping
+
 from .xp.dtypes import floatx, standardize_dtype
 
 
@@ -40,8 +43,141 @@ class DTypePolicy:
     def __repr__(self):
         return f'<DTypePolicy "{self.name}">'
 
+    @property
+    def quantization_mode(self):
+        """``None``: no quantization (quantized policies are not part of unikeras)."""
+        return None
+
+    def convert_input(self, x, autocast, dtype):
+        """Keras' ``DTypePolicy.convert_input``: ``x`` cast to ``dtype`` when ``autocast``
+        and ``x`` is a floating array of another dtype, else unchanged."""
+        from .xp import namespace
+        from .xp.dtypes import native_dtype
+
+        d = standardize_dtype(dtype)
+        xdt = getattr(x, "dtype", None)
+        if not autocast or xdt is None:
+            return x
+        cur = standardize_dtype(xdt)
+        if cur == d or not (cur.startswith("float") or cur.startswith("bfloat")):
+            return x
+        xp = namespace(x)
+        return xp.astype(x, native_dtype(d, x))
+
     def get_config(self):
         return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class FloatDTypePolicy(DTypePolicy):
+    """Keras' ``FloatDTypePolicy``: the float policies (every policy unikeras has), kept
+    as a name for code written against Keras 3."""
+
+
+class DTypePolicyMap(DTypePolicy, MutableMapping):
+    """Keras' ``DTypePolicyMap(default_policy=None, policy_map=None)``: dtype policies by
+    layer path. A key is matched exactly first, else as a regular expression with
+    ``re.fullmatch`` (``"encoder/.*"``); a path matching two patterns is a ValueError; no
+    match gives ``default_policy`` (the global policy when not given). A layer given a
+    map as ``dtype`` takes the policy of its name."""
+
+    def __init__(self, default_policy=None, policy_map=None):
+        if isinstance(default_policy, DTypePolicyMap):
+            raise ValueError("`default_policy` cannot be a `DTypePolicyMap`.")
+        if policy_map is not None and not isinstance(policy_map, dict):
+            raise TypeError("If specified, `policy_map` must be a dict. Received: "
+                            f"policy_map={policy_map} of type {type(policy_map)}")
+        self._default_policy_arg = default_policy
+        self._default_policy = None if default_policy is None else get(default_policy)
+        self._policy_map = {}
+        for key, value in (policy_map or {}).items():
+            self[key] = value
+
+    @property
+    def name(self):
+        return f"map_{self.default_policy.name}"
+
+    @name.setter
+    def name(self, value):  # DTypePolicy.__init__ is not run; nothing to store
+        pass
+
+    @property
+    def default_policy(self):
+        return self._default_policy or dtype_policy()
+
+    @property
+    def variable_dtype(self):
+        return self.default_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self.default_policy.compute_dtype
+
+    def __getitem__(self, key):
+        if key in self._policy_map:
+            return self._policy_map[key]
+        matches = [p for p in self._policy_map if re.fullmatch(p, key)]
+        if len(matches) > 1:
+            raise ValueError(
+                f"Path '{key}' matches multiple dtype policy specification keys: "
+                f"{matches}. Please make sure each path only matches at most one dtype "
+                "policy specification key in the DTypePolicyMap.")
+        if matches:
+            return self._policy_map[matches[0]]
+        return self.default_policy
+
+    def __setitem__(self, key, policy):
+        if key in self._policy_map:
+            raise ValueError(
+                f"{key} already exist in the DTypePolicyMap with value "
+                f"{self._policy_map[key]}. Please make sure to not use duplicated keys.")
+        try:
+            policy = get(policy)
+        except Exception:
+            raise ValueError("Cannot interpret the assigned value by `keras.dtype_policies."
+                             f"get`. Received: {policy} of type {type(policy)}") from None
+        self._policy_map[key] = policy
+
+    def __delitem__(self, key):
+        return self._policy_map.pop(key)
+
+    def __contains__(self, key):
+        return key in self._policy_map
+
+    def __iter__(self):
+        return iter(self._policy_map)
+
+    def __len__(self):
+        return len(self._policy_map)
+
+    def __eq__(self, other):
+        return (isinstance(other, DTypePolicyMap) and other.get_config() == self.get_config())
+
+    __hash__ = None
+
+    def __repr__(self):
+        mapping = [(k, v.name) for k, v in self._policy_map.items()]
+        return (f"<DTypePolicyMap at {hex(id(self))} default_policy={self.default_policy.name}"
+                f", mapping={mapping}>")
+
+    def get_config(self):
+        default = self._default_policy_arg
+        if isinstance(default, DTypePolicy):
+            default = serialize(default)
+        return {"default_policy": default,
+                "policy_map": {k: serialize(v) for k, v in self._policy_map.items()}}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("default_policy"), dict):
+            config["default_policy"] = deserialize(config["default_policy"], custom_objects)
+        config["policy_map"] = {k: deserialize(v, custom_objects)
+                                for k, v in (config.get("policy_map") or {}).items()}
+        return cls(**config)
 
 
 _global = [None]
@@ -61,8 +197,38 @@ def get(identifier) -> DTypePolicy:
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
+        if identifier.get("class_name") == "DTypePolicyMap":
+            return deserialize(identifier)
         return DTypePolicy(identifier.get("config", identifier).get("name"))
     return DTypePolicy(identifier)
+
+
+_CLASSES = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
+            "DTypePolicyMap": DTypePolicyMap}
+
+
+def serialize(dtype_policy) -> dict:
+    """Keras' ``dtype_policies.serialize``: ``{"module", "class_name", "config",
+    "registered_name"}`` as Keras writes it."""
+    module = "keras.dtype_policies" if isinstance(dtype_policy, DTypePolicyMap) else "keras"
+    return {"module": module, "class_name": type(dtype_policy).__name__,
+            "config": dtype_policy.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """Keras' ``dtype_policies.deserialize``: the policy of a ``serialize`` dict (a bare
+    string is returned as it is, as Keras does)."""
+    if not isinstance(config, dict):
+        return config
+    name = config.get("class_name")
+    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
+    if cls is None:
+        raise ValueError(f"dtype_policies.deserialize: unknown dtype policy class {name!r}; "
+                         f"expected one of {sorted(_CLASSES)}")
+    cfg = config.get("config") or {}
+    if cls is DTypePolicyMap:
+        return cls.from_config(cfg, custom_objects)
+    return cls.from_config(cfg)
 
 
 # Keras' mixed_precision spellings

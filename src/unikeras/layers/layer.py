@@ -24,7 +24,7 @@ from .. import dtype_policies
 from ..state import SeedGenerator, Variable, swap_values
 from ..state.tree import Trackable, bump_structure_version, restore_deferred
 from ..state import variables as _hooks
-from ..state.variables import unique_name
+from ..state.variables import scoped_path as _scoped_path, unique_name
 from ..utils.naming import to_snake_case as _snake
 from ..xp import (asarray, default_framework, framework_of, global_default_framework,
                   namespace, native_dtype, standardize_dtype)
@@ -110,7 +110,10 @@ class Layer(Trackable):
         d["_remat_mode"] = get_current_remat_mode()  # keras.RematScope at creation
         self.name = name or unique_name(_snake(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype_policy = dtype_policies.get(dtype)
+        policy = dtype_policies.get(dtype)
+        if isinstance(policy, dtype_policies.DTypePolicyMap):
+            policy = policy[self.name]  # Keras looks the layer's path up in the map
+        self.dtype_policy = policy
         self.autocast = autocast
         self.built = False
         self.input_spec = None
@@ -270,7 +273,7 @@ class Layer(Trackable):
                      aggregation=aggregation, name=name,
                      constraint=constraints.get(constraint),
                      regularizer=regularizers.get(regularizer))
-        v.path = f"{self.name}/{name}"
+        v.path = _scoped_path(f"{self.name}/{name}")
         self._track_variable(v)
         return v
 

@@ -215,11 +215,35 @@ def inference_framework(layer: Layer) -> str:
     return "numpy"
 
 
+class SymbolicScope:
+    """Keras' ``keras.SymbolicScope``: a context in which code runs only to find output
+    shapes and dtypes (``in_symbolic_scope()`` is true inside). unikeras opens one around
+    the zero-filled runs that infer a layer's output spec, so a layer's ``call`` can skip
+    side work (logging, host reads) there."""
+
+    def __enter__(self):
+        _symbolic_depth[0] += 1
+        return self
+
+    def __exit__(self, *exc):
+        _symbolic_depth[0] -= 1
+        return False
+
+
+_symbolic_depth = [0]
+
+
+def in_symbolic_scope() -> bool:
+    return _symbolic_depth[0] > 0
+
+
 def run_for_spec(layer: Layer, args, kwargs):
     """Infer a layer's output spec by running ``call`` on zeros."""
     has_none = any(isinstance(t, KerasTensor) and None in t.shape for t in _flat(args) + _flat(kwargs))
     fw = inference_framework(layer)
-    outs = [_run_once(layer, args, kwargs, fw, fill) for fill in ((2, 3) if has_none else (2,))]
+    with SymbolicScope():
+        outs = [_run_once(layer, args, kwargs, fw, fill)
+                for fill in ((2, 3) if has_none else (2,))]
 
     def to_spec(*arrs):
         a = arrs[0]

@@ -13,12 +13,21 @@ import os
 from ..utils.serialization import SafeModeScope, enable_unsafe_deserialization, in_safe_mode
 from ..utils.serialization import lookup as _lookup
 from ..utils.serialization import register_keras_serializable
+from ..utils.serialization import (  # noqa: F401
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_registered_name,
+    serialize_keras_object,
+)
 from . import _files
 from .keras_file import load_model, save_model
 
 __all__ = ["save_weights", "load_weights", "save_model", "load_model",
            "register_keras_serializable", "get_registered_object", "get_custom_objects",
-           "SafeModeScope", "in_safe_mode", "enable_unsafe_deserialization"]
+           "SafeModeScope", "in_safe_mode", "enable_unsafe_deserialization",
+           "CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
+           "get_registered_name", "serialize_keras_object"]
 
 
 def save_weights(model, filepath, overwrite=True):

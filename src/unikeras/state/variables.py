@@ -68,6 +68,63 @@ def in_stateless_scope() -> StatelessScope | None:
 _naming: dict[str, int] = {}
 
 
+def _name_stack() -> list:
+    stack = getattr(_local, "name_scopes", None)
+    if stack is None:
+        stack = _local.name_scopes = []
+    return stack
+
+
+def current_path() -> str:
+    """The path of the innermost open ``name_scope`` ("" when none): the prefix of the
+    ``path`` of variables created now."""
+    stack = _name_stack()
+    return stack[-1].path if stack else ""
+
+
+def scoped_path(name: str) -> str:
+    prefix = current_path()
+    return f"{prefix}/{name}" if prefix else name
+
+
+class name_scope:
+    """Keras' ``keras.name_scope(name, caller=None, deduplicate=True,
+    override_parent=None)``: inside ``with name_scope("block1"):`` variables are created
+    with the path ``"block1/<layer>/<name>"`` (scopes nest with ``/``). ``deduplicate``:
+    a scope named like the one directly around it adds nothing; ``override_parent``:
+    the path starts from that string instead of the enclosing scopes'. Per thread."""
+
+    def __init__(self, name, caller=None, deduplicate=True, override_parent=None):
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError("Argument `name` must be a string and cannot contain character "
+                             f"`/`. Received: name={name!r}")
+        self.name = name
+        self.caller = caller
+        self.deduplicate = deduplicate
+        self.override_parent = override_parent
+        self.path = name
+        self._pushed = False
+
+    def __enter__(self):
+        stack = _name_stack()
+        parent = stack[-1] if stack else None
+        if self.deduplicate and parent is not None and parent.name == self.name:
+            return self
+        base = parent.path if parent is not None else ""
+        if self.override_parent is not None:
+            base = self.override_parent
+        self.path = f"{base}/{self.name}" if base else self.name
+        stack.append(self)
+        self._pushed = True
+        return self
+
+    def __exit__(self, *exc):
+        if self._pushed:
+            _name_stack().pop()
+            self._pushed = False
+        return False
+
+
 def unique_name(base: str) -> str:
     n = _naming.get(base, 0)
     _naming[base] = n + 1
@@ -85,7 +142,7 @@ class Variable:
                  aggregation="none", synchronization="auto", name=None, constraint=None,
                  regularizer=None):
         self.name = name or unique_name("variable")
-        self.path = self.name
+        self.path = scoped_path(self.name)
         self.trainable = bool(trainable)
         self.autocast = autocast
         self.aggregation = aggregation

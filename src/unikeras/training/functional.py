@@ -8,6 +8,7 @@ runs its own copied layers. Shared layers and nested models are layers like any 
 from __future__ import annotations
 
 from .._nest import map_nested
+from ..layers.operation import Operation
 from ..layers.symbolic import InputLayer, KerasTensor, Node, _flat
 from ..utils.serialization import keras_identity, lookup, register
 from ..xp import namespace, standardize_dtype
@@ -302,3 +303,41 @@ def _deser_tensors(obj, outputs_by_node):
             return [de(v) for v in a]
         return a
     return de(obj)
+
+
+class Function(Operation):
+    """Keras' ``keras.Function(inputs, outputs, name=None)``: the graph of operations
+    between symbolic ``inputs`` and ``outputs``, callable on arrays with the structure of
+    ``inputs`` (``fn([a, b])``). ``inputs`` may be ``keras.Input``s or bare
+    ``KerasTensor``s (the ops recorded on them are the graph). It has no training API
+    (``Model`` is the Function with weights' training); it runs through the same graph
+    executor as a Functional model."""
+
+    def __init__(self, inputs, outputs, name=None):
+        super().__init__(name=name)
+        for t in _flat(inputs):
+            if isinstance(t, KerasTensor) and t._history is None:
+                source = InputLayer(batch_shape=t.shape, dtype=t.dtype, input_tensor=t)
+                t._history = (Node(source, (), {}, [t]), 0)
+        self._graph = Functional(inputs, outputs, name=f"{self.name}_graph")
+        self._layers = [self._graph]
+
+    @property
+    def inputs(self):
+        return self._graph.inputs
+
+    @property
+    def outputs(self):
+        return self._graph.outputs
+
+    @property
+    def operations(self):
+        """The graph's operations (its layers and recorded ops), inputs included, in
+        execution order."""
+        return self._graph.layers
+
+    def call(self, inputs):
+        return self._graph(inputs)
+
+    def compute_output_spec(self, inputs):
+        return self._graph.compute_output_spec(inputs)

@@ -12,12 +12,14 @@ predict stays one batch per call.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
 import numpy as np
 
 from .._nest import map_nested, present_leaves as _leaves
+from .. import config as _config
 from .. import xp as _xp
 from ..layers.layer import Layer
 from ..xp import concat_rows, framework_of, framework_scope, namespace, scope_framework, shim, to_numpy
@@ -414,6 +416,12 @@ class Model(Layer):
         if validation_data is not None:
             val_data = _val_adapter(validation_data, validation_batch_size or batch_size, validation_steps)
         steps = data.num_batches()
+        # keras.config.set_max_epochs / set_max_steps_per_epoch cap every fit
+        cap_epochs, cap_steps = _config.max_epochs(), _config.max_steps_per_epoch()
+        if cap_epochs is not None:
+            epochs = min(epochs, cap_epochs)
+        if cap_steps is not None:
+            steps = cap_steps if steps is None else min(steps, cap_steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                          model=self, verbose=verbose, epochs=epochs, steps=steps)
@@ -434,7 +442,10 @@ class Model(Layer):
                 # k batches per call (steps_per_execution); the callbacks see one call per
                 # group, with the indices of its first (begin) and last (end) step, as in
                 # Keras 3; k = 1 calls the single-step function
-                for begin, end, batches in _execution_groups(data.epoch(), spe):
+                batch_iter = data.epoch()
+                if cap_steps is not None:
+                    batch_iter = itertools.islice(batch_iter, cap_steps)
+                for begin, end, batches in _execution_groups(batch_iter, spe):
                     batches = [to_framework_batch(b, framework, keep) for b in batches]
                     if trainer is None:
                         self._trainer(framework, training=True)  # inference-only: raise now

@@ -5,12 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from .general import (  # noqa: F401
+    Config,
     clear_session,
+    get_source_inputs,
     is_keras_tensor,
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
 from ..xp.random import set_random_seed
+from ..xp.dtypes import standardize_dtype  # noqa: F401
+from .io import (  # noqa: F401
+    Progbar,
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
 from .serialization import (  # noqa: F401
     CustomObjectScope,
     custom_object_scope,
@@ -39,3 +48,5 @@ def to_categorical(x, num_classes=None):
     return out.reshape(shape + (num_classes,))
 
 from .py_dataset import PyDataset  # noqa: E402,F401
+
+Sequence = PyDataset  # Keras 3's name for the same class

@@ -65,3 +65,117 @@ def clear_session(free_memory=True):
     _naming.clear()
     if free_memory:
         gc.collect()
+
+
+class Config:
+    """Keras' ``keras.utils.Config``: a dict whose keys are also attributes
+    (``config.learning_rate = 1e-3``), that can be frozen against changes (``freeze()``;
+    a change then raises ValueError) and written as JSON (``to_json()``)."""
+
+    __attrs__ = None
+
+    def __init__(self, **kwargs):
+        object.__setattr__(self, "_config", kwargs)
+        object.__setattr__(self, "_frozen", False)
+        object.__setattr__(self, "__attrs__", set(dir(self)))
+
+    @property
+    def frozen(self):
+        return self._frozen
+
+    def freeze(self):
+        object.__setattr__(self, "_frozen", True)
+
+    def unfreeze(self):
+        object.__setattr__(self, "_frozen", False)
+
+    def _check(self):
+        if self._frozen:
+            raise ValueError("Cannot mutate attribute(s) because the config is frozen.")
+
+    def as_dict(self):
+        import copy
+
+        return copy.copy(self._config)
+
+    def to_json(self):
+        import json
+
+        return json.dumps(self._config)
+
+    def keys(self):
+        return self._config.keys()
+
+    def values(self):
+        return self._config.values()
+
+    def items(self):
+        return self._config.items()
+
+    def pop(self, *args):
+        self._check()
+        return self._config.pop(*args)
+
+    def update(self, *args, **kwargs):
+        self._check()
+        return self._config.update(*args, **kwargs)
+
+    def get(self, key, default=None):
+        return self._config.get(key, default)
+
+    def __setattr__(self, name, value):
+        self._check()
+        if name in self.__attrs__:
+            raise AttributeError(f"Cannot set attribute {name!r}: it is a method of Config.")
+        self._config[name] = value
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name not in self.__dict__.get("_config", {}):
+            raise AttributeError(f"Unknown attribute: '{name}'.")
+        return self._config[name]
+
+    def __setitem__(self, key, value):
+        self._check()
+        self._config[key] = value
+
+    def __getitem__(self, key):
+        return self._config[key]
+
+    def __delitem__(self, key):
+        self._check()
+        del self._config[key]
+
+    def __contains__(self, item):
+        return item in self._config
+
+    def __len__(self):
+        return len(self._config)
+
+    def __iter__(self):
+        return iter(self._config)
+
+    def __repr__(self):
+        return f"<Config {self._config}>"
+
+
+def get_source_inputs(tensor):
+    """Keras' ``get_source_inputs``: the ``Input`` tensors that ``tensor`` (a
+    ``KerasTensor`` made by calling layers on inputs) was computed from, in the order the
+    graph reaches them; a tensor without history is its own source."""
+    tensor_type = _symbolic_hook.handler[0]
+    if tensor_type is None or not isinstance(tensor, tensor_type):
+        raise ValueError(f"get_source_inputs: expected a KerasTensor; received {tensor!r:.200}")
+    out, seen = [], set()
+
+    def visit(t):
+        history = t._history
+        if history is None or not history[0].inputs:
+            if id(t) not in seen:
+                seen.add(id(t))
+                out.append(t)
+            return
+        for parent in history[0].inputs:
+            visit(parent)
+
+    visit(tensor)
+    return out

@@ -151,6 +151,9 @@ class History(Callback):
             self.model.history = self
 
 
+from ...utils.io import is_interactive_logging_enabled, print_msg  # noqa: E402
+
+
 class ProgbarLogger(Callback):
     """A progress bar (tqdm) with ETA and metrics. verbose=1: a bar per epoch;
     verbose=2: one line per epoch. Metric values on the bar are refreshed at most every
@@ -171,10 +174,10 @@ class ProgbarLogger(Callback):
         self._epoch = epoch
         self._t0 = time.perf_counter()
         self._last = 0.0
-        if self._verbose() == 1:
+        if self._verbose() == 1 and is_interactive_logging_enabled():
             from tqdm.auto import tqdm
 
-            print(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)}", file=sys.stdout)
+            print_msg(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)}")
             self._bar = tqdm(total=self.params.get("steps"), unit="step", file=sys.stdout,
                              dynamic_ncols=True, leave=True, mininterval=self.refresh_seconds)
 
@@ -196,7 +199,7 @@ class ProgbarLogger(Callback):
             self._bar.set_postfix_str(text, refresh=True)
             self._bar.close()
             self._bar = None
-        elif self._verbose() == 2:
+        elif self._verbose() in (1, 2):
+            # verbose=2, or verbose=1 with interactive logging off (to the logger)
             dt = time.perf_counter() - self._t0
-            print(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)} - {dt:.1f}s - {text}",
-                  file=sys.stdout, flush=True)
+            print_msg(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)} - {dt:.1f}s - {text}")
