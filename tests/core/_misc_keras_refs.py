@@ -4,7 +4,19 @@ scripts and the dtype-policy-map configuration."""
 
 import io
 import json
+import os
+import subprocess
 import sys
+
+
+def run_keras_script(path):
+    """Run ``path`` with Keras 3 (NumPy backend) in a subprocess; the JSON its last
+    output line holds."""
+    env = dict(os.environ, KERAS_BACKEND="numpy", TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run([sys.executable, str(path)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def progbar_script(keras):

@@ -9,9 +9,7 @@ runs in a subprocess (``_misc_keras_refs.py``)."""
 
 import json
 import logging
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -29,11 +27,7 @@ pytest.importorskip("keras")
 
 @pytest.fixture(scope="module")
 def refs():
-    env = dict(os.environ, KERAS_BACKEND="numpy", TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, _misc_keras_refs.__file__], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _misc_keras_refs.run_keras_script(_misc_keras_refs.__file__)
 
 
 def _untimed(text):

@@ -3,9 +3,6 @@ Keras 3 in a subprocess and here; every result (or the exception type) must be t
 (flattening order of dicts and namedtuples, paths, None as a leaf, traverse,
 MAP_TO_NONE, structure checks)."""
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +13,7 @@ import unikeras
 from unikeras import layers
 
 sys.path.insert(0, str(Path(__file__).parent))
+import _misc_keras_refs  # noqa: E402
 import _tree_cases  # noqa: E402
 
 pytest.importorskip("keras")
@@ -23,11 +21,7 @@ pytest.importorskip("keras")
 
 @pytest.fixture(scope="module")
 def keras_results():
-    env = dict(os.environ, KERAS_BACKEND="numpy", TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, _tree_cases.__file__], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _misc_keras_refs.run_keras_script(_tree_cases.__file__)
 
 
 def test_every_tree_name_is_keras():
