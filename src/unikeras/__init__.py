@@ -15,6 +15,7 @@ _SUBMODULES = {
     "optimizers", "callbacks", "activations", "initializers", "regularizers",
     "constraints", "random", "utils", "backend", "config", "saving",
     "dtype_policies", "mixed_precision", "export", "distribution", "tree",
+    "preprocessing",
 }
 
 _ATTRS = {

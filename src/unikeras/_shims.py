@@ -206,6 +206,14 @@ AREAS = (
         optional=("set_random_seed",),
     ),
     Area(
+        "data",
+        "The framework containers the data utilities return (keras.utils' dataset "
+        "loaders, timeseries windows and split_dataset): tf.data pipelines built with "
+        "Keras' ops and seeds, torch Dataset splits.",
+        optional=("image_dataset", "text_dataset", "audio_dataset", "timeseries_dataset",
+                  "dataset_samples", "split_from_samples", "split_dataset"),
+    ),
+    Area(
         "distribution",
         "keras.distribution on the framework's own engine: device lists, meshes and "
         "layouts (jax.sharding), multi-process start (jax.distributed, "

@@ -1,8 +1,11 @@
-"""Keras' ``keras.utils``."""
+"""Keras' ``keras.utils``.
+
+The data helpers follow Keras: ``pad_sequences``, ``to_categorical``, ``normalize`` and
+the image file helpers work on the host (NumPy/Pillow), from ``unikeras.data``; the ``*_dataset_from_directory``
+loaders, ``timeseries_dataset_from_array`` and ``split_dataset`` return tf.data datasets
+(``data/dataset_utils.py`` says why); ``get_file`` is the Keras cache."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from .general import (  # noqa: F401
     Config,
@@ -32,21 +35,38 @@ from .serialization import (  # noqa: F401
 )
 
 
-def to_categorical(x, num_classes=None):
-    """One-hot encode integer labels (NumPy, like Keras)."""
-    from ..xp import to_numpy
-
-    x = np.asarray(to_numpy(x)).astype("int64")
-    shape = x.shape
-    if shape and shape[-1] == 1 and len(shape) > 1:
-        shape = shape[:-1]
-    x = x.reshape(-1)
-    if num_classes is None:
-        num_classes = int(x.max()) + 1
-    out = np.zeros((x.shape[0], num_classes), dtype="float32")
-    out[np.arange(x.shape[0]), x] = 1
-    return out.reshape(shape + (num_classes,))
-
 from .py_dataset import PyDataset  # noqa: E402,F401
 
 Sequence = PyDataset  # Keras 3's name for the same class
+
+# The data helpers live in ``unikeras.data`` (they use ops and config, which sit above
+# this package); keras.utils exposes them, loaded on first access.
+_DATA = {
+    "audio_dataset_from_directory": "dataset_utils",
+    "image_dataset_from_directory": "dataset_utils",
+    "split_dataset": "dataset_utils",
+    "text_dataset_from_directory": "dataset_utils",
+    "timeseries_dataset_from_array": "dataset_utils",
+    "get_file": "file_utils",
+    "array_to_img": "image_utils",
+    "img_to_array": "image_utils",
+    "load_img": "image_utils",
+    "save_img": "image_utils",
+    "normalize": "numerical_utils",
+    "to_categorical": "numerical_utils",
+    "pad_sequences": "sequence_utils",
+}
+
+
+def __getattr__(name):
+    if name in _DATA:
+        import importlib
+
+        value = getattr(importlib.import_module("unikeras.data." + _DATA[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'unikeras.utils' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_DATA))

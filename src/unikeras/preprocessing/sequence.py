@@ -1,0 +1,3 @@
+"""Keras' ``keras.preprocessing.sequence``."""
+
+from ..data.sequence_utils import pad_sequences  # noqa: F401
