@@ -197,8 +197,9 @@ AREAS = (
     ),
     Area(
         "layers.rnn",
-        "The recurrent time loop (lax.scan under jax tracing).",
-        optional=("time_loop", "SCAN_MIN_STEPS"),
+        "The recurrent time loop (lax.scan under jax tracing) and fused LSTM/GRU "
+        "kernels (torch.lstm / torch.gru).",
+        optional=("time_loop", "SCAN_MIN_STEPS", "fused_lstm", "fused_gru"),
     ),
     Area(
         "utils",

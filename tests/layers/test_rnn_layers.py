@@ -209,7 +209,8 @@ def test_dropout(framework, cls, fw_arr, np_out):
     twin.set_weights(layer.get_weights())
     plain.set_weights(layer.get_weights())
     ref = np_out(plain(x))
-    np.testing.assert_allclose(np_out(layer(x, training=False)), ref, rtol=1e-6)
+    # plain may run a fused kernel (torch) and layer the generic loop: float32 rounding
+    np.testing.assert_allclose(np_out(layer(x, training=False)), ref, rtol=1e-5, atol=1e-6)
     a = np_out(layer(x, training=True))
     assert np.all(np.isfinite(a))
     assert not np.allclose(a, ref)
@@ -322,3 +323,91 @@ def test_fit_embedding_lstm_dense(framework, fw_arr):
     losses = hist.history["loss"]
     assert all(np.isfinite(losses)), losses
     assert losses[1] < losses[0], losses
+
+
+# --------------------------------------------------------------------------- fused kernels
+@pytest.mark.parametrize("cls,kwargs", [
+    (LSTM, {}),
+    (LSTM, dict(return_sequences=True, return_state=True, go_backwards=True)),
+    (LSTM, dict(use_bias=False, return_sequences=True)),
+    (GRU, {}),
+    (GRU, dict(return_sequences=True, return_state=True, go_backwards=True)),
+    (GRU, dict(use_bias=False, return_state=True)),
+])
+def test_torch_fused_kernel_matches_the_generic_loop(cls, kwargs, monkeypatch):
+    """LSTM/GRU on torch run as one torch.lstm/torch.gru call when the configuration
+    allows (the kernel is called, once per layer call), with the generic loop's outputs,
+    states and gradients (use_cudnn=False forces the loop), weights in Keras' layout."""
+    torch = pytest.importorskip("torch")
+    import unikeras.layers.rnn.torch as fused
+
+    calls = []
+    name = "fused_lstm" if cls is LSTM else "fused_gru"
+    real = getattr(fused, name)
+    monkeypatch.setattr(fused, name, lambda *a: calls.append(1) or real(*a))
+    x = torch.from_numpy(X)
+    a, b = cls(5, **kwargs), cls(5, use_cudnn=False, **kwargs)
+    a(x), b(x)
+    b.set_weights(_random_weights(a))
+    calls.clear()
+    out_a, out_b = a(x), b(x)
+    assert len(calls) == 1
+    out_a = out_a if isinstance(out_a, (list, tuple)) else [out_a]
+    out_b = out_b if isinstance(out_b, (list, tuple)) else [out_b]
+    for p, q in zip(out_a, out_b):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+    grads = [torch.autograd.grad(sum(o.square().sum() for o in out),
+                                 [w.value for w in layer.trainable_weights])
+             for out, layer in ((out_a, a), (out_b, b))]
+    for p, q in zip(*grads):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: LSTM(5, recurrent_dropout=0.3),
+    lambda: LSTM(5, activation="relu"),
+    lambda: LSTM(5, unroll=True),
+    lambda: GRU(5, reset_after=False),
+    lambda: GRU(5, recurrent_activation="hard_sigmoid"),
+])
+def test_torch_fused_kernel_only_where_keras_would_use_cudnn(layer, monkeypatch):
+    """Configurations outside Keras' cuDNN conditions (and masked inputs) run the
+    generic loop."""
+    torch = pytest.importorskip("torch")
+    import unikeras.layers.rnn.torch as fused
+
+    calls = []
+    for name in ("fused_lstm", "fused_gru"):
+        real = getattr(fused, name)
+        monkeypatch.setattr(fused, name, lambda *a, real=real: calls.append(1) or real(*a))
+    layer = layer()
+    layer(torch.from_numpy(X), training=True)
+    assert calls == []
+    masked = LSTM(5)
+    masked(torch.from_numpy(X), mask=torch.from_numpy(MASK))
+    assert calls == []
+
+
+def test_torch_fused_kernel_with_input_dropout_and_fit():
+    """Input dropout (one mask for all steps) with the fused kernel: training outputs
+    differ from inference, inference equals the generic loop, and a small fit lowers the
+    loss."""
+    torch = pytest.importorskip("torch")
+    import unikeras as keras
+
+    x = torch.from_numpy(X)
+    layer = LSTM(5, dropout=0.5, seed=3)
+    ref = LSTM(5, use_cudnn=False)
+    layer(x), ref(x)
+    ref.set_weights(_random_weights(layer))
+    assert not np.allclose(layer(x, training=True).detach().numpy(),
+                           layer(x).detach().numpy())
+    np.testing.assert_allclose(layer(x).detach().numpy(), ref(x).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6, 4)), GRU(8), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse")
+    y = torch.from_numpy(X.sum(axis=(1, 2))[:, None])
+    hist = model.fit(x, y, epochs=30, verbose=0).history["loss"]
+    assert hist[-1] < 0.5 * hist[0]

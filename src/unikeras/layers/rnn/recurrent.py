@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...utils.serialization import register, serialize_simple
-from ...xp import asarray, framework_of, namespace
+from ... import activations
+from ...xp import asarray, framework_of, namespace, shim
 from ..input_spec import InputSpec
 from ..serialization import deserialize, serialize
 from ..layer import Layer
@@ -227,6 +228,10 @@ class RNN(Layer):
                         f"{tuple(mask.shape)}")
         training = bool(training)
         cell = self.cell
+        fused = self._fused_call(sequences, initial_state, mask, training)
+        if fused is not None:
+            output, states = fused
+            return (output, *states) if self.return_state else output
         self._prepare_dropout(cell, sequences[:, 0, ...], initial_state, training)
 
         def step(x, states):
@@ -248,6 +253,11 @@ class RNN(Layer):
         return output
 
     # -------------------------------------------------------------- config
+    def _fused_call(self, sequences, initial_state, mask, training):
+        """``(output, states)`` from a framework's fused kernel, or None to run the
+        generic time loop (the default: any cell)."""
+        return None
+
     def get_config(self):
         config = super().get_config()
         config.update({
@@ -299,6 +309,38 @@ class _CellLayer(RNN):
                          activity_regularizer=activity_regularizer, **kwargs)
         self.use_cudnn = use_cudnn
         self.input_spec = InputSpec(ndim=3)
+
+    _fused_kernel = None  # name of the framework shim's fused kernel (LSTM, GRU)
+
+    def _fused_call(self, sequences, initial_state, mask, training):
+        """The fused kernel when the configuration allows it, as Keras' cuDNN
+        conditions: tanh/sigmoid activations, no recurrent dropout, no mask, not
+        unrolled, ``use_cudnn`` not False (and GRU ``reset_after=True``). Input
+        dropout is one mask for every step, as the generic loop draws it."""
+        cell = self.cell
+        if (self._fused_kernel is None or self.use_cudnn is False or self.unroll
+                or mask is not None or cell.recurrent_dropout
+                or cell.activation is not activations.tanh
+                or cell.recurrent_activation is not activations.sigmoid
+                or not getattr(cell, "reset_after", True)):
+            return None
+        fw = framework_of(sequences)
+        kernel = getattr(shim(fw, "layers.rnn"), self._fused_kernel, None) if fw else None
+        if kernel is None:
+            return None
+        weights = (cell.kernel, cell.recurrent_kernel, cell.bias)
+        if any(w is not None and w.dtype != sequences.dtype for w in weights):
+            return None  # e.g. float16 inputs with float32 weights: the generic loop
+        x = sequences
+        if training and 0.0 < cell.dropout < 1.0:
+            try:
+                x = x * cell.get_dropout_mask(x[:, 0, ...])[:, None, ...]
+            finally:
+                cell.reset_dropout_mask()
+        if self.go_backwards:  # outputs in processing order, as the generic loop
+            x = namespace(x).flip(x, axis=1)
+        outputs, *states = kernel(x, *initial_state, *weights)
+        return (outputs if self.return_sequences else outputs[:, -1, ...]), states
 
     def __getattr__(self, name):
         if name in _CELL_ATTRS or name in ("recurrent_activation", "unit_forget_bias",
@@ -362,6 +404,7 @@ class LSTM(_CellLayer):
 
     _cell_class = LSTMCell
     _cell_name = "lstm_cell"
+    _fused_kernel = "fused_lstm"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
                  use_bias=True, kernel_initializer="glorot_uniform",
@@ -396,6 +439,7 @@ class GRU(_CellLayer):
 
     _cell_class = GRUCell
     _cell_name = "gru_cell"
+    _fused_kernel = "fused_gru"
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
                  use_bias=True, kernel_initializer="glorot_uniform",
