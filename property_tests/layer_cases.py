@@ -165,6 +165,13 @@ for _r in (1, 2, 3):
             _x(d, (2,) + (4, 5, 3)[:r] + (2,)), {}))
         layer(f"Global{_kind}Pooling{_r}D", lambda d, r=_r: (
             {"keepdims": d.bool()}, _x(d, (2,) + (3, 2, 2)[:r] + (2,)), {}))
+for _r in (1, 2, 3):
+    for _kind in ("Max", "Average"):
+        # input sizes that do and do not divide the output size (overlapping windows)
+        layer(f"Adaptive{_kind}Pooling{_r}D", lambda d, r=_r: (
+            {"output_size": d.pick([2, (3, 2, 2)[:r]]),
+             "data_format": d.pick(["channels_last", "channels_first"])},
+            _x(d, (2,) + (5, 4, 3)[:r] + (2,)), {}))
 # ----------------------------------------------------------------- recurrent
 def _rnn(cls):
     return lambda d: ({"units": d.int(1, 3), "return_sequences": d.bool(),

@@ -42,8 +42,11 @@ def test_adaptive_pool(fw, shape, out, name, reduce):
 
 
 def test_adaptive_pool_errors(fw):
-    with pytest.raises(ValueError, match="ops.adaptive_max_pool: expected a 4-D array"):
-        ops.adaptive_max_pool(fw.T(np.ones((2, 3, 4), "float32")), 2)
+    with pytest.raises(ValueError, match="ops.adaptive_max_pool: expected a 3-D, 4-D or 5-D"):
+        ops.adaptive_max_pool(fw.T(np.ones((2, 3), "float32")), 2)
+    with pytest.raises(ValueError, match="ops.adaptive_max_pool: expected output_size to be "
+                       "an int or 3 ints"):
+        ops.adaptive_max_pool(fw.T(np.ones((1, 3, 4, 5, 1), "float32")), (2, 2))
     with pytest.raises(ValueError, match="ops.adaptive_average_pool: expected output_size"):
         ops.adaptive_average_pool(fw.T(np.ones((1, 3, 4, 1), "float32")), (2, 0))
 

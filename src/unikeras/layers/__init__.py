@@ -7,7 +7,9 @@ from .core import Activation, Dense, Identity, Lambda
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector,
                         Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D)
-from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D,
+from .pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
+                      AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D,
+                      AdaptiveMaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D,
                       AvgPool2D, AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
                       GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D,
                       GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,

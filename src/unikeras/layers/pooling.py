@@ -222,3 +222,63 @@ GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
     GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
 GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
     GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
+
+
+# ---------------------------------------------------------------------------- adaptive
+class _AdaptivePooling(ShapeSpecMixin, Layer):
+    """Pooling to a fixed spatial ``output_size`` whatever the input size (window i
+    covers ``floor(i * L / out)`` to ``ceil((i + 1) * L / out)``), through
+    ``ops.adaptive_average_pool`` / ``ops.adaptive_max_pool``."""
+
+    _rank = 1
+    _op = "adaptive_average_pool"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        rank = self._rank
+        if isinstance(output_size, int) and not isinstance(output_size, bool):
+            size = (output_size,) * rank
+        elif isinstance(output_size, (tuple, list)) and len(output_size) == rank:
+            size = tuple(output_size)
+        else:
+            names = {1: "an integer or (length,) tuple", 2: "an integer or (height, width) "
+                     "tuple", 3: "an integer or (depth, height, width) tuple"}[rank]
+            raise TypeError(f"`output_size` must be {names}. Received: {output_size} of type "
+                            f"{type(output_size)}")
+        super().__init__(**kwargs)
+        self.output_size = size
+        self.data_format = normalize_data_format(data_format, _who(self))
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def call(self, inputs):
+        from .. import ops
+
+        return getattr(ops, self._op)(inputs, output_size=self.output_size,
+                                      data_format=self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        if self.data_format == "channels_last":
+            return (input_shape[0], *self.output_size, input_shape[-1])
+        return (input_shape[0], input_shape[1], *self.output_size)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"output_size": self.output_size, "data_format": self.data_format})
+        return config
+
+
+def _adaptive_class(name, rank, op):
+    kind = "average" if "average" in op else "max"
+    cls = type(name, (_AdaptivePooling,), {
+        "_rank": rank, "_op": op, "__module__": __name__,
+        "__doc__": (f"Keras' ``{name}(output_size, data_format=None)``: adaptive {kind} "
+                    f"pooling of {rank}-D spatial data to ``output_size`` (an int or "
+                    f"{rank} ints).")})
+    return register(cls)
+
+
+AdaptiveAveragePooling1D = _adaptive_class("AdaptiveAveragePooling1D", 1, "adaptive_average_pool")
+AdaptiveAveragePooling2D = _adaptive_class("AdaptiveAveragePooling2D", 2, "adaptive_average_pool")
+AdaptiveAveragePooling3D = _adaptive_class("AdaptiveAveragePooling3D", 3, "adaptive_average_pool")
+AdaptiveMaxPooling1D = _adaptive_class("AdaptiveMaxPooling1D", 1, "adaptive_max_pool")
+AdaptiveMaxPooling2D = _adaptive_class("AdaptiveMaxPooling2D", 2, "adaptive_max_pool")
+AdaptiveMaxPooling3D = _adaptive_class("AdaptiveMaxPooling3D", 3, "adaptive_max_pool")

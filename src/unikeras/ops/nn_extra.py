@@ -226,64 +226,85 @@ def _adaptive_windows(size, out):
 
 
 def _adaptive_prepare(op, inputs, output_size, data_format):
+    """The input as channels-first ``(N, C, *spatial)`` with 1 to 3 spatial axes, and the
+    output size per spatial axis (an int applies to all)."""
     from ..config import image_data_format
 
     df = _data_format(op, data_format or image_data_format())
     xp, fw = resolve(op, inputs)
     x = to_float(xp, fw, to_array(xp, fw, inputs))
-    if x.ndim != 4:
-        raise op_error(op, f"expected a 4-D array ({'N, H, W, C' if df == 'channels_last' else 'N, C, H, W'}); "
-                       f"received shape {tuple(x.shape)}")
-    out = _pair(op, "output_size", output_size, 1)
+    if x.ndim not in (3, 4, 5):
+        raise op_error(op, "expected a 3-D, 4-D or 5-D array (batch, 1 to 3 spatial axes and "
+                       f"channels, {df}); received shape {tuple(x.shape)}")
+    rank = x.ndim - 2
+    out = output_size
+    if isinstance(out, int) and not isinstance(out, bool):
+        out = (out,) * rank
+    try:
+        out = tuple(int(a) for a in out)
+    except TypeError:
+        out = None
+    if out is None or len(out) != rank or any(a < 1 for a in out):
+        raise op_error(op, f"expected output_size to be an int or {rank} ints >= 1 for a "
+                       f"{x.ndim}-D input; received {output_size!r}")
     if df == "channels_last":
-        x = xp.permute_dims(x, (0, 3, 1, 2))
+        x = xp.permute_dims(x, (0, x.ndim - 1) + tuple(range(1, x.ndim - 1)))
     return xp, fw, df, x, out
 
 
 def _adaptive_finish(xp, df, y):
-    return xp.permute_dims(y, (0, 2, 3, 1)) if df == "channels_last" else y
+    if df == "channels_last":
+        return xp.permute_dims(y, (0,) + tuple(range(2, y.ndim)) + (1,))
+    return y
+
+
+def _to_last(xp, x, axis):
+    """``x`` with ``axis`` moved last, and the permutation that moves it back."""
+    order = [a for a in range(x.ndim) if a != axis] + [axis]
+    back = [order.index(a) for a in range(x.ndim)]
+    return xp.permute_dims(x, tuple(order)), tuple(back)
 
 
 def adaptive_average_pool(inputs, output_size, data_format=None):
-    """Average pooling to a fixed ``output_size`` (int or pair) of a 4-D array: output cell
-    i averages the input rows ``floor(i * H / out)`` to ``ceil((i + 1) * H / out)``
-    (windows may overlap; written as two matmuls with averaging matrices)."""
-    xp, fw, df, x, (oh, ow) = _adaptive_prepare("adaptive_average_pool", inputs, output_size,
-                                                 data_format)
+    """Average pooling of a 3-D, 4-D or 5-D array (1 to 3 spatial axes) to a fixed
+    ``output_size`` (int or one int per spatial axis): output cell i averages the input
+    positions ``floor(i * L / out)`` to ``ceil((i + 1) * L / out)`` along each axis
+    (windows may overlap; one matmul with an averaging matrix per axis)."""
+    xp, fw, df, x, out = _adaptive_prepare("adaptive_average_pool", inputs, output_size,
+                                           data_format)
     mod = ops_shim(fw)
     if mod is not None and hasattr(mod, "adaptive_average_pool"):
-        return _adaptive_finish(xp, df, mod.adaptive_average_pool(x, (oh, ow)))
-    h, w = x.shape[2], x.shape[3]
-    mats = []
-    for size, out in ((h, oh), (w, ow)):
-        start, end = _adaptive_windows(size, out)
+        return _adaptive_finish(xp, df, mod.adaptive_average_pool(x, out))
+    y = x
+    for axis, o in zip(range(2, x.ndim), out):
+        size = y.shape[axis]
+        start, end = _adaptive_windows(size, o)
         pos = np.arange(size)
         inside = (pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None])
-        m = inside / (end - start)[:, None]
-        mats.append(to_array(xp, fw, m, dtype_name(x)))
-    y = xp.matmul(mats[0], x)                            # (N, C, oh, W)
-    y = xp.matmul(y, xp.matrix_transpose(mats[1]))       # (N, C, oh, ow)
+        m = to_array(xp, fw, (inside / (end - start)[:, None]).T, dtype_name(x))  # (L, o)
+        last, back = _to_last(xp, y, axis)
+        y = xp.permute_dims(xp.matmul(last, m), back)
     return _adaptive_finish(xp, df, y)
 
 
 def adaptive_max_pool(inputs, output_size, data_format=None):
-    """Max pooling to a fixed ``output_size`` (int or pair) of a 4-D array, with the
+    """Max pooling of a 3-D, 4-D or 5-D array to a fixed ``output_size``, with the
     windows of ``adaptive_average_pool`` (each gathered to the longest window's length by
     repeating its last index, which leaves the max unchanged)."""
-    xp, fw, df, x, (oh, ow) = _adaptive_prepare("adaptive_max_pool", inputs, output_size,
-                                                 data_format)
+    xp, fw, df, x, out = _adaptive_prepare("adaptive_max_pool", inputs, output_size,
+                                           data_format)
     mod = ops_shim(fw)
     if mod is not None and hasattr(mod, "adaptive_max_pool"):
-        return _adaptive_finish(xp, df, mod.adaptive_max_pool(x, (oh, ow)))
+        return _adaptive_finish(xp, df, mod.adaptive_max_pool(x, out))
     it = index_dtype(fw)
     y = x
-    for axis, out in ((2, oh), (3, ow)):
+    for axis, o in zip(range(2, x.ndim), out):
         size = y.shape[axis]
-        start, end = _adaptive_windows(size, out)
+        start, end = _adaptive_windows(size, o)
         longest = int((end - start).max())
         idx = np.minimum(start[:, None] + np.arange(longest)[None, :], (end - 1)[:, None])
         g = xp.take(y, to_array(xp, fw, idx.reshape(-1), it), axis=axis)
         shape = list(g.shape)
-        shape[axis:axis + 1] = [out, longest]
+        shape[axis:axis + 1] = [o, longest]
         y = xp.max(xp.reshape(g, tuple(shape)), axis=axis + 1)
     return _adaptive_finish(xp, df, y)

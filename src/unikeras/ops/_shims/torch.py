@@ -124,11 +124,14 @@ def jvp(fun, primals, tangents, has_aux):
 
 
 def adaptive_average_pool(x, output_size):
-    return torch.nn.functional.adaptive_avg_pool2d(x, output_size)
+    # channels-first (N, C, *spatial) with 1 to 3 spatial axes
+    fn = getattr(torch.nn.functional, f"adaptive_avg_pool{x.ndim - 2}d")
+    return fn(x, output_size)
 
 
 def adaptive_max_pool(x, output_size):
-    return torch.nn.functional.adaptive_max_pool2d(x, output_size)
+    fn = getattr(torch.nn.functional, f"adaptive_max_pool{x.ndim - 2}d")
+    return fn(x, output_size)
 
 
 def lu_factor(x):
