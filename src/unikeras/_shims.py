@@ -127,6 +127,9 @@ AREAS = (
             "scatter_add", "segment_sum", "segment_max", "segment_min", "segment_prod",
             "lu_factor", "view", "adaptive_average_pool", "adaptive_max_pool",
             "cumulative_prod", "nextafter", "remat",
+            # keras.ops.image fast paths (ops/image.py): (x, size, interpolation,
+            # antialias, data_format) -> resized float array, or None to decline
+            "resize_images",
         ),
     ),
     Area(

@@ -358,10 +358,10 @@ class OpLayer(Layer):
     def __init__(self, op, name=None, op_kwargs=None, **kwargs):
         from .. import ops
 
-        if not callable(getattr(ops, op, None)):
+        if not callable(_op_function(ops, op)):
             raise ValueError(f"OpLayer: unknown op {op!r}; expected a name in unikeras.ops")
         kwargs.pop("dtype", None)
-        super().__init__(name=name or unique_name(op), autocast=False, **kwargs)
+        super().__init__(name=name or unique_name(op.rsplit(".", 1)[-1]), autocast=False, **kwargs)
         self.op = op
         self.op_kwargs = dict(op_kwargs or {})  # static arguments kept in the config
         self.built = True
@@ -374,6 +374,9 @@ class OpLayer(Layer):
         config = dict(spec.get("config") or {})
         name = config.pop("name", None)
         op = to_snake_case(spec["class_name"])
+        module = str(spec.get("module") or "")
+        if module.endswith("ops.image"):  # keras.src.ops.image.Resize -> "image.resize"
+            op = "image." + op
         try:
             return cls(op, name=name, op_kwargs=config)
         except ValueError:
@@ -390,13 +393,21 @@ class OpLayer(Layer):
 
         if self.op == "get_item":
             return args[0][_decode_key(args[1])]
-        return getattr(ops, self.op)(*args, **self.op_kwargs, **kwargs)
+        return _op_function(ops, self.op)(*args, **self.op_kwargs, **kwargs)
 
     def compute_output_spec(self, *args, **kwargs):
         return run_for_spec(self, args, kwargs)
 
     def get_config(self):
         return {"name": self.name, "op": self.op, "op_kwargs": self.op_kwargs}
+
+
+def _op_function(ops, name):
+    """``unikeras.ops.<name>``; a dotted name reaches a submodule (``image.resize``)."""
+    obj = ops
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+    return obj
 
 
 def symbolic_op(op, *args, **kwargs):

@@ -11,7 +11,7 @@ TypeError naming both. Submodule-style access works as in Keras: ``ops.nn.relu``
 
 from __future__ import annotations
 
-from . import autodiff, core, einops, linalg, math, nn, np_api, segment, signal
+from . import autodiff, core, einops, image, linalg, math, nn, np_api, segment, signal
 from .core import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
@@ -28,10 +28,11 @@ from .linalg import norm  # noqa: E402,F401
 __all__ = sorted(set(core.__all__) | set(linalg.__all__) | set(math.__all__) | set(nn.__all__)
                  | set(np_api.__all__) | set(einops.__all__)
                  | set(autodiff.__all__)
-                 | {"nn", "linalg", "numpy", "math", "core"})
+                 | {"nn", "linalg", "numpy", "math", "core", "image"})
 
 # ops called on KerasTensors record graph nodes (ops/_symbolic.py)
 from . import _symbolic  # noqa: E402
 
 _symbolic.install(globals(), __all__, (core, einops, linalg, math, nn, np_api, segment, signal)
                   + np_api.MODULES)
+_symbolic.install(vars(image), image.__all__, (image,), prefix="image.")

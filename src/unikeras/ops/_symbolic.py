@@ -40,15 +40,17 @@ def _wrap(name, fn):
     return op
 
 
-def install(namespace: dict, names, modules) -> None:
+def install(namespace: dict, names, modules, prefix: str = "") -> None:
     """Wrap each public op in ``namespace`` (``unikeras.ops``' globals) and rebind the same
-    wrapper in the submodules that define it (``ops.numpy.add is ops.add``)."""
+    wrapper in the submodules that define it (``ops.numpy.add is ops.add``). Ops of a
+    submodule that ``unikeras.ops`` does not re-export (``ops.image.resize``) record the
+    dotted name (``prefix="image."``)."""
     for name in names:
         fn = namespace.get(name)
         if (name in _NOT_NODES or not callable(fn) or isinstance(fn, type)
                 or getattr(fn, "_symbolic_dispatch", False) or type(fn).__name__ == "module"):
             continue
-        wrapped = _wrap(name, fn)
+        wrapped = _wrap(prefix + name, fn)
         namespace[name] = wrapped
         for mod in modules:
             if getattr(mod, name, None) is fn:

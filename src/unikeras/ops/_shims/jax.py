@@ -102,3 +102,17 @@ def view(x, dtype):
 
 def vectorized_map(function, elements):
     return jax.vmap(function)(elements)
+
+
+def resize_images(x, size, interpolation, antialias, data_format):
+    """keras.ops.image.resize on float images: ``jax.image.resize`` (Keras' own call)."""
+    import jax.image
+
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        return None
+    shape = list(x.shape)
+    if data_format == "channels_last":
+        shape[-3], shape[-2] = size
+    else:
+        shape[-2], shape[-1] = size
+    return jax.image.resize(x, tuple(shape), method=interpolation, antialias=antialias)

@@ -1,0 +1,182 @@
+"""``unikeras.ops.image`` against Keras 3 itself, on every installed framework (NumPy
+included): Keras runs the cases of ``_keras_image_cases.py`` in a subprocess with its JAX
+backend and writes reference outputs; unikeras runs the same calls. Values and dtypes must
+agree. Where Keras' JAX backend has no answer (``interpolation="area"``, projective
+``c0, c1`` terms) the reference is TensorFlow's own kernel, which Keras' TF backend calls.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unikeras import layers, ops, xp
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _keras_image_cases as kc  # noqa: E402
+
+keras_spec = pytest.importorskip("keras")
+
+CASES_FILE = Path(kc.__file__)
+TOL = {"lanczos": 3e-5, "bicubic": 2e-5}
+
+
+@pytest.fixture(scope="module")
+def refs(request):
+    """Reference outputs from Keras 3 (JAX backend), cached by the cases file's hash."""
+    key = hashlib.sha256(CASES_FILE.read_bytes()).hexdigest()[:16]
+    cache = request.config.cache.mkdir("keras_image_refs") / f"{key}-{keras_spec.__version__}.npz"
+    if not cache.exists():
+        tmp = cache.with_suffix(f".{os.getpid()}.npz")
+        env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
+                   TF_CPP_MIN_LOG_LEVEL="3")
+        proc = subprocess.run([sys.executable, str(CASES_FILE), str(tmp)], env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        os.replace(tmp, cache)
+    with np.load(cache) as f:
+        return {k: f[k] for k in f.files}
+
+
+def _np(a):
+    return np.asarray(xp.to_numpy(a))
+
+
+@pytest.mark.parametrize("case", kc.CASES, ids=[c[0] for c in kc.CASES])
+def test_image_op_matches_keras(fw, refs, case):
+    cid, name, args, kwargs = case
+    if f"{cid}__error" in refs:
+        pytest.fail(f"Keras itself refused case {cid}: {refs[f'{cid}__error']}")
+    expected = [refs[f"{cid}__{i}"] for i in range(10) if f"{cid}__{i}" in refs]
+    args = tuple(fw.T(a) if isinstance(a, np.ndarray) else a for a in args)
+    out = getattr(ops.image, name)(*args, **kwargs)
+    got = list(out) if isinstance(out, (tuple, list)) else [out]
+    assert len(got) == len(expected)
+    tol = next((v for k, v in TOL.items() if k in cid), 1e-5)
+    for g, e in zip(got, expected):
+        assert xp.framework_of(g) == fw.name, f"{cid}: a {type(g)} from {fw.name} inputs"
+        g = _np(g)
+        assert g.shape == e.shape, f"{cid}: shape {g.shape}, Keras gives {e.shape}"
+        assert g.dtype == e.dtype, f"{cid}: dtype {g.dtype}, Keras gives {e.dtype}"
+        if e.dtype.kind in "iub":
+            # integer results are rounded float results: allow one step where the float
+            # value sits on a rounding boundary
+            assert np.max(np.abs(g.astype(np.int64) - e.astype(np.int64))) <= 1, cid
+            assert np.mean(g != e) < 0.02, cid
+        else:
+            np.testing.assert_allclose(g, e, rtol=tol, atol=tol, err_msg=cid)
+
+
+# ------------------------------------------------ references beyond Keras' JAX backend
+@pytest.mark.parametrize("size, antialias", [((3, 4), False), ((4, 2), True), ((9, 11), False),
+                                             ((6, 10), True)])
+def test_resize_area_matches_tensorflow(fw, size, antialias):
+    tf = pytest.importorskip("tensorflow")
+    want = tf.image.resize(kc.IMG, size, method="area", antialias=antialias).numpy()
+    got = _np(ops.image.resize(fw.T(kc.IMG), size, interpolation="area", antialias=antialias))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    cf = _np(ops.image.resize(fw.T(kc.IMG_CF), size, interpolation="area",
+                              data_format="channels_first"))
+    np.testing.assert_allclose(cf, want.transpose(0, 3, 1, 2), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_affine_projective_terms_match_tensorflow(fw, interpolation):
+    """``c0, c1`` divide as in tf.raw_ops.ImageProjectiveTransformV3 (Keras' TF backend)."""
+    tf = pytest.importorskip("tensorflow")
+    t = np.array([[1.1, 0.2, -0.5, 0.1, 0.9, 0.3, 0.04, -0.03],
+                  [0.9, -0.1, 0.8, 0.2, 1.2, -0.6, -0.02, 0.05]], "float32")
+    want = tf.raw_ops.ImageProjectiveTransformV3(
+        images=kc.IMG, transforms=t, output_shape=kc.IMG.shape[1:3], fill_value=0.3,
+        interpolation=interpolation.upper(), fill_mode="CONSTANT").numpy()
+    got = _np(ops.image.affine_transform(fw.T(kc.IMG), fw.T(t), interpolation=interpolation,
+                                         fill_value=0.3))
+    if interpolation == "nearest":  # rounding ties of the projected coordinate may differ
+        assert np.mean(np.abs(got - want) > 1e-5) < 0.02
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------------------------------ properties
+def test_resize_to_own_size_is_identity(fw):
+    for interp in ("bilinear", "bicubic", "lanczos5", "area", "nearest"):
+        out = _np(ops.image.resize(fw.T(kc.IMG), kc.IMG.shape[1:3], interpolation=interp,
+                                   antialias=True))
+        np.testing.assert_allclose(out, kc.IMG, rtol=1e-6, atol=1e-6, err_msg=interp)
+
+
+def test_crop_inverts_pad(fw):
+    x = fw.T(kc.IMG)
+    padded = ops.image.pad_images(x, 2, 1, 3, 4)
+    assert tuple(padded.shape) == (2, 11, 12, 3)
+    assert np.all(_np(padded)[:, :2] == 0) and np.all(_np(padded)[:, :, -4:] == 0)
+    back = ops.image.crop_images(padded, 2, 1, 3, 4)
+    np.testing.assert_array_equal(_np(back), kc.IMG)
+
+
+def test_affine_identity_and_integer_shift(fw):
+    ident = np.array([1, 0, 0, 0, 1, 0, 0, 0], "float32")
+    for interp in ("bilinear", "nearest"):
+        out = _np(ops.image.affine_transform(fw.T(kc.IMG), fw.T(ident), interpolation=interp))
+        np.testing.assert_allclose(out, kc.IMG, atol=1e-6)
+    shift = np.array([1, 0, 2, 0, 1, 1, 0, 0], "float32")  # out(x, y) = in(x + 2, y + 1)
+    out = _np(ops.image.affine_transform(fw.T(kc.IMG), fw.T(shift)))
+    np.testing.assert_allclose(out[:, :-1, :-2], kc.IMG[:, 1:, 2:], atol=1e-6)
+    assert np.all(out[:, -1] == 0) and np.all(out[:, :, -2:] == 0)
+
+
+def test_image_ops_are_graph_nodes():
+    """On KerasTensors the ops record a Functional node with Keras' output shape."""
+    inp = layers.Input((None, None, 3))
+    r = ops.image.resize(inp, (5, 4), interpolation="bicubic")
+    assert tuple(r.shape) == (None, 5, 4, 3)
+    c = ops.image.crop_images(r, 1, 1, target_height=3, target_width=2)
+    p = ops.image.pad_images(c, 1, 0, 1, 0)
+    t = layers.Input((8,))
+    a = ops.image.affine_transform(p, t)
+    assert tuple(a.shape) == (None, 5, 2, 3)
+    from unikeras import Model
+
+    model = Model([inp, t], a)
+    x = kc.IMG
+    tr = np.tile(kc.T_ZOOM, (2, 1))
+    got = _np(model.predict([x, tr], verbose=0))
+    want = ops.image.affine_transform(ops.image.pad_images(ops.image.crop_images(
+        ops.image.resize(x, (5, 4), interpolation="bicubic"), 1, 1, target_height=3,
+        target_width=2), 1, 0, 1, 0), tr)
+    np.testing.assert_allclose(got, _np(want), rtol=1e-6, atol=1e-6)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("call, match", [
+    (lambda T: ops.image.resize(T(kc.IMG), (4,)), "tuple of 2 integers"),
+    (lambda T: ops.image.resize(T(kc.IMG), (0, 4)), "positive height and width"),
+    (lambda T: ops.image.resize(T(kc.IMG[0, 0]), (2, 2)), "Invalid images rank"),
+    (lambda T: ops.image.resize(T(kc.IMG), (2, 2), interpolation="cubic"), "interpolation"),
+    (lambda T: ops.image.resize(T(kc.IMG), (2, 2), fill_mode="reflect"), "fill_mode"),
+    (lambda T: ops.image.resize(T(kc.IMG), (2, 2), crop_to_aspect_ratio=True,
+                                pad_to_aspect_ratio=True), "Only one of"),
+    (lambda T: ops.image.resize(T(kc.IMG), (2, 2), data_format="nhwc"), "data_format"),
+    (lambda T: ops.image.affine_transform(T(kc.IMG), T(kc.T_ZOOM), fill_mode="edge"),
+     "fill_mode"),
+    (lambda T: ops.image.affine_transform(T(kc.IMG), T(kc.T_ZOOM), interpolation="bicubic"),
+     "interpolation"),
+    (lambda T: ops.image.affine_transform(T(kc.IMG), T(kc.T_ZOOM[:6])), "8 values"),
+    (lambda T: ops.image.affine_transform(T(kc.IMG), T(kc.T_ZOOM[None, None])),
+     "Invalid transform rank"),
+    (lambda T: ops.image.crop_images(T(kc.IMG), 1, 1), "exactly two of"),
+    (lambda T: ops.image.crop_images(T(kc.IMG), 1, 1, target_height=9, target_width=2),
+     "does not fit"),
+    (lambda T: ops.image.crop_images(T(kc.IMG), -1, 1, target_height=2, target_width=2),
+     "top_cropping must be >= 0"),
+    (lambda T: ops.image.pad_images(T(kc.IMG), 1, 1, target_height=3, target_width=20),
+     "bottom_padding must be >= 0"),
+    (lambda T: ops.image.pad_images(T(kc.IMG), 1, None, 1, None), "exactly two of"),
+])
+def test_bad_arguments(fw, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(fw.T)
