@@ -1,6 +1,6 @@
 """Cases for tests/ops/test_image_ops.py: NumPy inputs only, so Keras 3 itself can run the
 same calls of ``keras.ops.image`` in a separate process (``python _keras_image_cases.py
-OUT.npz`` with KERAS_BACKEND=jax) and write the reference outputs.
+OUT_DIR`` with KERAS_BACKEND=jax, writing OUT_DIR/refs.npz) and write the reference outputs.
 
 A case is ``(case_id, function_name, args, kwargs)``.
 """
@@ -100,4 +100,4 @@ if __name__ == "__main__":  # run by Keras 3 in a subprocess: write reference ou
         outs = out if isinstance(out, (tuple, list)) else [out]
         for i, o in enumerate(outs):
             refs[f"{cid}__{i}"] = np.asarray(keras.ops.convert_to_numpy(o))
-    np.savez(sys.argv[1], **refs)
+    np.savez(f"{sys.argv[1]}/refs.npz", **refs)

@@ -5,9 +5,6 @@ agree. Where Keras' JAX backend has no answer (``interpolation="area"``, project
 ``c0, c1`` terms) the reference is TensorFlow's own kernel, which Keras' TF backend calls.
 """
 
-import hashlib
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,27 +16,14 @@ from unikeras import layers, ops, xp
 sys.path.insert(0, str(Path(__file__).parent))
 import _keras_image_cases as kc  # noqa: E402
 
-keras_spec = pytest.importorskip("keras")
-
 CASES_FILE = Path(kc.__file__)
 TOL = {"lanczos": 3e-5, "bicubic": 2e-5}
 
 
 @pytest.fixture(scope="module")
-def refs(request):
+def refs(keras_script_refs):
     """Reference outputs from Keras 3 (JAX backend), cached by the cases file's hash."""
-    key = hashlib.sha256(CASES_FILE.read_bytes()).hexdigest()[:16]
-    cache = request.config.cache.mkdir("keras_image_refs") / f"{key}-{keras_spec.__version__}.npz"
-    if not cache.exists():
-        tmp = cache.with_suffix(f".{os.getpid()}.npz")
-        env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
-                   TF_CPP_MIN_LOG_LEVEL="3")
-        proc = subprocess.run([sys.executable, str(CASES_FILE), str(tmp)], env=env,
-                              capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        os.replace(tmp, cache)
-    with np.load(cache) as f:
-        return {k: f[k] for k in f.files}
+    return keras_script_refs(CASES_FILE)
 
 
 def _np(a):
