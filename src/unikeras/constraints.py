@@ -94,3 +94,18 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+
+
+def serialize(constraint):
+    """Keras' ``keras.constraints.serialize``: ``{"module", "class_name", "config",
+    "registered_name"}`` (None stays None)."""
+    from .utils.serialization import serialize_simple
+
+    return serialize_simple(constraint)
+
+
+def deserialize(config, custom_objects=None):
+    """Keras' ``keras.constraints.deserialize``: a constraint from a config dict (or a name)."""
+    if isinstance(config, dict):
+        return deserialize_simple(config, _ALIASES, custom_objects)
+    return get(config)

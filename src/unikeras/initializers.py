@@ -304,5 +304,18 @@ def serialize(initializer):
     return serialize_simple(initializer)
 
 
-def deserialize(config):
+def deserialize(config, custom_objects=None):
+    if isinstance(config, dict):
+        return deserialize_simple(config, _ALIASES, custom_objects)
     return get(config)
+
+
+# Keras 3 also exports each class under its snake-case name (and Orthogonal as
+# OrthogonalInitializer): ``keras.initializers.glorot_uniform(seed=1)`` is a class call
+OrthogonalInitializer = Orthogonal
+(zeros, ones, constant, random_normal, random_uniform, truncated_normal, variance_scaling,
+ glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal,
+ orthogonal, identity) = (
+    Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
+    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
+    Orthogonal, Identity)

@@ -116,3 +116,18 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+
+
+def serialize(regularizer):
+    """Keras' ``keras.regularizers.serialize``: ``{"module", "class_name", "config",
+    "registered_name"}`` (None stays None)."""
+    from .utils.serialization import serialize_simple
+
+    return serialize_simple(regularizer)
+
+
+def deserialize(config, custom_objects=None):
+    """Keras' ``keras.regularizers.deserialize``: a regularizer from a config dict (or a name)."""
+    if isinstance(config, dict):
+        return deserialize_simple(config, _ALIASES, custom_objects)
+    return get(config)
