@@ -91,6 +91,12 @@ layer("ActivityRegularization", lambda d: ({"l1": 0.01}, _x(d, d.shape(1, 3)), {
 layer("Lambda", lambda d: ({"function": ("__fn__", "double")}, _x(d, d.shape(1, 3)), {}))
 layer("Embedding", lambda d: ({"input_dim": 5, "output_dim": d.int(1, 3)}, d.x((2, 3), "small"),
                               {}), grad=False)
+# the reverse call (hidden states -> logits over the vocabulary); its forward call is
+# Embedding's (case above, tested for it in tests/layers/test_keras315_layers.py)
+layer("ReversibleEmbedding", lambda d: ({"input_dim": 5, "output_dim": 3,
+                                        "tie_weights": d.bool(),
+                                        "logit_soft_cap": d.pick([None, 2.0])},
+                                       _x(d, (2, d.int(1, 3), 3)), {"reverse": True}))
 # grad=False: moving a masked step off mask_value unmasks it (no derivative there)
 layer("Masking", lambda d: ({"mask_value": 0.0},
                             _x(d, (2, 3, 2)) * np.array([1, 0, 1], "float32")[None, :, None], {}),

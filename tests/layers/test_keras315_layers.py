@@ -51,3 +51,35 @@ def test_adaptive_pooling_errors():
         layers.AdaptiveMaxPooling2D((2, 2, 2))
     with pytest.raises(ValueError, match="AdaptiveAveragePooling1D.*ndim=3"):
         layers.AdaptiveAveragePooling1D(2)(np.ones((2, 3), "float32"))
+
+
+@pytest.mark.parametrize("tie", [True, False])
+def test_reversible_embedding(framework, to_fw, to_np, tie, tmp_path):
+    layer = layers.ReversibleEmbedding(6, 4, tie_weights=tie, mask_zero=True,
+                                       logit_soft_cap=3.0)
+    ids = np.array([[1, 0, 5], [2, 3, 0]], "int32")
+    emb = layer(to_fw(ids, framework))
+    table = to_np(layer.embeddings)
+    np.testing.assert_allclose(to_np(emb), table[ids], rtol=1e-6)
+    assert [w.name for w in layer.weights] == (
+        ["embeddings"] if tie else ["embeddings", "reverse_embeddings"])
+    h = rng.standard_normal((2, 3, 4)).astype("float32")
+    kernel = table.T if tie else to_np(layer.reverse_embeddings)
+    logits = to_np(layer(to_fw(h, framework), reverse=True))
+    np.testing.assert_allclose(logits, np.tanh(h @ kernel / 3.0) * 3.0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(to_np(layer.compute_mask(to_fw(ids, framework))), ids != 0)
+    assert layer.compute_mask(to_fw(h, framework)) is None
+    # symbolic use in both directions, and a .keras round trip
+    tokens = keras.Input((3,), dtype="int32")
+    hidden = layer(tokens)
+    assert hidden.shape == (None, 3, 4)
+    out = layer(hidden, reverse=True)
+    assert out.shape == (None, 3, 6)
+    model = keras.Model(tokens, out)
+    path = str(tmp_path / "rev.keras")
+    model.save(path)
+    again = keras.saving.load_model(path)
+    np.testing.assert_allclose(to_np(again(to_fw(ids, framework))),
+                               to_np(model(to_fw(ids, framework))), rtol=1e-6)
+    cfg = again.layers[1].get_config()
+    assert (cfg["tie_weights"], cfg["logit_soft_cap"], cfg["reverse_dtype"]) == (tie, 3.0, None)

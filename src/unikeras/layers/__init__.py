@@ -30,7 +30,7 @@ from .regularization import (ActivityRegularization, AlphaDropout, Dropout, Gaus
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
                       add, average, concatenate, dot, maximum, minimum, multiply, subtract)
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from .embedding import Embedding, Masking
+from .embedding import Embedding, Masking, ReversibleEmbedding
 from .preprocessing import CategoryEncoding, Normalization, Rescaling
 from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,

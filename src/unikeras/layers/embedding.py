@@ -133,3 +133,88 @@ class Masking(Layer):
         config = super().get_config()
         config["mask_value"] = self.mask_value
         return config
+
+
+@register
+class ReversibleEmbedding(Embedding):
+    """Keras' ``ReversibleEmbedding(input_dim, output_dim, tie_weights=True,
+    embeddings_initializer="uniform", embeddings_regularizer=None,
+    embeddings_constraint=None, mask_zero=False, reverse_dtype=None,
+    logit_soft_cap=None)``: an ``Embedding`` that can also be called with
+    ``reverse=True`` on hidden states ``(..., output_dim)`` to give logits over the
+    vocabulary ``(..., input_dim)``: ``inputs @ embeddings.T`` when ``tie_weights``, else
+    ``inputs @ reverse_embeddings`` (a second weight of shape ``(output_dim,
+    input_dim)``, after ``embeddings`` in the weight order, as in Keras). ``reverse_dtype``
+    casts both operands of that matmul; ``logit_soft_cap`` gives
+    ``tanh(logits / cap) * cap``."""
+
+    def __init__(self, input_dim, output_dim, tie_weights=True,
+                 embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, reverse_dtype=None,
+                 logit_soft_cap=None, **kwargs):
+        weights = kwargs.pop("weights", None)
+        super().__init__(input_dim, output_dim,
+                         embeddings_initializer=embeddings_initializer,
+                         embeddings_regularizer=embeddings_regularizer,
+                         embeddings_constraint=embeddings_constraint, mask_zero=mask_zero,
+                         **kwargs)
+        self.tie_weights = bool(tie_weights)
+        self.reverse_dtype = None if reverse_dtype is None else standardize_dtype(reverse_dtype)
+        self.logit_soft_cap = logit_soft_cap
+        if weights is not None:
+            self.build()
+            self.set_weights(list(weights))
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        super().build(input_shape)
+        if not self.tie_weights:
+            self.reverse_embeddings = self.add_weight(
+                shape=(self.output_dim, self.input_dim),
+                initializer=self.embeddings_initializer, name="reverse_embeddings",
+                trainable=True)
+
+    def call(self, inputs, reverse=False):
+        if not reverse:
+            return super().call(inputs)
+        xp = namespace(inputs)
+        if self.tie_weights:
+            kernel = xp.matrix_transpose(self.embeddings)
+        else:
+            kernel = self.reverse_embeddings
+        dtype = self.reverse_dtype or self.compute_dtype
+        if standardize_dtype(inputs.dtype) != dtype:
+            inputs = xp.astype(inputs, dtype_obj(xp, inputs, dtype))
+        if standardize_dtype(kernel.dtype) != dtype:
+            kernel = xp.astype(kernel, dtype_obj(xp, kernel, dtype))
+        logits = xp.matmul(inputs, kernel)
+        if self.logit_soft_cap is not None:
+            cap = self.logit_soft_cap
+            logits = xp.tanh(logits / cap) * cap
+        return logits
+
+    def compute_mask(self, inputs, mask=None):
+        # forward calls on indices give Embedding's mask; hidden states (reverse) none
+        dt = standardize_dtype(inputs.dtype)
+        if dt.startswith("float") or dt.startswith("bfloat"):
+            return None
+        return super().compute_mask(inputs, mask)
+
+    def compute_output_shape(self, input_shape, reverse=False):
+        if reverse:
+            return tuple(input_shape[:-1]) + (self.input_dim,)
+        return tuple(input_shape) + (self.output_dim,)
+
+    def compute_output_spec(self, inputs, reverse=False):
+        from .symbolic import KerasTensor
+
+        return KerasTensor(self.compute_output_shape(tuple(inputs.shape), reverse=reverse),
+                           dtype=self.reverse_dtype if reverse and self.reverse_dtype
+                           else self.compute_dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"tie_weights": self.tie_weights, "reverse_dtype": self.reverse_dtype,
+                       "logit_soft_cap": self.logit_soft_cap})
+        return config
