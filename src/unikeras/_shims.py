@@ -231,7 +231,8 @@ AREAS = (
             # tensorflow
             "strategy_of",
             # torch trainer
-            "data_parallel_group",
+            "data_parallel_group", "placements", "model_parallel", "sharded_state",
+            "implicit_replication", "align_grads",
         ),
     ),
     Area(

@@ -11,8 +11,9 @@ and semantics. Each framework's own engine does the work (docs/distribution.md):
 * TensorFlow (``distribution/tensorflow.py``): ``DataParallel`` is a
   ``tf.distribute.MirroredStrategy`` over the mesh's devices (the TF trainer's strategy
   support then replicates ``fit``).
-* PyTorch (``distribution/torch.py``): ``DataParallel`` across processes with
-  ``torch.distributed``: gradients are averaged over the process group after backward.
+* PyTorch (``distribution/torch.py``), across processes with ``torch.distributed``:
+  ``DataParallel`` runs the forward through ``DistributedDataParallel``;
+  ``ModelParallel`` makes the variables DTensors placed as the ``LayoutMap`` says.
 
 The framework of device names and meshes is the default framework (``UNIKERAS_BACKEND``
 / ``KERAS_BACKEND``, else the first installed), as Keras' is its backend. This module

@@ -29,6 +29,13 @@ def assign(native, value, variable):
     if isinstance(native, torch.nn.Parameter):
         if tuple(value.shape) != tuple(native.shape):
             raise ValueError(f"Variable {variable.path!r}: assigned value has shape {tuple(value.shape)}, expected {tuple(native.shape)}")
+        if type(native) is not torch.nn.Parameter and hasattr(native, "device_mesh") and \
+                not hasattr(value, "device_mesh"):
+            # a DTensor variable (keras.distribution.ModelParallel) given a whole value
+            # (set_weights, load_weights): each process keeps its shard of it
+            from torch.distributed.tensor import distribute_tensor
+            value = distribute_tensor(value.to(native.dtype), native.device_mesh,
+                                      native.placements, src_data_rank=None)
         with torch.no_grad():
             native.copy_(value)
         return native

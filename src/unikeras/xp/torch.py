@@ -37,6 +37,8 @@ def dtype(name: str):
 
 def to_numpy(x):
     x = x.detach()
+    if type(x) is not torch.Tensor and hasattr(x, "full_tensor"):
+        x = x.full_tensor()  # a DTensor (keras.distribution.ModelParallel): gathered
     if x.device.type != "cpu":
         x = x.cpu()
     if x.dtype == torch.bfloat16:
