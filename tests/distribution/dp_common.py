@@ -62,3 +62,31 @@ def check_against_one_process(keras, load):
     r = np.concatenate([w.ravel() for w in ref.get_weights()])
     for k in range(2):
         np.testing.assert_allclose(load(k), r, rtol=1e-5, atol=1e-6)
+
+
+def run_script(script, args, backend, marker, timeout=240, env=None, unset=()):
+    """Run a multi-process test script in a fresh interpreter on ``backend`` (with
+    ``env`` added, ``unset`` removed); it must succeed and print ``marker``."""
+    import os
+    import subprocess
+    import sys
+
+    full = dict(os.environ, UNIKERAS_BACKEND=backend, OMP_NUM_THREADS="1", **(env or {}))
+    for name in ("TF_CONFIG", *unset):
+        full.pop(name, None)
+    out = subprocess.run([sys.executable, str(script), *map(str, args)], env=full,
+                         capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stdout + out.stderr[-4000:]
+    assert marker in out.stdout, out.stdout
+
+
+def spawn_torch(worker, out, n=2):
+    """``worker(rank, n, port, out)`` in ``n`` processes started by torch.multiprocessing
+    (a free loopback port for the process group); then this process runs on torch."""
+    import os
+
+    import torch.multiprocessing as mp
+
+    (port,) = free_ports(1)
+    mp.start_processes(worker, args=(n, port, out), nprocs=n, start_method="spawn", join=True)
+    os.environ["UNIKERAS_BACKEND"] = "torch"

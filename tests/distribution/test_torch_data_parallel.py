@@ -5,21 +5,18 @@ broadcast. A plain torch DDP loop (``DistributedDataParallel(model)``, torch.opt
 around a unikeras model likewise. About 22 s on the loaded 2-core machine: three
 interpreters import torch and unikeras (the script: torch_dp_script.py)."""
 
-import os
 import pathlib
-import subprocess
 import sys
 
 import pytest
 
 pytest.importorskip("torch")
 
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from dp_common import run_script  # noqa: E402
+
 SCRIPT = pathlib.Path(__file__).with_name("torch_dp_script.py")
 
 
 def test_torch_data_parallel_two_processes_equal_one(tmp_path):
-    env = dict(os.environ, UNIKERAS_BACKEND="torch", OMP_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path)], env=env,
-                         capture_output=True, text=True, timeout=240)
-    assert out.returncode == 0, out.stdout + out.stderr[-4000:]
-    assert "torch data parallel ok" in out.stdout
+    run_script(SCRIPT, [tmp_path], "torch", "torch data parallel ok")

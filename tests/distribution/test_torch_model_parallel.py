@@ -7,24 +7,21 @@ follow their variables' placements; a .weights.h5 saved from the DTensor variabl
 into a sharded and into an unsharded model. About 17 s on the loaded 2-core machine
 (three interpreters import torch; the script: torch_mp_script.py)."""
 
-import os
 import pathlib
-import subprocess
 import sys
 
 import pytest
 
 pytest.importorskip("torch")
 
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from dp_common import run_script  # noqa: E402
+
 SCRIPT = pathlib.Path(__file__).with_name("torch_mp_script.py")
 
 
 def test_torch_model_parallel_two_processes_equal_one(tmp_path):
-    env = dict(os.environ, UNIKERAS_BACKEND="torch", OMP_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path)], env=env,
-                         capture_output=True, text=True, timeout=200)
-    assert out.returncode == 0, out.stdout + out.stderr[-4000:]
-    assert "torch model parallel ok" in out.stdout
+    run_script(SCRIPT, [tmp_path], "torch", "torch model parallel ok")
 
 
 def test_torch_model_parallel_needs_processes():

@@ -5,7 +5,7 @@ against one process on the global batches. Usage: python torch_dp_script.py OUT_
 import os, sys
 import numpy as np
 
-from dp_common import check_against_one_process, data, free_ports, local_rows, make
+from dp_common import check_against_one_process, data, spawn_torch, local_rows, make
 
 def worker(rank, world, port, out):
     import signal
@@ -68,11 +68,8 @@ def worker(rank, world, port, out):
     torch.distributed.destroy_process_group()
 
 if __name__ == "__main__":
-    import torch.multiprocessing as mp
     out = sys.argv[1]
-    (port,) = free_ports(1)
-    mp.start_processes(worker, args=(2, port, out), nprocs=2, start_method="spawn", join=True)
-    os.environ["UNIKERAS_BACKEND"] = "torch"
+    spawn_torch(worker, out)
     import torch, unikeras as keras
     check_against_one_process(keras, lambda k: np.load(f"{out}/fit{k}.npy"))
     x, y = data()

@@ -9,12 +9,12 @@ import sys
 
 import numpy as np
 
-from dp_common import data, free_ports
+from dp_common import data, spawn_torch
 
 
-def make(keras):
+def make(keras, seed=0):
     from unikeras import layers
-    keras.utils.set_random_seed(0)
+    keras.utils.set_random_seed(seed)
     m = keras.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh", name="up"),
                           layers.Dense(2, name="down")])
     m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
@@ -43,10 +43,8 @@ def worker(rank, world, port, out):
     lm[".*up/kernel"] = (None, "model")
     lm[".*up/bias"] = ("model",)
     lm[".*down/kernel"] = ("model", None)
-    if rank == 1:  # other initial weights: rank 0's are scattered
-        keras.utils.set_random_seed(7)
     with d.ModelParallel(layout_map=lm).scope():
-        m = make(keras) if rank == 0 else _other(keras)
+        m = make(keras, seed=0 if rank == 0 else 7)  # rank 1 differs: rank 0's are scattered
         hist = m.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
         up, down = m.layers
         k = up.kernel.value
@@ -63,7 +61,7 @@ def worker(rank, world, port, out):
         pred = m.predict(x, batch_size=16, verbose=0)
         m.save_weights(f"{out}/mp{rank}.weights.h5")
         # a sharded model loads the weights saved from the sharded variables
-        m2 = _other(keras)
+        m2 = make(keras, seed=7)
         m2.fit(x[:16], y[:16], batch_size=16, epochs=1, verbose=0)  # laid out
         m2.load_weights(f"{out}/mp{rank}.weights.h5")
         assert m2.layers[0].kernel.value.placements == (Replicate(), Shard(1))
@@ -85,21 +83,9 @@ def worker(rank, world, port, out):
     torch.distributed.destroy_process_group()
 
 
-def _other(keras):
-    from unikeras import layers
-    keras.utils.set_random_seed(7)
-    m = keras.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh", name="up"),
-                          layers.Dense(2, name="down")])
-    m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
-    return m
-
-
 if __name__ == "__main__":
-    import torch.multiprocessing as mp
     out = sys.argv[1]
-    (port,) = free_ports(1)
-    mp.start_processes(worker, args=(2, port, out), nprocs=2, start_method="spawn", join=True)
-    os.environ["UNIKERAS_BACKEND"] = "torch"
+    spawn_torch(worker, out)
     import unikeras as keras
     x, y = data()
     ref = make(keras)
@@ -114,7 +100,7 @@ if __name__ == "__main__":
         np.testing.assert_allclose(np.load(f"{out}/mp_hist{k}.npy"),
                                    hist["loss"] + [ev["loss"], ev["mae"]], rtol=1e-5)
     # the weights saved from the sharded variables load into an unsharded model
-    plain = _other(keras)
+    plain = make(keras, seed=7)
     plain.load_weights(f"{out}/mp0.weights.h5")
     np.testing.assert_allclose(flat(plain), r, rtol=1e-6)
     print("torch model parallel ok")
