@@ -16,6 +16,12 @@ Requests (all NumPy values, so both sides build their own arrays):
   ``set_weights`` (unikeras keeps Keras' weight
   order, invariant 5), called on ``inputs``.
 * ``("names",)``: the public names of ``keras.ops`` and ``keras.layers``.
+* ``("data_layer", class_name, config, adapt_data, calls)``: a Keras preprocessing
+  layer (StringLookup, TextVectorization, Hashing, ...) built from ``config``, adapted on
+  ``adapt_data`` (None: not adapted), then called on each ``(inputs, as_tf)`` of
+  ``calls`` (``as_tf``: inputs given as tf tensors, as tf.data would). Answers
+  ``{"outs": [...], "vocab": get_vocabulary() or None, "bins": bin_boundaries or None}``
+  with string outputs as lists of str.
 
 An answer is ``("ok", outputs as nested NumPy)`` or ``("error", "Type: message")``.
 """
@@ -146,7 +152,39 @@ def _serve_one(keras, op_cases, layer_cases, request):
         if weights:
             layer.set_weights(list(weights))
         return _to_numpy(keras, layer_cases.call_layer(layer, xs, call_kwargs))
+    if kind == "data_layer":
+        return _serve_data_layer(keras, request)
     raise ValueError(f"unknown request {kind!r}")
+
+
+def _serve_data_layer(keras, request):
+    import numpy as np
+    import tensorflow as tf
+
+    _, cls, config, adapt, calls = request
+    layer = getattr(keras.layers, cls)(**config)
+    if adapt is not None:
+        layer.adapt(adapt)
+    outs = []
+    for inputs, as_tf in calls:
+        if as_tf:
+            inputs = (tuple(tf.constant(v) for v in inputs) if isinstance(inputs, tuple)
+                      else tf.constant(inputs))
+        y = layer(inputs)
+        if isinstance(y, tf.Tensor):
+            y = y.numpy()
+        else:
+            y = np.asarray(keras.ops.convert_to_numpy(y))
+        if y.dtype.kind in "SO":
+            y = np.vectorize(lambda b: b.decode("utf-8") if isinstance(b, bytes) else b,
+                             otypes=[object])(y)
+        outs.append(y)
+    vocab = layer.get_vocabulary() if hasattr(layer, "get_vocabulary") else None
+    if vocab is not None:
+        vocab = [v.decode("utf-8") if isinstance(v, bytes) else
+                 (v.item() if hasattr(v, "item") else v) for v in vocab]
+    bins = getattr(layer, "bin_boundaries", None)
+    return {"outs": outs, "vocab": vocab, "bins": None if bins is None else list(bins)}
 
 
 def _serve():

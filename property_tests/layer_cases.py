@@ -227,4 +227,14 @@ EXCLUDED = {
     "FlaxLayer": "wraps a user's Flax module (jax only)",
     "TorchModuleWrapper": "wraps a user's torch.nn.Module (torch only)",
     "TFSMLayer": "loads a TF SavedModel's endpoint (tensorflow only)",
+    # data layers: strings or vocabularies on the host, integer outputs, no gradient;
+    # each output mode is compared with Keras 3 itself on every framework in
+    # tests/layers/test_text_preprocessing.py (the oracle's "data_layer" request)
+    "StringLookup": "string vocabulary lookup on the host (tests/layers/test_text_preprocessing.py)",
+    "IntegerLookup": "integer vocabulary lookup on the host (tests/layers/test_text_preprocessing.py)",
+    "TextVectorization": "string tokenizer on the host (tests/layers/test_text_preprocessing.py)",
+    "Hashing": "farmhash/SipHash of values on the host (tests/layers/test_text_preprocessing.py)",
+    "HashedCrossing": "hashed feature cross on the host (tests/layers/test_text_preprocessing.py)",
+    "Discretization": "piecewise-constant bucketing, no gradient; every mode vs Keras on every "
+                      "framework in tests/layers/test_text_preprocessing.py",
 }

@@ -192,6 +192,15 @@ AREAS = (
         ),
     ),
     Area(
+        "layers.preprocessing",
+        "The data layers' host step inside TensorFlow code (layers/preprocessing/): "
+        "string and lookup work runs on NumPy; on tf.Tensor inputs (eager, tf.function, "
+        "tf.data.Dataset.map) the TensorFlow file runs it through tf.numpy_function and "
+        "builds tf.string / tf.RaggedTensor outputs.",
+        optional=("host_call", "is_ragged", "ragged_parts", "ragged_from_row_lengths",
+                  "to_host", "standardize", "squeeze_last"),
+    ),
+    Area(
         "layers.jax_layer",
         "JaxLayer / FlaxLayer (layers/jax_layer/): jax tree utilities, PRNG keys and the "
         "flax init/apply calls around a user's jax function or flax module.",

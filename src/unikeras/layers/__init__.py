@@ -32,6 +32,8 @@ from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .embedding import Embedding, Masking, ReversibleEmbedding
 from .preprocessing import CategoryEncoding, Normalization, Rescaling
+from .preprocessing import (Discretization, HashedCrossing, Hashing, IntegerLookup,
+                            StringLookup, TextVectorization)
 from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells)

@@ -88,6 +88,9 @@ class Layer(Trackable):
     #: a layer that makes a mask sets this (Sequential/Functional route masks then); a
     #: class default, so the per-call ``getattr`` never reaches ``__getattr__``
     _produces_mask = False
+    #: strings given to the call stay NumPy host data (the data layers, models whose
+    #: first layer takes strings) instead of being refused
+    _accepts_strings = False
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None,
                  autocast=True, name=None, **kwargs):
@@ -407,7 +410,8 @@ class Layer(Trackable):
             # the one this layer lives on, else the default framework.
             fw = _SCOPE.fw or self._host_framework()
             if fw != "numpy" or first is None:
-                args = map_nested(lambda a: _to_fw(a, fw), args)
+                keep = self._accepts_strings
+                args = map_nested(lambda a: _to_fw(a, fw, keep), args)
         # The framework of the call is a scope: arrays created inside without array
         # inputs (ops.arange, ops.zeros, random draws, initializers) land on it.
         prev_scope = _SCOPE.fw
@@ -663,7 +667,7 @@ def _state_shim(fw):
     return shim(fw, "state") if fw else None
 
 
-def _to_fw(a, fw):
+def _to_fw(a, fw, keep_strings=False):
     if framework_of(a) is None and not isinstance(a, (int, float, bool, complex, np.ndarray, list)):
         return a
     if isinstance(a, (bool, int, float, complex)) or a is None:
@@ -676,6 +680,8 @@ def _to_fw(a, fw):
 
         arr = arr.astype(floatx())
     elif arr.dtype.kind in "USO" and arr.size and isinstance(arr.flat[0], (str, bytes)):
+        if keep_strings:  # strings stay host data (a model with a string Input)
+            return arr
         raise ValueError(f"Layer inputs must be numeric arrays; received an array of strings "
                          f"(dtype {arr.dtype}). Encode strings as numbers first (a lookup "
                          "table, or StringLookup in a tf.data pipeline).")
@@ -686,7 +692,10 @@ def _cast_float(a, dtype):
     dt = getattr(a, "dtype", None)
     if dt is None or framework_of(a) is None:
         return a
-    name = standardize_dtype(dt)
+    try:
+        name = standardize_dtype(dt)
+    except ValueError:  # strings (the host data of a string Input) are not cast
+        return a
     if name == dtype or name not in FLOATS:
         return a
     return namespace(a).astype(a, native_dtype(framework_of(a), dtype))

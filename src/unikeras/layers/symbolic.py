@@ -23,12 +23,22 @@ from ..utils.serialization import register
 from .layer import Layer
 
 
+def tensor_dtype_name(dtype):
+    """A KerasTensor's dtype name: Keras' numeric names, or "string" (``"string"``,
+    ``"str"``, ``tf.string``, NumPy str/bytes): the dtype of a string ``Input`` feeding
+    the data layers (StringLookup, TextVectorization, Hashing)."""
+    if dtype in ("string", "str", str, bytes) or getattr(dtype, "name", None) == "string" \
+            or getattr(dtype, "kind", None) in ("U", "S"):
+        return "string"
+    return standardize_dtype(dtype or floatx())
+
+
 class KerasTensor:
     """A symbolic tensor: shape (None for unknown dims), dtype and the node that made it."""
 
     def __init__(self, shape, dtype=None, sparse=False, name=None, record_history=True):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = standardize_dtype(dtype or floatx())
+        self.dtype = tensor_dtype_name(dtype)
         self.sparse = sparse
         self.name = name
         self._history = None  # (node, index)
@@ -315,7 +325,7 @@ class InputLayer(Layer):
                 shape = (shape,)
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(batch_shape)
-        self._dtype_name = standardize_dtype(dtype or floatx())
+        self._dtype_name = tensor_dtype_name(dtype)
         self.sparse = bool(sparse)
         self.optional = optional
         self.built = True

@@ -25,7 +25,7 @@ def cast_input(model, value, dtype):
     cast, strings are refused with a clear error. About 0.3 us per input and call when
     nothing needs converting (one dict lookup and a comparison)."""
     vd = getattr(value, "dtype", None)
-    if vd is None or dtype is None:
+    if vd is None or dtype is None or dtype == "string":
         return value
     try:
         current = _DTYPE_NAMES[vd]
@@ -122,6 +122,10 @@ class Functional(Model):
     @property
     def layers(self):
         return list(self._layers)
+
+    @property
+    def _accepts_strings(self):
+        return any(t.dtype == "string" for t in self._flat_inputs)
 
     @property
     def inputs(self):

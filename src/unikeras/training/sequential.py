@@ -62,6 +62,13 @@ class Sequential(Model):
     def layers(self):
         return list(self._layers)
 
+    @property
+    def _accepts_strings(self):
+        il = self.__dict__.get("_input_layer")
+        if il is not None and getattr(il, "dtype", None) == "string":
+            return True
+        return bool(self._layers) and self._layers[0]._accepts_strings
+
     def _input_shape(self):
         if self._input_layer is not None:
             return self._input_layer.batch_shape, self._input_layer.dtype

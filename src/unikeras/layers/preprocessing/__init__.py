@@ -8,3 +8,7 @@ One module per family, so the families grow independently:
 """
 
 from .core import CategoryEncoding, Normalization, Rescaling  # noqa: F401
+from .lookup import IntegerLookup, StringLookup  # noqa: F401
+from .hashing import HashedCrossing, Hashing  # noqa: F401
+from .discretization import Discretization  # noqa: F401
+from .text_vectorization import TextVectorization  # noqa: F401
