@@ -14,7 +14,7 @@ _SUBMODULES = {
     "xp", "state", "nn_ops", "ops", "layers", "models", "training", "losses", "metrics",
     "optimizers", "callbacks", "activations", "initializers", "regularizers",
     "constraints", "random", "utils", "backend", "config", "saving",
-    "dtype_policies", "mixed_precision", "export", "distribution", "tree",
+    "dtype_policies", "mixed_precision", "export", "distribution", "tree", "datasets",
     "preprocessing",
 }
 

@@ -13,9 +13,10 @@ import tempfile
 import textwrap
 
 
-def run_keras(code: str, **inputs):
+def run_keras(code: str, env=None, **inputs):
     """Exec ``code`` with ``keras``, ``np`` and the keyword ``inputs`` in scope; return
-    its ``OUT`` dict."""
+    its ``OUT`` dict. ``env``: extra environment variables (e.g. KERAS_HOME, which
+    Keras reads at import)."""
     script = textwrap.dedent("""
         import os, pickle, sys
         import numpy as np
@@ -27,7 +28,7 @@ def run_keras(code: str, **inputs):
         "\nwith open(os.environ['UNIKERAS_REF_OUT'], 'wb') as f:\n"
         "    pickle.dump(OUT, f)\n")
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="3",
-               CUDA_VISIBLE_DEVICES="")
+               CUDA_VISIBLE_DEVICES="", **(env or {}))
     env.pop("PYTHONPATH", None)
     with tempfile.TemporaryDirectory() as tmp:
         env["UNIKERAS_REF_OUT"] = out = os.path.join(tmp, "out.pkl")
