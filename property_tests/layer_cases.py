@@ -203,6 +203,17 @@ layer("Bidirectional", lambda d: ({"layer": ("__layer__", d.pick(["LSTM", "GRU",
                                   _x(d, seq(d)), {}))
 layer("TimeDistributed", lambda d: ({"layer": ("__layer__", "Dense", {"units": 2})},
                                     _x(d, (2, 3, 2)), {}))
+# inference (training=True assigns the kernel, so a second framework would see it
+# normalized twice): the weight order [kernel, vector_u, bias] is what this checks;
+# the power iteration is tested against NumPy in tests/layers/test_keras315_layers.py
+def _spectral(d):
+    inner, shape = d.pick([(("__layer__", "Dense", {"units": 2}), (2, 3)),
+                           (("__layer__", "Conv1D", {"filters": 2, "kernel_size": 2}),
+                            (2, 4, 3))])
+    return {"layer": inner, "power_iterations": d.int(1, 2)}, _x(d, shape), {}
+
+
+layer("SpectralNormalization", _spectral)
 # ----------------------------------------------------------------- attention
 layer("Attention", lambda d: ({"use_scale": d.bool(), "score_mode": d.pick(["dot", "concat"])},
                               [_x(d, (2, 3, 4)), _x(d, (2, 2, 4))], {}))

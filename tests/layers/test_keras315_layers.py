@@ -83,3 +83,57 @@ def test_reversible_embedding(framework, to_fw, to_np, tie, tmp_path):
                                to_np(model(to_fw(ids, framework))), rtol=1e-6)
     cfg = again.layers[1].get_config()
     assert (cfg["tie_weights"], cfg["logit_soft_cap"], cfg["reverse_dtype"]) == (tie, 3.0, None)
+
+
+def _np_spectral(kernel, u, iters, eps=1e-7):
+    w = kernel.reshape(-1, kernel.shape[-1]).astype(np.float64)
+    u = u.astype(np.float64)
+
+    def norm(x):
+        return x * min(1 / np.sqrt((x * x).sum()), 1 / eps)
+
+    for _ in range(iters):
+        v = norm(u @ w.T)
+        u = norm(v @ w)
+    sigma = (v @ w @ u.T)[0, 0]
+    return u, kernel / sigma
+
+
+@pytest.mark.parametrize("iters", [1, 3])
+def test_spectral_normalization_training_call(framework, to_fw, to_np, iters):
+    layer = layers.SpectralNormalization(layers.Dense(3), power_iterations=iters)
+    x = rng.standard_normal((4, 5)).astype("float32")
+    layer(to_fw(x, framework))  # build; inference leaves the kernel alone
+    kernel0, u0 = to_np(layer.layer.kernel).copy(), to_np(layer.vector_u).copy()
+    assert [w.name for w in layer.weights] == ["kernel", "vector_u", "bias"]
+    assert u0.shape == (1, 3) and not layer.vector_u.trainable
+    y = layer(to_fw(x, framework), training=True)
+    want_u, want_kernel = _np_spectral(kernel0, u0, iters)
+    np.testing.assert_allclose(to_np(layer.vector_u), want_u, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(to_np(layer.layer.kernel), want_kernel, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(to_np(y), x @ want_kernel + to_np(layer.layer.bias),
+                               rtol=1e-4, atol=1e-5)
+    for _ in range(20):  # power iteration converges: largest singular value -> 1
+        layer(to_fw(x, framework), training=True)
+    assert abs(np.linalg.svd(to_np(layer.layer.kernel), compute_uv=False)[0] - 1) < 1e-3
+
+
+def test_spectral_normalization_in_fit_and_config(framework, to_fw, to_np):
+    model = keras.Sequential([keras.Input((4,)),
+                              layers.SpectralNormalization(layers.Dense(2)),
+                              layers.Dense(1)])
+    model.compile("sgd", "mse")
+    sn = model.layers[0]
+    u0 = to_np(sn.vector_u).copy()
+    x = to_fw(rng.standard_normal((8, 4)).astype("float32"), framework)
+    model.fit(x, to_fw(np.zeros((8, 1), "float32"), framework), batch_size=4, epochs=1,
+              verbose=0)
+    assert not np.allclose(to_np(sn.vector_u), u0)  # the non-trainable state moved
+    cfg = sn.get_config()
+    again = layers.SpectralNormalization.from_config(cfg)
+    assert again.power_iterations == 1 and isinstance(again.layer, layers.Dense)
+    with pytest.raises(ValueError, match="greater than zero"):
+        layers.SpectralNormalization(layers.Dense(2), power_iterations=0)
+    with pytest.raises(ValueError, match="nor 'embeddings'"):
+        layers.SpectralNormalization(layers.ReLU())(to_fw(np.ones((1, 2), "float32"),
+                                                          framework))

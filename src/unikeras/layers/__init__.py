@@ -37,7 +37,7 @@ from .preprocessing import (Discretization, HashedCrossing, Hashing, IntegerLook
 from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells)
-from .wrappers import Bidirectional, TimeDistributed, Wrapper
+from .wrappers import Bidirectional, SpectralNormalization, TimeDistributed, Wrapper
 from .jax_layer import FlaxLayer, JaxLayer
 from .torch_module_wrapper import TorchModuleWrapper
 from .attention import AdditiveAttention, Attention, MultiHeadAttention

@@ -9,7 +9,7 @@ from ..xp import namespace
 from .layer import Layer, _call_params
 from .serialization import deserialize, serialize
 
-__all__ = ["Wrapper", "Bidirectional", "TimeDistributed"]
+__all__ = ["Wrapper", "Bidirectional", "TimeDistributed", "SpectralNormalization"]
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
@@ -289,3 +289,87 @@ class _Shaped:
 
     def __init__(self, shape):
         self.shape = tuple(shape)
+
+
+@register
+class SpectralNormalization(Wrapper):
+    """Keras' ``SpectralNormalization(layer, power_iterations=1)``: the wrapped layer's
+    ``kernel`` (or ``embeddings``) divided by its largest singular value, estimated by
+    ``power_iterations`` steps of power iteration from the non-trainable ``vector_u``
+    (shape ``(1, units)``). As in Keras, a ``training=True`` call assigns the normalized
+    kernel and the new ``vector_u`` (the kernel is left alone while it is all zeros) and
+    then runs the layer; an inference call runs the layer as it is. The weight order is
+    Keras': ``kernel``, ``vector_u``, then the layer's other weights."""
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(layer, **kwargs)
+        if power_iterations <= 0:
+            raise ValueError("`power_iterations` should be greater than zero. Received: "
+                             f"`power_iterations={power_iterations}`")
+        self.power_iterations = power_iterations
+
+    def build(self, input_shape=None):
+        from .input_spec import InputSpec
+
+        super().build(input_shape)
+        self.input_spec = InputSpec(min_ndim=1, axes={-1: input_shape[-1]})
+        by_attr = self.layer.__dict__["_vars_by_attr"]
+        name = "kernel" if "kernel" in by_attr else "embeddings" if "embeddings" in by_attr else None
+        if name is None:
+            raise ValueError(f"{type(self.layer).__name__} object has no attribute 'kernel' "
+                             "nor 'embeddings'")
+        self._kernel_name = name
+        self.kernel = by_attr[name]  # tracked here too: Keras' weight order
+        self.kernel_shape = tuple(self.kernel.shape)
+        from .. import initializers
+
+        self.vector_u = self.add_weight(
+            shape=(1, self.kernel_shape[-1]),
+            initializer=initializers.TruncatedNormal(stddev=0.02), trainable=False,
+            name="vector_u", dtype=self.kernel.dtype)
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if training:
+            new_u, new_kernel = self._normalized(self.kernel, self.vector_u)
+            self.vector_u = new_u
+            self.kernel = new_kernel
+        out = self.layer(inputs)
+        if out.dtype != inputs.dtype:
+            xp = namespace(out)
+            out = xp.astype(out, inputs.dtype)
+        return out
+
+    def _normalized(self, kernel, u):
+        """(new vector_u, kernel / sigma); both unchanged where the kernel is all zeros."""
+        from .. import ops
+        from ..config import epsilon
+
+        xp = namespace(kernel)
+        w = xp.reshape(kernel, (-1, self.kernel_shape[-1]))
+        cap = 1.0 / epsilon()
+
+        def l2_normalize(x):
+            inv = 1.0 / xp.sqrt(xp.sum(x * x))
+            return x * xp.minimum(inv, xp.asarray(cap, dtype=x.dtype))
+
+        new_u = u
+        for _ in range(self.power_iterations):
+            v = l2_normalize(xp.matmul(new_u, xp.matrix_transpose(w)))
+            new_u = l2_normalize(xp.matmul(v, w))
+        new_u = ops.stop_gradient(new_u)
+        v = ops.stop_gradient(v)
+        sigma = xp.matmul(xp.matmul(v, w), xp.matrix_transpose(new_u))[0, 0]
+        all_zero = xp.all(kernel == 0)
+        safe_sigma = xp.where(all_zero, xp.ones_like(sigma), sigma)
+        new_kernel = xp.where(all_zero, kernel, kernel / safe_sigma)
+        new_u = xp.where(all_zero, u, new_u)
+        return new_u, new_kernel
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["power_iterations"] = self.power_iterations
+        return config
