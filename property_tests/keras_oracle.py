@@ -15,6 +15,8 @@ Requests (all NumPy values, so both sides build their own arrays):
   from ``config`` (``layer_cases.build_layer``, in float64 unless ``config`` names a dtype), given ``weights`` with
   ``set_weights`` (unikeras keeps Keras' weight
   order, invariant 5), called on ``inputs``.
+* ``("func", dotted, args, kwargs)``: ``keras.<dotted>(*args, **kwargs)`` (e.g.
+  ``"utils.bounding_boxes.convert_format"``).
 * ``("names",)``: the public names of ``keras.ops`` and ``keras.layers``.
 * ``("data_layer", class_name, config, adapt_data, calls)``: a Keras preprocessing
   layer (StringLookup, TextVectorization, Hashing, ...) built from ``config``, adapted on
@@ -144,6 +146,12 @@ def _serve_one(keras, op_cases, layer_cases, request):
         else:
             out = getattr(keras.ops, name)(*args, **kwargs)
         return _to_numpy(keras, out)
+    if kind == "func":  # ("func", "utils.bounding_boxes.convert_format", args, kwargs)
+        _, dotted, args, kwargs = request
+        fn = keras
+        for part in dotted.split("."):
+            fn = getattr(fn, part)
+        return _to_numpy(keras, fn(*_tensors(keras, args), **_tensors(keras, kwargs)))
     if kind == "layer":
         _, cls, config, weights, inputs, call_kwargs = request
         layer = layer_cases.build_layer(keras.layers, cls, dict({"dtype": "float64"}, **config))
@@ -151,6 +159,7 @@ def _serve_one(keras, op_cases, layer_cases, request):
         layer_cases.call_layer(layer, xs, call_kwargs)
         if weights:
             layer.set_weights(list(weights))
+        xs = _tensors(keras, inputs)  # Keras' image layers write into a dict input
         return _to_numpy(keras, layer_cases.call_layer(layer, xs, call_kwargs))
     if kind == "data_layer":
         return _serve_data_layer(keras, request)

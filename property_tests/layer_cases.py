@@ -144,6 +144,16 @@ layer("UpSampling3D", lambda d: ({"size": 2}, _x(d, (1, 2, 2, 2, 1)), {}))
 layer("CategoryEncoding", lambda d: ({"num_tokens": 4, "output_mode": d.pick(["one_hot",
                                                                              "multi_hot", "count"])},
                                      d.x((3, 2), "small"), {}), grad=False)
+# ----------------------------------------------------------------- image preprocessing
+layer("CenterCrop", lambda d: ({"height": d.int(1, 5), "width": d.int(1, 4)},
+                               _x(d, (2, 5, 4, 2)), {}))
+layer("RandomFlip", lambda d: ({"mode": d.pick(["horizontal", "vertical",
+                                                "horizontal_and_vertical"]), "seed": 1},
+                               _x(d, (2, 3, 4, 2)), {"training": False}))
+layer("RandomCrop", lambda d: ({"height": 2, "width": 2, "seed": 1}, _x(d, (2, 3, 4, 2)),
+                               {"training": False}))
+layer("MaxNumBoundingBoxes", lambda d: ({"max_number": d.int(1, 3)}, _x(d, (1, 3, 3, 2)),
+                                        {}))
 # ----------------------------------------------------------------- convolution and pooling
 def _conv(rank, transpose=False):
     def gen(d):
@@ -231,6 +241,9 @@ EXCLUDED = {
     "Layer": "the abstract base class (every case above exercises it)",
     "Wrapper": "abstract base of TimeDistributed and Bidirectional (covered through them)",
     "InputLayer": "a placeholder of Functional models with no computation",
+    "Pipeline": "Keras' Pipeline takes no dtype argument (the reference builds every layer "
+                "in float64); its composition is tested in "
+                "tests/layers/test_image_preprocessing_geometry.py",
     # wrappers of one framework's own function or module: their numerics are that
     # framework's, and they run on it alone (tested in tests/layers/test_jax_layer.py,
     # tests/torch_interop/, tests/core/test_tensorflow_citizen.py)

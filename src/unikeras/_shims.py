@@ -94,6 +94,8 @@ AREAS = (
             "device_scope",  # (kind, index) -> context manager placing new arrays
             "host_view",  # (x) -> zero-copy NumPy view of a host-resident array, or None
             "concat_rows",  # (pieces) -> predict outputs joined without a compile per shape
+            "dynamic_shape",  # (x) -> shape list: static ints, scalar tensors where unknown
+            "data_worker_seed",  # () -> the data-loader worker's seed (torch), or None
         ),
         signatures={
             "namespace": (), "to_numpy": ("x",), "asarray": ("value", "dtype_name"),

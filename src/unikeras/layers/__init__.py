@@ -34,6 +34,8 @@ from .embedding import Embedding, Masking, ReversibleEmbedding
 from .preprocessing import CategoryEncoding, Normalization, Rescaling
 from .preprocessing import (Discretization, HashedCrossing, Hashing, IntegerLookup,
                             StringLookup, TextVectorization)
+from .preprocessing import (CenterCrop, MaxNumBoundingBoxes, Pipeline, RandomCrop,
+                            RandomFlip)
 from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells)

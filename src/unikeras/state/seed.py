@@ -39,7 +39,9 @@ class SeedGenerator(Trackable):
         state = self.state
         if framework is not None and framework != state.framework:
             state._move_to(framework)
-        value = state._raw_array()
+        # A snapshot: torch assigns in place, and a pair returned as the Parameter
+        # itself would change under the caller when the next draw advances the state.
+        value = state._snapshot()
         xp = namespace(value)
         state.assign(value + xp.asarray([0, 1], dtype=value.dtype))
         return value

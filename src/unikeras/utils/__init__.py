@@ -23,6 +23,7 @@ from .io import (  # noqa: F401
     enable_interactive_logging,
     is_interactive_logging_enabled,
 )
+from . import bounding_boxes  # noqa: F401  (keras.utils.bounding_boxes)
 from .serialization import (  # noqa: F401
     CustomObjectScope,
     custom_object_scope,

@@ -159,3 +159,13 @@ def device_scope(kind, index):
     if kind == "gpu" and not (torch.cuda.is_available() and index < torch.cuda.device_count()):
         raise ValueError(f"keras.device: torch has no {name} device")
     return torch.device(name)
+
+
+def data_worker_seed():
+    """The seed torch gave this ``DataLoader`` worker process (``base_seed + worker_id``,
+    drawn afresh for every epoch's iterator from the main process' generator), or None
+    outside a worker. Random preprocessing layers mix it into their seeds, so workers
+    (which start from copies of the same layer state) draw different transformations,
+    as torch's own generator does there."""
+    info = torch.utils.data.get_worker_info()
+    return None if info is None else int(info.seed)

@@ -3,8 +3,11 @@
 One module per family, so the families grow independently:
 
 - ``core``: Rescaling, Normalization, CategoryEncoding (numeric, any framework).
-- image layers, text/categorical lookups and audio layers live in their own
-  modules beside it and are re-exported here.
+- ``image/``: the image preprocessing and augmentation layers (a package: the base
+  class, then one module per family).
+- ``pipeline``: ``Pipeline``.
+- text/categorical lookups and audio layers live in their own modules beside it and
+  are re-exported here.
 """
 
 from .core import CategoryEncoding, Normalization, Rescaling  # noqa: F401
@@ -12,3 +15,6 @@ from .lookup import IntegerLookup, StringLookup  # noqa: F401
 from .hashing import HashedCrossing, Hashing  # noqa: F401
 from .discretization import Discretization  # noqa: F401
 from .text_vectorization import TextVectorization  # noqa: F401
+from .image import (BaseImagePreprocessingLayer, CenterCrop, MaxNumBoundingBoxes,  # noqa: F401
+                    RandomCrop, RandomFlip)
+from .pipeline import Pipeline  # noqa: F401

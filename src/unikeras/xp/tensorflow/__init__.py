@@ -118,3 +118,13 @@ def device_scope(kind, index):
     if kind == "gpu" and len(tf.config.list_logical_devices("GPU")) <= index:
         raise ValueError(f"keras.device: TensorFlow has no GPU:{index} device")
     return tf.device(f"/{kind.upper()}:{index}")
+
+
+def dynamic_shape(x):
+    """The shape of ``x`` as a list: static sizes where known, scalar int32 tensors where
+    not (a batch dimension inside ``tf.data.Dataset.map``)."""
+    static = x.shape.as_list()
+    if all(d is not None for d in static):
+        return static
+    dyn = tf.shape(x)
+    return [d if d is not None else dyn[i] for i, d in enumerate(static)]

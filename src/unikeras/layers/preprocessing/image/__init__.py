@@ -1,0 +1,9 @@
+"""Keras 3's image preprocessing and augmentation layers, written once.
+
+``base``: ``BaseImagePreprocessingLayer`` (the transformation split, dict inputs,
+batched/unbatched images, seeds). One module per layer family beside it."""
+
+from .base import BaseImagePreprocessingLayer  # noqa: F401
+from .crop import CenterCrop, RandomCrop  # noqa: F401
+from .max_num_bounding_boxes import MaxNumBoundingBoxes  # noqa: F401
+from .random_flip import RandomFlip  # noqa: F401
