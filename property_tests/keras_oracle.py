@@ -163,7 +163,26 @@ def _serve_one(keras, op_cases, layer_cases, request):
         return _to_numpy(keras, layer_cases.call_layer(layer, xs, call_kwargs))
     if kind == "data_layer":
         return _serve_data_layer(keras, request)
+    if kind == "feature_space":
+        return _serve_feature_space(keras, request)
     raise ValueError(f"unknown request {kind!r}")
+
+
+def _serve_feature_space(keras, request):
+    """``("feature_space", features, kwargs, adapt_dict, call_dict)``: features map a
+    name to a type name or ``(method, kwargs)`` of ``FeatureSpace.<method>``."""
+    import numpy as np
+
+    _, features, kwargs, adapt, data = request
+    FS = keras.utils.FeatureSpace
+    feats = {n: (getattr(FS, f[0])(name=n, **f[1]) if isinstance(f, tuple) else f)
+             for n, f in features.items()}
+    fs = FS(features=feats, **kwargs)
+    fs.adapt(adapt)
+    out = fs(data)
+    if isinstance(out, dict):
+        return {k: np.asarray(keras.ops.convert_to_numpy(v)) for k, v in out.items()}
+    return np.asarray(keras.ops.convert_to_numpy(out))
 
 
 def _serve_data_layer(keras, request):

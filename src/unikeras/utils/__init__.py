@@ -59,7 +59,17 @@ _DATA = {
 }
 
 
+# Layers-based utilities (``layers`` sits above this package): loaded on first access.
+_LAYERS = {"FeatureSpace": "unikeras.layers.preprocessing.feature_space"}
+
+
 def __getattr__(name):
+    if name in _LAYERS:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAYERS[name]), name)
+        globals()[name] = value
+        return value
     if name in _DATA:
         import importlib
 
@@ -70,4 +80,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_DATA))
+    return sorted(set(globals()) | set(_DATA) | set(_LAYERS))

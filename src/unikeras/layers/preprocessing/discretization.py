@@ -107,6 +107,8 @@ class Discretization(Layer):
             raise ValueError("Cannot adapt a Discretization layer that has been initialized "
                              "with `bin_boundaries`, use `num_bins` instead.")
         self.reset_state()
+        if isinstance(data, (list, tuple)):  # Keras iterates lists: each item a batch
+            data = iter(data)
         for batch in adapt_batches(data, steps, self.name):
             self.update_state(batch)
         self.finalize_state()

@@ -87,3 +87,12 @@ def standardize(x, lower, strip):
 
 def squeeze_last(x):
     return tf.squeeze(x, axis=-1)
+
+
+def expand_last(x):
+    return tf.expand_dims(x, -1)
+
+
+def reshape(x, shape):
+    """``tf.reshape`` (also on graph tensors of unknown batch size: -1)."""
+    return tf.reshape(x, shape)
