@@ -8,7 +8,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from workloads import HEADS, KEY_DIM, MLP, SEQ, WIDTH, glorot
+from workloads import EMB5, HEADS, KEY_DIM, MLP, SEQ, UNITS5, VOCAB5, WIDTH, glorot
+
+# W6: (name, in channels, out channels, kernel, stride) of every conv, in order
+W6_CONVS = [("c0", 3, 16, 3, 1), ("b1a", 16, 16, 3, 1), ("b1b", 16, 16, 3, 1),
+            ("b2a", 16, 32, 3, 2), ("b2b", 32, 32, 3, 1), ("b2s", 16, 32, 1, 2)]
 
 
 def init_params(key, rng):
@@ -33,7 +37,71 @@ def init_params(key, rng):
     elif key == "W4":
         p = {"w1": glorot(rng, (32, 32), 32, 32), "b1": z(32),
              "w2": glorot(rng, (32, 1), 32, 1), "b2": z(1)}
+    elif key == "W5":
+        u = UNITS5
+        p = {"emb": rng.uniform(-0.05, 0.05, (VOCAB5, EMB5)).astype(np.float32),
+             "wi": glorot(rng, (EMB5, 4 * u), EMB5, 4 * u),
+             "wh": glorot(rng, (u, 4 * u), u, 4 * u), "b": z(4 * u),
+             "wd": glorot(rng, (u, 2), u, 2), "bd": z(2)}
+    elif key == "W6":
+        p = {}
+        for name, cin, cout, k, _ in W6_CONVS:
+            p[name] = glorot(rng, (k, k, cin, cout), k * k * cin, k * k * cout)
+            p[name + "_g"], p[name + "_b"] = np.ones(cout, np.float32), z(cout)
+        p["wd"], p["bd"] = glorot(rng, (32, 10), 32, 10), z(10)
+    elif key == "W7":
+        return init_params("W1", rng)
     return {k: jnp.asarray(v) for k, v in p.items()}
+
+
+def init_state(key):
+    """Non-trained state (W6's BatchNorm moving statistics)."""
+    if key != "W6":
+        return {}
+    return {n + s: (jnp.zeros if s == "_m" else jnp.ones)(c, jnp.float32)
+            for n, _, c, _, _ in W6_CONVS for s in ("_m", "_v")}
+
+
+def _lstm(p, x):
+    """Keras gate order i, f, c, o; the input projection of every step in one matmul,
+    the recurrence in lax.scan."""
+    u = UNITS5
+    xi = jnp.einsum("btf,fg->tbg", x, p["wi"]) + p["b"]
+
+    def step(carry, xt):
+        h, c = carry
+        z = xt + h @ p["wh"]
+        i, f = jax.nn.sigmoid(z[:, :u]), jax.nn.sigmoid(z[:, u:2 * u])
+        c = f * c + i * jnp.tanh(z[:, 2 * u:3 * u])
+        h = jax.nn.sigmoid(z[:, 3 * u:]) * jnp.tanh(c)
+        return (h, c), None
+
+    zeros = jnp.zeros((x.shape[0], u), x.dtype)
+    (h, _), _ = jax.lax.scan(step, (zeros, zeros), xi)
+    return h
+
+
+def _resnet(p, state, x, training):
+    """W6's forward; returns (logits, new BatchNorm state)."""
+    new = {}
+
+    def conv_bn(h, name, relu=True):
+        _, _, _, k, stride = next(c for c in W6_CONVS if c[0] == name)
+        h = jax.lax.conv_general_dilated(h, p[name], (stride, stride), "SAME",
+                                         dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        if training:
+            m, v = jnp.mean(h, (0, 1, 2)), jnp.var(h, (0, 1, 2))
+            new[name + "_m"] = 0.99 * state[name + "_m"] + 0.01 * m
+            new[name + "_v"] = 0.99 * state[name + "_v"] + 0.01 * v
+        else:
+            m, v = state[name + "_m"], state[name + "_v"]
+        h = (h - m) * jax.lax.rsqrt(v + 1e-3) * p[name + "_g"] + p[name + "_b"]
+        return jax.nn.relu(h) if relu else h
+
+    h = conv_bn(x, "c0")
+    h = jax.nn.relu(h + conv_bn(conv_bn(h, "b1a"), "b1b", relu=False))
+    h = jax.nn.relu(conv_bn(h, "b2s", relu=False) + conv_bn(conv_bn(h, "b2a"), "b2b", relu=False))
+    return jnp.mean(h, (1, 2)) @ p["wd"] + p["bd"], (new if training else state)
 
 
 def _ln(x, g, b, eps=1e-3):
@@ -76,6 +144,10 @@ def forward(key, p, x, rng_key=None, training=False):
         return jnp.mean(h, axis=1) @ p["wh"] + p["bh"]
     if key == "W4":
         return jax.nn.relu(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+    if key == "W5":
+        return _lstm(p, p["emb"][x]) @ p["wd"] + p["bd"]
+    if key == "W7":
+        return forward("W1", p, x)
     raise KeyError(key)
 
 
@@ -89,35 +161,45 @@ class Native:
         self.opt_state = self.tx.init(self.params)
         self.rng = jax.random.PRNGKey(0)
         regression = key == "W4"
+        self.state = init_state(key)
 
-        def loss_fn(params, x, y, rk):
-            out = forward(key, params, x, rk, training=True)
+        def loss_fn(params, state, x, y, rk):
+            if key == "W6":
+                out, state = _resnet(params, state, x, training=True)
+            else:
+                out = forward(key, params, x, rk, training=True)
             if regression:
-                return jnp.mean(jnp.square(out - y))
-            return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(out, y))
+                return jnp.mean(jnp.square(out - y)), state
+            return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(out, y)), state
 
-        def step(params, opt_state, rk, x, y):
+        def step(params, opt_state, state, rk, x, y):
             rk, sub = jax.random.split(rk)
-            loss, grads = jax.value_and_grad(loss_fn)(params, x, y, sub)
+            (loss, state), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+                params, state, x, y, sub)
             updates, opt_state = self.tx.update(grads, opt_state, params)
-            return optax.apply_updates(params, updates), opt_state, rk, loss
+            return optax.apply_updates(params, updates), opt_state, state, rk, loss
 
-        self._step = jax.jit(step, donate_argnums=(0, 1, 2))
-        self._predict = jax.jit(lambda params, x: forward(key, params, x))
+        def predict(params, state, x):
+            if key == "W6":
+                return _resnet(params, state, x, training=False)[0]
+            return forward(key, params, x)
+
+        self._step = jax.jit(step, donate_argnums=(0, 1, 2, 3))
+        self._predict = jax.jit(predict)
         self.loss = None
 
     def to_batch(self, x, y):
         return jnp.asarray(x), jnp.asarray(y)
 
     def step(self, batch):
-        self.params, self.opt_state, self.rng, self.loss = self._step(
-            self.params, self.opt_state, self.rng, *batch)
+        self.params, self.opt_state, self.state, self.rng, self.loss = self._step(
+            self.params, self.opt_state, self.state, self.rng, *batch)
 
     def sync(self):
         return float(self.loss)
 
     def predict(self, x):
-        return self._predict(self.params, x)
+        return self._predict(self.params, self.state, x)
 
     def sync_out(self, out):
         out.block_until_ready()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from workloads import HEADS, KEY_DIM, MLP, SEQ, WIDTH, glorot
+from native_jax import W6_CONVS
+from workloads import EMB5, HEADS, KEY_DIM, MLP, SEQ, T5, UNITS5, VOCAB5, WIDTH, glorot
 
 
 def init_params(key, rng):
@@ -31,7 +32,62 @@ def init_params(key, rng):
     elif key == "W4":
         p = {"w1": glorot(rng, (32, 32), 32, 32), "b1": z(32),
              "w2": glorot(rng, (32, 1), 32, 1), "b2": z(1)}
+    elif key == "W5":
+        u = UNITS5
+        p = {"emb": rng.uniform(-0.05, 0.05, (VOCAB5, EMB5)).astype(np.float32),
+             "wi": glorot(rng, (EMB5, 4 * u), EMB5, 4 * u),
+             "wh": glorot(rng, (u, 4 * u), u, 4 * u), "b": z(4 * u),
+             "wd": glorot(rng, (u, 2), u, 2), "bd": z(2)}
+    elif key == "W6":
+        p = {}
+        for name, cin, cout, k, _ in W6_CONVS:
+            p[name] = glorot(rng, (k, k, cin, cout), k * k * cin, k * k * cout)
+            p[name + "_g"], p[name + "_b"] = np.ones(cout, np.float32), z(cout)
+        p["wd"], p["bd"] = glorot(rng, (32, 10), 32, 10), z(10)
+    elif key == "W7":
+        return init_params("W1", rng)
     return {k: tf.Variable(v, name=k) for k, v in p.items()}
+
+
+def init_state(key):
+    """W6's BatchNorm moving statistics (non-trainable tf.Variables)."""
+    if key != "W6":
+        return {}
+    return {n + s: tf.Variable((tf.zeros if s == "_m" else tf.ones)(c), trainable=False)
+            for n, _, c, _, _ in W6_CONVS for s in ("_m", "_v")}
+
+
+def _lstm(p, x):
+    """Keras gate order; the input projection in one matmul, the recurrence unrolled
+    over the 40 steps inside the tf.function (faster on CPU than a while_loop)."""
+    u = UNITS5
+    xi = tf.einsum("btf,fg->btg", x, p["wi"]) + p["b"]
+    h = c = tf.zeros([tf.shape(x)[0], u])
+    for t in range(T5):
+        z = xi[:, t] + h @ p["wh"]
+        i, f = tf.sigmoid(z[:, :u]), tf.sigmoid(z[:, u:2 * u])
+        c = f * c + i * tf.tanh(z[:, 2 * u:3 * u])
+        h = tf.sigmoid(z[:, 3 * u:]) * tf.tanh(c)
+    return h
+
+
+def _resnet(p, state, x, training):
+    def conv_bn(h, name, relu=True):
+        stride = next(c for c in W6_CONVS if c[0] == name)[4]
+        h = tf.nn.conv2d(h, p[name], stride, "SAME")
+        if training:
+            m, v = tf.nn.moments(h, axes=[0, 1, 2])
+            state[name + "_m"].assign(0.99 * state[name + "_m"] + 0.01 * m)
+            state[name + "_v"].assign(0.99 * state[name + "_v"] + 0.01 * v)
+        else:
+            m, v = state[name + "_m"], state[name + "_v"]
+        h = tf.nn.batch_normalization(h, m, v, p[name + "_b"], p[name + "_g"], 1e-3)
+        return tf.nn.relu(h) if relu else h
+
+    h = conv_bn(x, "c0")
+    h = tf.nn.relu(h + conv_bn(conv_bn(h, "b1a"), "b1b", relu=False))
+    h = tf.nn.relu(conv_bn(h, "b2s", relu=False) + conv_bn(conv_bn(h, "b2a"), "b2b", relu=False))
+    return tf.reduce_mean(h, [1, 2]) @ p["wd"] + p["bd"]
 
 
 def _ln(x, g, b, eps=1e-3):
@@ -39,7 +95,7 @@ def _ln(x, g, b, eps=1e-3):
     return (x - m) * tf.math.rsqrt(v + eps) * g + b
 
 
-def forward(key, p, x, seed=None, training=False):
+def forward(key, p, x, seed=None, training=False, state=None):
     if key == "W1":
         h = tf.nn.relu(x @ p["w1"] + p["b1"])
         h = tf.nn.relu(h @ p["w2"] + p["b2"])
@@ -67,6 +123,12 @@ def forward(key, p, x, seed=None, training=False):
         return tf.reduce_mean(h, axis=1) @ p["wh"] + p["bh"]
     if key == "W4":
         return tf.nn.relu(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+    if key == "W5":
+        return _lstm(p, tf.gather(p["emb"], x)) @ p["wd"] + p["bd"]
+    if key == "W6":
+        return _resnet(p, state, x, training)
+    if key == "W7":
+        return forward("W1", p, x)
     raise KeyError(key)
 
 
@@ -93,6 +155,7 @@ class Native:
     def __init__(self, key, device="cpu"):
         self.key = key
         self.params = init_params(key, np.random.default_rng(0))
+        self.state = init_state(key)
         variables = list(self.params.values())
         self.opt = Adam(variables)
         self.step_count = tf.Variable(0, dtype=tf.int64)
@@ -102,7 +165,7 @@ class Native:
         def step(x, y):
             seed = tf.stack([tf.constant(0, tf.int64), self.step_count.assign_add(1)])
             with tf.GradientTape() as tape:
-                out = forward(key, self.params, x, seed, training=True)
+                out = forward(key, self.params, x, seed, training=True, state=self.state)
                 if regression:
                     loss = tf.reduce_mean(tf.square(out - y))
                 else:
@@ -112,7 +175,8 @@ class Native:
             return loss
 
         self._step = step
-        self._predict = tf.function(lambda x: forward(key, self.params, x), autograph=False)
+        self._predict = tf.function(lambda x: forward(key, self.params, x, state=self.state),
+                                    autograph=False)
         self.loss = None
 
     def to_batch(self, x, y):

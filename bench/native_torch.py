@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from workloads import HEADS, MLP, WIDTH
+from workloads import EMB5, HEADS, MLP, UNITS5, VOCAB5, WIDTH
 
 
 class Encoder(nn.Module):
@@ -27,6 +27,34 @@ class Encoder(nn.Module):
         return self.head(h.mean(dim=1))
 
 
+class TextLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(VOCAB5, EMB5)
+        self.lstm = nn.LSTM(EMB5, UNITS5, batch_first=True)
+        self.head = nn.Linear(UNITS5, 2)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(self.emb(x))
+        return self.head(h[-1])
+
+
+def conv_bn(cin, cout, stride=1, kernel=3):
+    return [nn.Conv2d(cin, cout, kernel, stride, padding=kernel // 2, bias=False),
+            nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)]
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.body = nn.Sequential(*conv_bn(cin, cout, stride), nn.ReLU(), *conv_bn(cout, cout))
+        self.skip = (nn.Identity() if stride == 1 and cin == cout
+                     else nn.Sequential(*conv_bn(cin, cout, stride, kernel=1)))
+
+    def forward(self, x):
+        return torch.relu(self.skip(x) + self.body(x))
+
+
 def make_module(key):
     if key == "W1":
         return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
@@ -39,6 +67,13 @@ def make_module(key):
         return Encoder()
     if key == "W4":
         return nn.Sequential(nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 1))
+    if key == "W5":
+        return TextLSTM()
+    if key == "W6":
+        return nn.Sequential(*conv_bn(3, 16), nn.ReLU(), Block(16, 16, 1), Block(16, 32, 2),
+                             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+    if key == "W7":
+        return make_module("W1")
     raise KeyError(key)
 
 
@@ -54,7 +89,7 @@ class Native:
 
     def to_batch(self, x, y):
         x = torch.from_numpy(np.ascontiguousarray(x))
-        if self.key == "W2":  # NHWC data -> the NCHW layout a PyTorch user writes
+        if self.key in ("W2", "W6"):  # NHWC data -> the NCHW layout a PyTorch user writes
             x = x.permute(0, 3, 1, 2).contiguous()
         y = torch.from_numpy(y)
         if self.key != "W4":

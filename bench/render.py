@@ -173,6 +173,23 @@ def render(results):
         add(f"| {key} | {fw} | {f(u)} | {f(n)} | {f(p.get('keras'))} | "
             f"{_r(u['median'] / n['median']) if u and n else 'n/a'} |")
     add("")
+    serving = [(fw, key, e) for fw, key, e in _runs(results) if e.get("serving")]
+    if serving:
+        add("## Serving (W7)\n")
+        add("samples/s, median over rounds: unikeras and Keras 3 `model.predict(x, "
+            "batch_size=b)` over 64 rows at b=1 and 1024 rows at b=256 (a warm-up call "
+            "first); native: the compiled forward called per batch. At batch 1 this is the "
+            "per-call latency of predict, inverted.\n")
+        add("| framework | batch | unikeras | native | Keras 3 | uk/native | uk/Keras |")
+        add("|---|---|---|---|---|---|---|")
+        for fw, key, e in sorted(serving, key=lambda r: r[0]):
+            for bs, p in e["serving"].items():
+                f = lambda s: "n/a" if not s else f"{s['median']:,.0f}"  # noqa: E731
+                u, n, k = p.get("unikeras"), p.get("native"), p.get("keras")
+                add(f"| {fw} | {bs} | {f(u)} | {f(n)} | {f(k)} | "
+                    f"{_r(u['median'] / n['median']) if u and n else 'n/a'} | "
+                    f"{_r(u['median'] / k['median']) if u and k else 'n/a'} |")
+        add("")
 
     # ------------------------------------------------------------------ first step
     add("## Time to first step\n")

@@ -227,6 +227,18 @@ def run_workload(fw, key, args, log_dir, results):
                 else:
                     entry["errors"][f"{impl}.predict"] = r["error"]
         entry["predict"] = {k: stats(v) for k, v in pred.items()}
+        for bs in w.serving:  # serving throughput at fixed batch sizes (W7)
+            n_samples = 64 if bs == 1 else min(4 * bs, n_batches * w.batch)
+            serve = {i: [] for i in workers}
+            for rnd in range(max(1, args.repeats // 2 + 1)):
+                k = rnd % len(impls)
+                for impl in impls[k:] + impls[:k]:
+                    r = workers[impl].ask("serve", batch_size=bs, n_samples=n_samples)
+                    if "error" not in r:
+                        serve[impl].append(r["samples_per_s"])
+                    else:
+                        entry["errors"][f"{impl}.serve{bs}"] = r["error"]
+            entry.setdefault("serving", {})[str(bs)] = {k: stats(v) for k, v in serve.items()}
         for impl, wk in workers.items():
             entry["mem"][impl] = wk.ask("mem")
         if "unikeras" in workers and args.profile:
@@ -244,7 +256,8 @@ def main():
     ap.add_argument("--workloads", nargs="+", default=list(WORKLOADS))
     ap.add_argument("--repeats", type=int, default=5, help="interleaved rounds per workload")
     ap.add_argument("--steps-scale", type=float, default=1.0,
-                    help="scale the steps per measurement (W1 20, W2 6, W3 10, W4 400)")
+                    help="scale the steps per measurement (W1 20, W2 6, W3 10, W4 400, "
+                         "W5 8, W6 4, W7 4)")
     ap.add_argument("--predict-batches", type=int, default=8)
     ap.add_argument("--matmul-n", type=int, default=None)
     ap.add_argument("--no-keras", action="store_true")

@@ -6,7 +6,8 @@ answer per line out). Not meant to be run by hand.
                            [--device cpu|cuda]
 
 Commands: setup (build a workload's model and run its first step, timed), warmup,
-fit / tob / native (timed steps), predict (throughput), mem (ru_maxrss), profile
+fit / tob / native (timed steps), predict (throughput), serve (predict throughput
+at a given batch size), mem (ru_maxrss), profile
 (cProfile of a unikeras fit), matmul (GFLOP/s), quit.
 """
 
@@ -196,6 +197,14 @@ class KerasLike:
     def predict(self, n_batches):
         return {"samples_per_s": self._predict(n_batches)}
 
+    def serve(self, batch_size, n_samples):
+        """``predict`` of ``n_samples`` rows at ``batch_size`` (serving throughput)."""
+        x = self.x[:n_samples]
+        self.model.predict(x[:batch_size], batch_size=batch_size, verbose=0)  # warm
+        t = time.perf_counter()
+        sync_any(self.model.predict(x, batch_size=batch_size, verbose=0))
+        return {"samples_per_s": n_samples / (time.perf_counter() - t)}
+
     def profile(self, steps, top=25):
         import cProfile
         import io
@@ -287,6 +296,18 @@ class NativeImpl:
 
     def predict(self, n_batches):
         return {"samples_per_s": self._predict(n_batches)}
+
+    def serve(self, batch_size, n_samples):
+        """The native forward over ``n_samples`` rows in batches of ``batch_size``."""
+        x = np.concatenate([self.w.data(len(self.batches))[0]])[:n_samples]
+        xs = [self.net.to_batch(x[i:i + batch_size], np.zeros(0, np.int32))[0]
+              for i in range(0, n_samples, batch_size)]
+        self.net.sync_out(self.net.predict(xs[0]))  # warm
+        t = time.perf_counter()
+        for xb in xs:
+            out = self.net.predict(xb)
+        self.net.sync_out(out)
+        return {"samples_per_s": n_samples / (time.perf_counter() - t)}
 
     def matmul(self, n, repeat=10):
         fn = self.mod.matmul_fn(n, self.device) if self.fw == "torch" else self.mod.matmul_fn(n)

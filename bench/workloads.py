@@ -12,6 +12,12 @@ import numpy as np
 
 SEED = 1234
 
+# W3 geometry
+SEQ, WIDTH, HEADS, MLP = 64, 128, 4, 512
+KEY_DIM = WIDTH // HEADS
+# W5 geometry
+T5, VOCAB5, EMB5, UNITS5 = 40, 2000, 32, 64
+
 
 @dataclass(frozen=True)
 class Workload:
@@ -21,12 +27,18 @@ class Workload:
     x_shape: tuple          # per sample
     n_classes: int          # 0: regression (MSE, 1 output)
     steps: int              # steps per timed measurement (fit / train_on_batch / native)
+    vocab: int = 0          # > 0: integer token inputs in [0, vocab) (int32)
+    serving: tuple = ()     # predict batch sizes measured for serving (W7)
 
     def data(self, n_batches):
-        """Synthetic inputs and labels for ``n_batches`` batches (NumPy, float32)."""
+        """Synthetic inputs and labels for ``n_batches`` batches (NumPy, float32; int32
+        tokens for a text workload)."""
         rng = np.random.default_rng(SEED)
         n = n_batches * self.batch
-        x = rng.standard_normal((n, *self.x_shape), dtype=np.float32)
+        if self.vocab:
+            x = rng.integers(0, self.vocab, size=(n, *self.x_shape)).astype(np.int32)
+        else:
+            x = rng.standard_normal((n, *self.x_shape), dtype=np.float32)
         if self.n_classes:
             y = rng.integers(0, self.n_classes, size=(n,)).astype(np.int32)
         else:
@@ -43,11 +55,20 @@ W3 = Workload("W3", "Transformer encoder block seq 64, width 128, 4 heads, MLP 5
 # scheduler's noise (60 gave 3-6 ms measurements whose medians moved by 30% run to run)
 W4 = Workload("W4", "Tiny MLP 32-32-1, MSE, Adam, batch 32 (per-step overhead)", 32, (32,), 0, 400)
 
-WORKLOADS = {w.key: w for w in (W1, W2, W3, W4)}
+# W5: the classic Keras text classifier (embedding -> LSTM -> logits); the LSTM runs the
+# framework's fused kernel where unikeras has one (torch) and a hand-written loop in the
+# native jax/TF versions (lax.scan / an unrolled tf.function loop, as an expert writes it).
+W5 = Workload("W5", "LSTM text classifier: tokens 40 (vocab 2000) -> Embedding 32 -> LSTM 64 "
+              "-> Dense 2, Adam, batch 64", 64, (T5,), 2, 8, vocab=2000)
+W6 = Workload("W6", "Small ResNet 32x32x3: Conv16-BN + 2 residual blocks (16, 32 stride 2, "
+              "BN), GAP, Dense 10, Adam, batch 64", 64, (32, 32, 3), 10, 4)
+# W7: serving latency: predict throughput of W1's MLP at batch 1 and batch 256 (fit is
+# measured too, as W1 with a smaller batch).
+W7 = Workload("W7", "Serving: predict of the W1 MLP at batch 1 and batch 256 (samples/s)", 256,
+              (784,), 10, 4, serving=(1, 256))
 
-# W3 geometry
-SEQ, WIDTH, HEADS, MLP = 64, 128, 4, 512
-KEY_DIM = WIDTH // HEADS
+WORKLOADS = {w.key: w for w in (W1, W2, W3, W4, W5, W6, W7)}
+
 
 
 # --------------------------------------------------------------------------- FLOPs
@@ -72,6 +93,16 @@ def macs_per_sample(key):
                 ("mlp", 2 * L * d * MLP, False), ("head", _dense(d, 10), False)]
     if key == "W4":
         return [("dense1", _dense(32, 32), True), ("dense2", _dense(32, 1), False)]
+    if key == "W5":  # the embedding is a gather (no MACs); its input needs no gradient
+        return [("lstm", T5 * 4 * UNITS5 * (EMB5 + UNITS5), False),
+                ("dense", _dense(UNITS5, 2), False)]
+    if key == "W6":
+        return [("conv0", 32 * 32 * 16 * 27, True),
+                ("block1", 2 * 32 * 32 * 16 * 144, False),
+                ("block2", 16 * 16 * 32 * (144 + 288 + 16), False),
+                ("dense", _dense(32, 10), False)]
+    if key == "W7":
+        return macs_per_sample("W1")
     raise KeyError(key)
 
 
@@ -112,6 +143,25 @@ def build_model(k, key):
         model = k.Model(inp, out)
     elif key == "W4":
         model = k.Sequential([L.Input(shape=(32,)), L.Dense(32, activation="relu"), L.Dense(1)])
+    elif key == "W5":
+        model = k.Sequential([L.Input(shape=(T5,), dtype="int32"), L.Embedding(VOCAB5, EMB5),
+                              L.LSTM(UNITS5), L.Dense(2)])
+    elif key == "W6":
+        def conv_bn(h, filters, stride=1, relu=True, kernel=3):
+            h = L.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False)(h)
+            h = L.BatchNormalization()(h)
+            return L.ReLU()(h) if relu else h
+
+        def block(h, filters, stride):
+            skip = h if stride == 1 else conv_bn(h, filters, stride, relu=False, kernel=1)
+            r = conv_bn(conv_bn(h, filters, stride), filters, relu=False)
+            return L.ReLU()(L.Add()([skip, r]))
+
+        inp = L.Input(shape=(32, 32, 3))
+        h = block(block(conv_bn(inp, 16), 16, 1), 32, 2)
+        model = k.Model(inp, L.Dense(10)(L.GlobalAveragePooling2D()(h)))
+    elif key == "W7":
+        return build_model(k, "W1")
     else:
         raise KeyError(key)
     loss = (k.losses.SparseCategoricalCrossentropy(from_logits=True) if WORKLOADS[key].n_classes
