@@ -353,3 +353,96 @@ def test_pipeline_applies_layers_in_order(any_framework, to_fw):
                                             to_fw))
     np.testing.assert_array_equal(_run(pipe, x, any_framework, to_fw, training=False),
                                   x[:, 2:4, 0:3])  # rows 1:5 then 1:3, cols 0:4 then 0:3
+
+
+# ---------------------------------------------------------------------- in pipelines
+def _flip_pattern(out, x, mode="horizontal"):
+    """For each image: True if flipped, False if unchanged (fails on anything else)."""
+    pattern = []
+    for o, xi in zip(out, x):
+        same, other = _flip_variants(xi, mode)
+        if np.array_equal(o, same):
+            pattern.append(False)
+        else:
+            np.testing.assert_array_equal(o, other)
+            pattern.append(True)
+    return pattern
+
+
+@pytest.mark.parametrize("trainer", ["torch", "jax"])
+def test_layer_inside_tf_data_map_feeds_a_model_of_another_framework(trainer):
+    import tensorflow as tf
+
+    x = _img((13, 4, 5, 1), seed=6) / 255.0
+    y = x.mean(axis=(1, 2, 3))[:, None].astype("float32")
+    flip = layers.RandomFlip(mode="horizontal", seed=3)
+    # batches of 5, 5, 3: the batch axis is unknown inside map
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(5).map(
+        lambda a, b: (flip(a, training=True), b))
+    assert ds.element_spec[0].shape.as_list() == [None, 4, 5, 1]
+    seen = []
+    for a, _ in ds:
+        assert isinstance(a, tf.Tensor)
+        seen.append(a.numpy())
+    pattern = _flip_pattern(np.concatenate(seen), x)
+    assert 0 < sum(pattern) < len(pattern)
+    second = np.concatenate([a.numpy() for a, _ in ds])
+    assert _flip_pattern(second, x) != pattern  # the seed state advances in the dataset
+
+    model = unikeras.Sequential([layers.Input((4, 5, 1)), layers.Flatten(), layers.Dense(1)])
+    model(unikeras.xp.asarray(x[:1], framework=trainer))  # the model lives on `trainer`
+    model.compile(optimizer="sgd", loss="mse")
+    hist = model.fit(ds, epochs=2, verbose=0)
+    assert np.all(np.isfinite(hist.history["loss"]))
+    assert all(v.framework == trainer for v in model.weights)
+    assert framework_of(model.predict(unikeras.xp.asarray(x, framework=trainer), verbose=0)) \
+        == trainer
+
+
+class _FlipDataset:
+    """A torch map-style dataset that augments each image (torch tensors) in __getitem__."""
+
+    def __init__(self, x, layer):
+        import torch
+
+        self.x = torch.tensor(x)
+        self.layer = layer
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.layer(self.x[i], training=True), self.x[i].mean().reshape(1)
+
+
+def test_layer_inside_torch_dataloader_workers():
+    import torch
+
+    n = 32
+    x = _img((n, 4, 5, 1), seed=8) / 255.0
+    loader = torch.utils.data.DataLoader(
+        _FlipDataset(x, layers.RandomFlip(mode="horizontal", seed=3)), batch_size=4,
+        num_workers=2)
+    torch.manual_seed(0)
+    epochs = []
+    for _ in range(2):
+        out = torch.cat([a for a, _ in loader]).numpy()
+        epochs.append(_flip_pattern(out, x))
+    for pattern in epochs:
+        # batches alternate between the two workers; each started from a copy of the
+        # layer, so without the worker's seed their draws would repeat each other
+        w0 = [p for b in range(0, n // 4, 2) for p in pattern[4 * b:4 * b + 4]]
+        w1 = [p for b in range(1, n // 4, 2) for p in pattern[4 * b:4 * b + 4]]
+        assert w0 != w1
+        assert 0 < sum(pattern) < n
+    assert epochs[0] != epochs[1]  # new workers each epoch, new seeds
+    torch.manual_seed(0)
+    again = torch.cat([a for a, _ in loader]).numpy()
+    assert _flip_pattern(again, x) == epochs[0]  # reproducible under torch.manual_seed
+
+    model = unikeras.Sequential([layers.Input((4, 5, 1)), layers.Flatten(), layers.Dense(1)])
+    model(torch.tensor(x[:1]))  # a torch user's model
+    model.compile(optimizer="sgd", loss="mse")
+    hist = model.fit(loader, epochs=1, verbose=0)
+    assert np.isfinite(hist.history["loss"][0])
+    assert all(v.framework == "torch" for v in model.weights)
