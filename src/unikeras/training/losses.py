@@ -318,6 +318,78 @@ def ctc(y_true, y_pred):
     return nn_ops.ctc_loss(y_true, y_pred, label_length, input_length, mask_index=0)
 
 
+def dice(y_true, y_pred, axis=None):
+    """Keras' Dice loss: ``1 - 2 sum(y_true y_pred) / (sum(y_true) + sum(y_pred) + eps)``,
+    the sums over ``axis`` (all axes when None: one value for the batch)."""
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    inter = xp.sum(y_true * y_pred, axis=axis)
+    return 1 - 2.0 * inter / (xp.sum(y_true, axis=axis) + xp.sum(y_pred, axis=axis) + epsilon())
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """Salehi et al. 2017 (Keras' form): ``1 - TP / (TP + alpha FP + beta FN + eps)`` with
+    ``TP = sum(y_true y_pred)``, ``FP = sum((1 - y_pred) y_true)``,
+    ``FN = sum(y_pred (1 - y_true))`` over ``axis``."""
+    xp, y_true, y_pred = _prep(y_true, y_pred)
+    tp = xp.sum(y_true * y_pred, axis=axis)
+    fp = xp.sum((1 - y_pred) * y_true, axis=axis)
+    fn = xp.sum(y_pred * (1 - y_true), axis=axis)
+    return 1 - tp / (tp + fp * alpha + fn * beta + epsilon())
+
+
+def _masked_logsumexp(xp, x, mask, axis):
+    """``log(sum(exp(x) where mask))`` along ``axis``; -inf where nothing is kept."""
+    x = xp.where(mask, x, xp.full_like(x, -math.inf))
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    return xp.squeeze(m, axis=axis) + xp.log(xp.sum(xp.exp(x - m), axis=axis))
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True,
+           gamma=80, margin=0.4):
+    """Sun et al. 2020, Circle loss on L2-normalized embeddings ``y_pred`` (batch, dim)
+    with integer labels ``y_true`` (batch,), against ``ref_embeddings``/``ref_labels``
+    (default: the batch itself). Cosine distances ``d = max(1 - y_pred ref^T, 0)``;
+    positives (same label, the diagonal removed) weigh ``max(margin + d, 0)``, negatives
+    ``max(1 + margin - d, 0)``; per sample ``softplus(LSE_pos(-gamma w (margin - d)) +
+    LSE_neg(gamma w (1 - margin - d)))``. As in Keras the zero losses are masked out of
+    the reduction (the Circle class averages over the samples with a positive loss)."""
+    xp = namespace(y_pred)
+    ref = y_pred if ref_embeddings is None else ref_embeddings
+    if namespace(ref) is not xp or not hasattr(ref, "dtype"):
+        ref = xp.asarray(ref)
+    if not hasattr(y_true, "dtype") or namespace(y_true) is not xp:
+        y_true = xp.asarray(y_true)
+    q = xp.reshape(xp.astype(y_true, xp.int32), (-1, 1))
+    k = q if ref_labels is None else xp.asarray(ref_labels)
+    k = xp.reshape(xp.astype(k, xp.int32), (1, -1))
+    dist = xp.maximum(1 - y_pred @ xp.astype(xp.permute_dims(ref, (1, 0)), y_pred.dtype), 0.0)
+    pos = q == k
+    neg = xp.logical_not(pos)
+    if remove_diagonal:
+        pos = xp.logical_and(pos, xp.logical_not(xp.eye(pos.shape[0], pos.shape[1],
+                                                        dtype=xp.bool)))
+    fpos, fneg = xp.astype(pos, dist.dtype), xp.astype(neg, dist.dtype)
+    pos_w = xp.maximum((margin + dist) * fpos, 0.0)
+    neg_w = xp.maximum((1 + margin - dist) * fneg, 0.0)
+    p_loss = _masked_logsumexp(xp, -1 * gamma * pos_w * (margin - dist), pos, 1)
+    n_loss = _masked_logsumexp(xp, gamma * neg_w * ((1 - margin) - dist), neg, 1)
+    return nn_ops.softplus(p_loss + n_loss)
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """Zhang & Sabuncu 2018: ``(1 - p^q) / q`` with ``p`` the predicted probability of
+    the integer label ``y_true`` (batch,)."""
+    xp = namespace(y_pred)
+    if not hasattr(y_true, "dtype") or namespace(y_true) is not xp:
+        y_true = xp.asarray(y_true)
+    labels = xp.astype(y_true, xp.int32)
+    classes = xp.arange(y_pred.shape[-1], dtype=xp.int32)
+    one_hot = xp.astype(labels[..., None] == classes, y_pred.dtype)
+    p = xp.sum(y_pred * one_hot, axis=-1)
+    return (1 - xp.pow(p, float(q))) / q
+
+
 # ---------------------------------------------------------------- reductions
 def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size",
                            mask=None):
@@ -494,6 +566,26 @@ Poisson = _wrapper_class("Poisson", poisson, "poisson")
 CosineSimilarity = _wrapper_class("CosineSimilarity", cosine_similarity, "cosine_similarity",
                                   axis=-1)
 CTC = _wrapper_class("CTC", ctc, "ctc")
+Dice = _wrapper_class("Dice", dice, "dice", axis=None)
+Tversky = _wrapper_class("Tversky", tversky, "tversky", alpha=0.5, beta=0.5, axis=None)
+Circle = _wrapper_class("Circle", circle, "circle", gamma=80.0, margin=0.4,
+                        remove_diagonal=True)
+# the losses the reduction must leave out: Circle's zero losses (Keras' keras_mask)
+Circle._masked = True
+Circle._mask = lambda self, y_true, values: values > 0
+CategoricalGeneralizedCrossEntropy = _wrapper_class(
+    "CategoricalGeneralizedCrossEntropy", categorical_generalized_cross_entropy,
+    "categorical_generalized_cross_entropy", q=0.5)
+_cgce_base_init = CategoricalGeneralizedCrossEntropy.__init__
+
+
+def _cgce_init(self, *args, **kwargs):
+    _cgce_base_init(self, *args, **kwargs)
+    if not 0 < self._fn_kwargs["q"] < 1:
+        raise ValueError("q must be in the interval (0, 1)")
+
+
+CategoricalGeneralizedCrossEntropy.__init__ = _cgce_init
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -508,7 +600,8 @@ ALL_FUNCTIONS = {
         mean_squared_logarithmic_error, categorical_crossentropy,
         sparse_categorical_crossentropy, binary_crossentropy, binary_focal_crossentropy,
         categorical_focal_crossentropy, huber, log_cosh, hinge, squared_hinge,
-        categorical_hinge, kl_divergence, poisson, cosine_similarity, ctc)
+        categorical_hinge, kl_divergence, poisson, cosine_similarity, ctc, dice, tversky,
+        circle, categorical_generalized_cross_entropy)
 }
 ALL_FUNCTIONS.update({
     "mse": mean_squared_error, "MSE": mean_squared_error,
@@ -522,7 +615,8 @@ ALL_CLASSES = {c.__name__: c for c in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, CategoricalCrossentropy, SparseCategoricalCrossentropy,
     BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Huber, LogCosh,
-    Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, CosineSimilarity, CTC)}
+    Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson, CosineSimilarity, CTC, Dice,
+    Tversky, Circle, CategoricalGeneralizedCrossEntropy)}
 
 
 def get(identifier):

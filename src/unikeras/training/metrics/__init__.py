@@ -41,11 +41,16 @@ from .confusion import (
     FalseNegatives,
     FalsePositives,
     Precision,
+    PrecisionAtRecall,
     Recall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
     TrueNegatives,
     TruePositives,
 )
 from .fbeta import F1Score, FBetaScore
+from .iou import IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .regression import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -56,15 +61,18 @@ from .regression import (
     LogCoshError,
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
-    MeanIoU,
+    ConcordanceCorrelation,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
     Poisson,
     R2Score,
     RootMeanSquaredError,
     SparseCategoricalCrossentropy,
+    PearsonCorrelation,
     SquaredHinge,
+    concordance_correlation,
     cosine_similarity,
+    pearson_correlation,
 )
 
 _CLASSES = {c.__name__: c for c in (
@@ -74,7 +82,9 @@ _CLASSES = {c.__name__: c for c in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     RootMeanSquaredError, CosineSimilarity, LogCoshError, Hinge, SquaredHinge, CategoricalHinge,
     KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy, R2Score)}
+    SparseCategoricalCrossentropy, R2Score, IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU,
+    PearsonCorrelation, ConcordanceCorrelation, SensitivityAtSpecificity,
+    SpecificityAtSensitivity, PrecisionAtRecall, RecallAtPrecision)}
 # strings that name a metric class (instantiated with its defaults)
 _BY_NAME = {
     "accuracy": Accuracy, "acc": Accuracy,
@@ -86,6 +96,8 @@ _BY_NAME = {
     "true_positives": TruePositives, "false_positives": FalsePositives,
     "true_negatives": TrueNegatives, "false_negatives": FalseNegatives,
     "f1_score": F1Score, "fbeta_score": FBetaScore, "r2_score": R2Score,
+    "pearson_correlation": PearsonCorrelation,
+    "concordance_correlation": ConcordanceCorrelation,
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MSE": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
     "mean_absolute_percentage_error": MeanAbsolutePercentageError,

@@ -1,5 +1,7 @@
 """Confusion-matrix metrics (Keras 3 semantics), written once: TruePositives,
-FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall and AUC.
+FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC and the "X at Y"
+metrics (SensitivityAtSpecificity, SpecificityAtSensitivity, PrecisionAtRecall,
+RecallAtPrecision).
 
 Updates are traceable: every threshold is compared at once (``pred > threshold``
 broadcast to ``(thresholds, values)``) and the counts are summed, with no Python
@@ -352,3 +354,110 @@ class AUC(Metric):
         if self._init_thresholds is not None:
             cfg["thresholds"] = self.thresholds[1:-1]
         return cfg
+
+
+class _SensitivitySpecificityBase(Metric):
+    """Keras' base of the "X at Y" metrics: tp/fp/tn/fn at ``num_thresholds`` evenly
+    spaced thresholds in [0, 1] (predictions clipped to [0, 1], positive when
+    ``> threshold``); ``result`` is the largest ``dependent`` among the thresholds whose
+    ``constrained`` rate reaches ``value`` (0 when none does)."""
+
+    _value_name = "value"
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if value < 0 or value > 1:
+            raise ValueError(f"Argument `{self._value_name}` must be in the range [0, 1]. "
+                             f"Received: {self._value_name}={value}")
+        if num_thresholds <= 0:
+            raise ValueError("Argument `num_thresholds` must be an integer > 0. Received: "
+                             f"num_thresholds={num_thresholds}")
+        super().__init__(name=name, dtype=dtype)
+        self.value, self.num_thresholds, self.class_id = value, num_thresholds, class_id
+        setattr(self, self._value_name, value)  # .specificity, .recall, ... as Keras
+        if num_thresholds == 1:
+            self.thresholds = [0.5]
+        else:
+            self.thresholds = ([0.0] + [(i + 1) * 1.0 / (num_thresholds - 1)
+                                        for i in range(num_thresholds - 2)] + [1.0])
+        n = len(self.thresholds)
+        self.true_positives = self.add_variable((n,), name="true_positives")
+        self.false_positives = self.add_variable((n,), name="false_positives")
+        self.true_negatives = self.add_variable((n,), name="true_negatives")
+        self.false_negatives = self.add_variable((n,), name="false_negatives")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self._ensure_framework(y_pred)
+        xp = namespace(y_pred)
+        y_pred = xp.clip(_as(xp, y_pred, self._dtype), 0.0, 1.0)
+        c = confusion_counts(y_true, y_pred, self.thresholds, which=("tp", "fp", "tn", "fn"),
+                             class_id=self.class_id, sample_weight=sample_weight,
+                             dtype=self._dtype)
+        for name, var in (("tp", self.true_positives), ("fp", self.false_positives),
+                          ("tn", self.true_negatives), ("fn", self.false_negatives)):
+            var.assign(var.value + c[name])
+
+    def _rates(self):
+        tp, fp = self.true_positives.value, self.false_positives.value
+        tn, fn = self.true_negatives.value, self.false_negatives.value
+        xp = namespace(tp)
+        return xp, {"sensitivity": divide_no_nan(xp, tp, tp + fn),
+                    "specificity": divide_no_nan(xp, tn, tn + fp),
+                    "precision": divide_no_nan(xp, tp, tp + fp)}
+
+    def result(self):
+        xp, rates = self._rates()
+        constrained, dependent = rates[self._constrained], rates[self._dependent]
+        best = xp.where(constrained >= self.value, dependent, xp.zeros_like(dependent))
+        return xp.maximum(xp.max(best), xp.zeros((), dtype=best.dtype))
+
+    def get_config(self):
+        return {**super().get_config(), "class_id": self.class_id,
+                "num_thresholds": self.num_thresholds, self._value_name: self.value}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@register
+class SensitivityAtSpecificity(_SensitivitySpecificityBase):
+    """Keras' ``SensitivityAtSpecificity(specificity, num_thresholds=200, class_id=None)``:
+    the best sensitivity over the thresholds whose specificity is >= ``specificity``."""
+
+    _value_name, _constrained, _dependent = "specificity", "specificity", "sensitivity"
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+
+@register
+class SpecificityAtSensitivity(_SensitivitySpecificityBase):
+    """Keras' ``SpecificityAtSensitivity(sensitivity, num_thresholds=200, class_id=None)``:
+    the best specificity over the thresholds whose sensitivity is >= ``sensitivity``."""
+
+    _value_name, _constrained, _dependent = "sensitivity", "sensitivity", "specificity"
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+
+@register
+class PrecisionAtRecall(_SensitivitySpecificityBase):
+    """Keras' ``PrecisionAtRecall(recall, num_thresholds=200, class_id=None)``: the best
+    precision over the thresholds whose recall is >= ``recall``."""
+
+    _value_name, _constrained, _dependent = "recall", "sensitivity", "precision"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+@register
+class RecallAtPrecision(_SensitivitySpecificityBase):
+    """Keras' ``RecallAtPrecision(precision, num_thresholds=200, class_id=None)``: the best
+    recall over the thresholds whose precision is >= ``precision``."""
+
+    _value_name, _constrained, _dependent = "precision", "precision", "sensitivity"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)

@@ -1,15 +1,15 @@
 """Regression metrics and every loss as a metric (Keras 3 names and defaults), written
 once: the mean of a per-sample loss function (``MeanMetricWrapper``), plus
 RootMeanSquaredError, CosineSimilarity (positive similarity, Keras' metric sign),
-R2Score and MeanIoU."""
+R2Score, PearsonCorrelation and ConcordanceCorrelation."""
 
 from __future__ import annotations
 
 from ...utils.serialization import register
 from ...xp import namespace
+from ...xp.dtypes import epsilon
 from .. import losses as L
 from .base import Mean, Metric, _as
-from .confusion import divide_no_nan
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
@@ -168,69 +168,36 @@ class R2Score(Metric):
                 "num_regressors": self.num_regressors}
 
 
-@register
-class MeanIoU(Metric):
-    """Keras' ``MeanIoU(num_classes, ignore_class=None, sparse_y_true=True,
-    sparse_y_pred=True, axis=-1)``: a weighted confusion matrix accumulated over
-    batches; result = mean over classes present of ``tp / (tp + fp + fn)``."""
 
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
-                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
-        super().__init__(name=name or "mean_io_u", dtype=dtype)
-        if int(num_classes) < 1:
-            raise ValueError(f"MeanIoU: num_classes must be >= 1; received {num_classes}")
-        self.num_classes, self.ignore_class = int(num_classes), ignore_class
-        self.sparse_y_true, self.sparse_y_pred, self.axis = sparse_y_true, sparse_y_pred, axis
-        self.total_cm = self.add_variable((self.num_classes, self.num_classes),
-                                          name="total_confusion_matrix")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        self._ensure_framework(y_pred)
-        xp = namespace(y_pred)
-        y_true = y_true if hasattr(y_true, "dtype") and namespace(y_true) is xp else xp.asarray(y_true)
-        if not self.sparse_y_true:
-            y_true = xp.argmax(y_true, axis=self.axis)
-        if not self.sparse_y_pred:
-            y_pred = xp.argmax(y_pred, axis=self.axis)
-        it = xp.int32
-        y_true = xp.reshape(xp.astype(y_true, it), (-1,))
-        y_pred = xp.reshape(xp.astype(y_pred, it), (-1,))
-        # labels out of range: a ValueError where reading them is free, else NaN
-        invalid = L.sparse_label_check("MeanIoU", xp, y_true, self.num_classes, self.ignore_class)
-        dt = getattr(xp, self._dtype)
-        if sample_weight is None:
-            w = xp.ones(y_true.shape, dtype=dt, **_dev(y_pred))
-        else:
-            w = xp.reshape(xp.broadcast_to(_as(xp, sample_weight, self._dtype),
-                                           (y_true.shape[0],)) if len(getattr(sample_weight, "shape", ())) <= 1
-                           else _as(xp, sample_weight, self._dtype), (-1,))
-        if self.ignore_class is not None:
-            w = xp.where(y_true == self.ignore_class, xp.zeros_like(w), w)
-        classes = xp.arange(self.num_classes, dtype=it, **_dev(y_pred))
-        t1 = xp.astype(xp.expand_dims(y_true, 1) == classes, dt)
-        p1 = xp.astype(xp.expand_dims(y_pred, 1) == classes, dt)
-        cm = xp.matmul(xp.permute_dims(t1 * xp.expand_dims(w, 1), (1, 0)), p1)
-        if invalid is not None:
-            cm = xp.where(xp.any(invalid), xp.full_like(cm, float("nan")), cm)
-        self.total_cm.assign(self.total_cm.value + cm)
-
-    def result(self):
-        cm = self.total_cm.value
-        xp = namespace(cm)
-        pred_sum = xp.sum(cm, axis=0)
-        true_sum = xp.sum(cm, axis=1)
-        tp = xp.linalg.diagonal(cm) if hasattr(xp, "linalg") else xp.diagonal(cm)
-        denom = pred_sum + true_sum - tp
-        n_valid = xp.sum(xp.astype(denom != 0, cm.dtype))
-        iou = divide_no_nan(xp, tp, denom)
-        return divide_no_nan(xp, xp.sum(iou), n_valid)
-
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes,
-                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
-                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+def pearson_correlation(y_true, y_pred, axis=-1):
+    """Keras' ``pearson_correlation``: the mean over ``axis`` of the product of the
+    standardized ``y_true`` and ``y_pred`` (population standard deviations)."""
+    xp, y_true, y_pred = L._prep(y_true, y_pred)
+    y_true, y_pred = L._squeeze_or_expand(xp, y_true, y_pred)
+    t = y_true - xp.mean(y_true, axis=axis, keepdims=True)
+    p = y_pred - xp.mean(y_pred, axis=axis, keepdims=True)
+    t = t / xp.std(t, axis=axis, keepdims=True)
+    p = p / xp.std(p, axis=axis, keepdims=True)
+    return xp.mean(t * p, axis=axis)
 
 
-def _dev(x):
-    dev = getattr(x, "device", None)
-    return {} if dev is None or isinstance(dev, str) else {"device": dev}
+def concordance_correlation(y_true, y_pred, axis=-1):
+    """Keras' ``concordance_correlation`` (Lin's CCC as Keras 3.15 computes it, the
+    covariance term centred on ``y_pred``'s mean for both factors):
+    ``mean(2 (y_true - mean_p)(y_pred - mean_p) / (var_t + var_p + (mean_t - mean_p)^2
+    + eps))`` over ``axis``."""
+    xp, y_true, y_pred = L._prep(y_true, y_pred)
+    y_true, y_pred = L._squeeze_or_expand(xp, y_true, y_pred)
+    mt = xp.mean(y_true, axis=axis, keepdims=True)
+    mp = xp.mean(y_pred, axis=axis, keepdims=True)
+    vt = xp.var(y_true - mt, axis=axis, keepdims=True)
+    vp = xp.var(y_pred - mp, axis=axis, keepdims=True)
+    covar = (y_true - mp) * (y_pred - mp)
+    norm = vt + vp + (mt - mp) ** 2
+    return xp.mean(2 * covar / (norm + epsilon()), axis=axis)
+
+
+PearsonCorrelation = _metric_class("PearsonCorrelation", pearson_correlation,
+                                   "pearson_correlation", axis=-1)
+ConcordanceCorrelation = _metric_class("ConcordanceCorrelation", concordance_correlation,
+                                       "concordance_correlation", axis=-1)
