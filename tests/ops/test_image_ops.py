@@ -164,3 +164,125 @@ def test_image_ops_are_graph_nodes():
 def test_bad_arguments(fw, call, match):
     with pytest.raises(ValueError, match=match):
         call(fw.T)
+
+
+# ------------------------------------------------------------- elastic_transform
+def test_elastic_transform_alpha_zero_is_identity(fw):
+    for mode in ("reflect", "constant", "wrap"):
+        out = ops.image.elastic_transform(fw.T(kc.IMG), alpha=0.0, sigma=1.0, fill_mode=mode,
+                                          seed=3)
+        assert xp.framework_of(out) == fw.name
+        np.testing.assert_allclose(_np(out), kc.IMG, atol=1e-6, err_msg=mode)
+
+
+def test_elastic_transform_displacements(fw):
+    """On ramp images ``I(y, x) = x`` (and ``= y``) bilinear sampling is exact, so the
+    output minus the ramp is the displacement field: it must be ``alpha`` times a
+    Gaussian-blurred N(0, sigma^2) field (its variance ``alpha^2 sigma^2 sum(k^2)``), the
+    row and column fields independent, and a seed must reproduce it."""
+    h = w = 40
+    sigma, alpha = 1.5, 0.8
+    ys, xs = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
+    ramp = np.stack([xs, ys], axis=-1)[None].astype("float32").repeat(3, axis=0)  # (3,h,w,2)
+    out = _np(ops.image.elastic_transform(fw.T(ramp), alpha=alpha, sigma=sigma, seed=11,
+                                          fill_mode="nearest"))
+    again = _np(ops.image.elastic_transform(fw.T(ramp), alpha=alpha, sigma=sigma, seed=11,
+                                            fill_mode="nearest"))
+    np.testing.assert_array_equal(out, again)
+    other = _np(ops.image.elastic_transform(fw.T(ramp), alpha=alpha, sigma=sigma, seed=12,
+                                            fill_mode="nearest"))
+    assert not np.allclose(out, other)
+    inner = (slice(None), slice(6, -6), slice(6, -6))
+    dx = (out[..., 0] - ramp[..., 0])[inner]
+    dy = (out[..., 1] - ramp[..., 1])[inner]
+    k = int(6 * sigma) | 1
+    g = np.exp(-0.5 * ((np.arange(k) - (k - 1) / 2) / sigma) ** 2)
+    g /= g.sum()
+    var = alpha ** 2 * sigma ** 2 * np.sum(np.outer(g, g) ** 2)
+    for field in (dx, dy):
+        assert 0.6 * var < field.var() < 1.6 * var, (field.var(), var)
+        assert abs(field.mean()) < 0.3 * np.sqrt(var)
+        # smooth: neighbouring displacements are strongly correlated
+        assert np.corrcoef(field[:, :, :-1].ravel(), field[:, :, 1:].ravel())[0, 1] > 0.6
+    assert abs(np.corrcoef(dx.ravel(), dy.ravel())[0, 1]) < 0.2  # independent fields
+    cf = _np(ops.image.elastic_transform(fw.T(np.ascontiguousarray(ramp.transpose(0, 3, 1, 2))),
+                                         alpha=alpha, sigma=sigma, seed=11, fill_mode="nearest",
+                                         data_format="channels_first"))
+    np.testing.assert_allclose(cf, out.transpose(0, 3, 1, 2), atol=1e-5)
+
+
+# ------------------------------------------------------------- more properties
+def test_scale_and_translate_host_and_array_parameters_agree(fw):
+    args = ((2, 9, 5, 3), [1.5, 0.7], [0.3, -1.0], (1, 2), "lanczos3")
+    host = _np(ops.image.scale_and_translate(fw.T(kc.IMG), *args))
+    arr = _np(ops.image.scale_and_translate(fw.T(kc.IMG), args[0], fw.T(np.float32(args[1])),
+                                            fw.T(np.float32(args[2])), *args[3:]))
+    np.testing.assert_allclose(host, arr, rtol=1e-5, atol=1e-6)
+
+
+def test_extract_patches_match_numpy_windows(fw):
+    x = kc.IMG
+    got = _np(ops.image.extract_patches(fw.T(x), (2, 3), strides=(2, 1)))
+    for i in range(got.shape[1]):
+        for j in range(got.shape[2]):
+            want = x[:, 2 * i:2 * i + 2, j:j + 3, :].reshape(2, -1)
+            np.testing.assert_array_equal(got[:, i, j], want)
+
+
+def test_hsv_round_trip(fw):
+    x = fw.T(kc.IMG)
+    back = _np(ops.image.hsv_to_rgb(ops.image.rgb_to_hsv(x)))
+    np.testing.assert_allclose(back, kc.IMG, atol=2e-6)
+
+
+def test_ssim_of_identical_images_is_one(fw):
+    v = _np(ops.image.ssim(fw.T(kc.BIG), fw.T(kc.BIG)))
+    np.testing.assert_allclose(v, np.ones(2), atol=1e-5)
+
+
+def test_more_image_ops_are_graph_nodes():
+    from unikeras import Model
+
+    inp = layers.Input((16, 15, 3))
+    outs = [ops.image.rgb_to_grayscale(inp), ops.image.hsv_to_rgb(ops.image.rgb_to_hsv(inp)),
+            ops.image.gaussian_blur(inp, data_format="channels_last"),
+            ops.image.sobel_edges(inp), ops.image.extract_patches(inp, 4),
+            ops.image.ssim(inp, ops.image.gaussian_blur(inp))]
+    shapes = [(None, 16, 15, 1), (None, 16, 15, 3), (None, 16, 15, 3), (None, 16, 15, 3, 2),
+              (None, 4, 3, 48), (None,)]
+    assert [tuple(o.shape) for o in outs] == shapes
+    model = Model(inp, outs)
+    got = model.predict(kc.BIG, verbose=0)
+    want = [ops.image.rgb_to_grayscale(kc.BIG), kc.BIG, ops.image.gaussian_blur(kc.BIG),
+            ops.image.sobel_edges(kc.BIG), ops.image.extract_patches(kc.BIG, 4),
+            ops.image.ssim(kc.BIG, ops.image.gaussian_blur(kc.BIG))]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(_np(g), _np(w), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda T: ops.image.rgb_to_grayscale(T(kc.IMG[..., :2])), "Invalid channel size"),
+    (lambda T: ops.image.rgb_to_hsv(T(kc.U8)), "expected float dtype"),
+    (lambda T: ops.image.hsv_to_rgb(T(kc.IMG[0, 0])), "Invalid images rank"),
+    (lambda T: ops.image.extract_patches(T(kc.IMG), (2, 2, 2, 2)), "length 2 or 3"),
+    (lambda T: ops.image.extract_patches(T(kc.IMG), (9, 2)), "do not fit"),
+    (lambda T: ops.image.extract_patches(T(kc.IMG), 2, padding="full"), "padding"),
+    (lambda T: ops.image.extract_patches_3d(T(kc.ONE), 2), "Invalid images rank"),
+    (lambda T: ops.image.sobel_edges(T(kc.ONE)), "expected rank 4"),
+    (lambda T: ops.image.ssim(T(kc.IMG), T(kc.IMG[:, :5])), "same shape"),
+    (lambda T: ops.image.ssim(T(kc.IMG), T(kc.IMG)), "filter_size"),
+    (lambda T: ops.image.perspective_transform(T(kc.IMG), T(kc.START[:, :3]), T(kc.END[:, :3])),
+     "Invalid start_points shape"),
+    (lambda T: ops.image.perspective_transform(T(kc.IMG), T(kc.START), T(kc.END[0])),
+     "same shape"),
+    (lambda T: ops.image.scale_and_translate(T(kc.IMG), (2, 9, 5, 3), [1.0, 1.0], [0.0, 0.0],
+                                             (1, 2), "area"), "method"),
+    (lambda T: ops.image.scale_and_translate(T(kc.IMG), (2, 9, 5), [1.0, 1.0], [0.0, 0.0],
+                                             (1, 2), "linear"), "output_shape"),
+    (lambda T: ops.image.elastic_transform(T(kc.IMG), fill_mode="edge"), "fill_mode"),
+    (lambda T: ops.image.map_coordinates(T(kc.ONE), T(kc.COORDS), 1), "First dim"),
+    (lambda T: ops.image.map_coordinates(T(kc.IMG[0, :, :, 0]), T(kc.COORDS), 3), "order"),
+])
+def test_more_bad_arguments(fw, call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call(fw.T)

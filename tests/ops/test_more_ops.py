@@ -162,3 +162,17 @@ def test_vectorized_map_under_jit():
     got = np.asarray(f(jax.numpy.asarray(x)))
     want = np.exp(x) / np.exp(x).sum(1, keepdims=True)
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_keras_submodule_aliases(fw):
+    """keras.ops.numpy.get_item / slogdet / vectorize and keras.ops.linalg.jvp are the
+    top-level ops."""
+    from unikeras import ops
+
+    assert ops.numpy.get_item is ops.get_item and ops.numpy.slogdet is ops.slogdet
+    assert ops.numpy.vectorize is ops.vectorize and ops.linalg.jvp is ops.jvp
+    a = np.array([[2.0, 1.0], [1.0, 3.0]], "float32")
+    sign, logdet = ops.numpy.slogdet(fw.T(a))
+    np.testing.assert_allclose(float(xp.to_numpy(sign)) * np.exp(float(xp.to_numpy(logdet))), 5.0,
+                               rtol=1e-5)
+    np.testing.assert_array_equal(xp.to_numpy(ops.numpy.get_item(fw.T(a), 1)), a[1])

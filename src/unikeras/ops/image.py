@@ -37,7 +37,12 @@ from ._common import (
     to_array,
 )
 
-__all__ = ["affine_transform", "crop_images", "map_coordinates", "pad_images", "resize"]
+__all__ = [
+    "affine_transform", "crop_images", "elastic_transform", "extract_patches",
+    "extract_patches_3d", "gaussian_blur", "hsv_to_rgb", "map_coordinates", "pad_images",
+    "perspective_transform", "resize", "rgb_to_grayscale", "rgb_to_hsv",
+    "scale_and_translate", "sobel_edges", "ssim",
+]
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 AFFINE_INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
@@ -572,3 +577,404 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     out = _warp(xp, fw, x, yin, xin, AFFINE_INTERPOLATIONS[interpolation], fill_mode, fill_value)
     out = _finish_interp(xp, fw, out, d)
     return _from_nhwc(xp, out, df, unbatched)
+
+
+# ------------------------------------------------------------------ colour spaces
+def _channel_axis(df):
+    return -1 if df == "channels_last" else -3
+
+
+def rgb_to_grayscale(images, data_format=None):
+    """Luma ``0.2989 R + 0.5870 G + 0.1140 B`` (tf.image's weights), keeping a channel
+    axis of size 1; a 1-channel input is returned as is. Integer images are weighted in
+    float and truncated back to their dtype, as Keras does."""
+    df = _data_format(data_format)
+    xp, fw, x = _one("image.rgb_to_grayscale", images)
+    _check_rank(x)
+    ax = _channel_axis(df) % x.ndim
+    if x.shape[ax] not in (1, 3):
+        raise ValueError("Invalid channel size: expected 3 (RGB) or 1 (Grayscale). Received "
+                         f"input with shape: images.shape={tuple(x.shape)}")
+    if x.shape[ax] == 1:
+        return x
+    d = dtype_name(x)
+    cd = result_type(d, float)
+    y = cast_to(xp, fw, x, cd)
+    w = to_array(xp, fw, np.array([0.2989, 0.5870, 0.1140]), cd)
+    g = xp.sum(xp.moveaxis(y, ax, -1) * w, axis=-1)
+    return cast_to(xp, fw, xp.expand_dims(g, axis=ax), d)
+
+
+def _float_images(op, images):
+    xp, fw, x = _one(op, images)
+    _check_rank(x)
+    d = dtype_name(x)
+    if d not in FLOATS:
+        raise ValueError(f"Invalid images dtype: expected float dtype. Received: images.dtype={d}")
+    return xp, fw, x, d
+
+
+def _planes(xp, x, ax):
+    return [x[(slice(None),) * ax + (i,)] for i in range(3)]
+
+
+def rgb_to_hsv(images, data_format=None):
+    """RGB -> HSV (all in [0, 1] for RGB in [0, 1]); float images only."""
+    df = _data_format(data_format)
+    xp, fw, x, d = _float_images("image.rgb_to_hsv", images)
+    ax = _channel_axis(df) % x.ndim
+    eps = 2.0 ** -7 if d == "bfloat16" else float(np.finfo(d).eps)
+    zero = xp.zeros((), dtype=x.dtype)
+    one = xp.ones((), dtype=x.dtype)
+    x = xp.where(xp.abs(x) < eps, zero, x)
+    r, g, b = _planes(xp, x, ax)
+    value = xp.maximum(xp.maximum(r, g), b)
+    minimum = xp.minimum(xp.minimum(r, g), b)
+    rng_ = value - minimum
+    safe_value = xp.where(value > 0, value, one)
+    safe_range = xp.where(rng_ > 0, rng_, one)
+    saturation = xp.where(value > 0, rng_ / safe_value, zero)
+    norm = 1.0 / (6.0 * safe_range)
+    hue = xp.where(value == g, norm * (b - r) + 2.0 / 6.0, norm * (r - g) + 4.0 / 6.0)
+    hue = xp.where(value == r, norm * (g - b), hue)
+    hue = xp.where(rng_ > 0, hue, zero) + xp.astype(hue < 0.0, x.dtype)
+    return xp.stack([hue, saturation, value], axis=ax)
+
+
+def hsv_to_rgb(images, data_format=None):
+    """HSV -> RGB (the inverse of ``rgb_to_hsv``); float images only."""
+    df = _data_format(data_format)
+    xp, fw, x, d = _float_images("image.hsv_to_rgb", images)
+    ax = _channel_axis(df) % x.ndim
+    hue, sat, val = _planes(xp, x, ax)
+    dh = (hue % 1.0) * 6.0
+    dr = xp.clip(xp.abs(dh - 3.0) - 1.0, 0.0, 1.0)
+    dg = xp.clip(2.0 - xp.abs(dh - 2.0), 0.0, 1.0)
+    db = xp.clip(2.0 - xp.abs(dh - 4.0), 0.0, 1.0)
+    oms = 1.0 - sat
+    out = [val * (oms + sat * c) for c in (dr, dg, db)]
+    return cast_to(xp, fw, xp.stack(out, axis=ax), d)
+
+
+# ------------------------------------------------------------- patch extraction
+def _tuple(v, n, name):
+    if isinstance(v, int):
+        return (v,) * n
+    v = tuple(int(a) for a in v)
+    if len(v) != n:
+        raise ValueError(f"Invalid `{name}` argument. Expected an int or a tuple of length {n}. "
+                         f"Received: {name}={v}")
+    return v
+
+
+def _patches(op, images, size, strides, dilation_rate, padding, data_format, n):
+    from ..nn_ops._utils import conv_output_size, conv_padding
+    from ..nn_ops.conv import pad_spatial, windows
+
+    df = _data_format(data_format)
+    xp, fw, x = _one(op, images)
+    if x.ndim not in (n + 1, n + 2):
+        raise ValueError(f"Invalid images rank: expected rank {n + 1} (unbatched) or rank "
+                         f"{n + 2} (batched). Received input with shape: "
+                         f"images.shape={tuple(x.shape)}")
+    size = _tuple(size, n, "size")
+    strides = size if not strides else _tuple(strides, n, "strides")
+    dil = _tuple(dilation_rate, n, "dilation_rate")
+    pad = str(padding).lower()
+    if pad not in ("valid", "same"):
+        raise ValueError(f"Invalid `padding` argument. Expected 'valid' or 'same'. "
+                         f"Received: padding={padding}")
+    unbatched = x.ndim == n + 1
+    if unbatched:
+        x = x[None, ...]
+    if df == "channels_first":
+        x = xp.permute_dims(x, (0,) + tuple(range(2, n + 2)) + (1,))
+    spatial = tuple(int(v) for v in x.shape[1:-1])
+    pads = conv_padding(pad, spatial, size, strides, dil)
+    outs = tuple(conv_output_size(sz, k, st, dl, p)
+                 for sz, k, st, dl, p in zip(spatial, size, strides, dil, pads))
+    if any(o <= 0 for o in outs):
+        raise ValueError(f"Invalid `size` argument: patches of size {size} (dilation {dil}) do "
+                         f"not fit images of spatial shape {spatial} with padding={pad!r}")
+    x = pad_spatial(xp, x, pads)
+    parts = list(windows(x, size, strides, dil, outs))
+    y = xp.stack(parts, axis=-2)                      # (N, *outs, prod(size), C)
+    y = xp.reshape(y, (int(x.shape[0]),) + outs + (-1,))
+    if df == "channels_first":
+        y = xp.permute_dims(y, (0, n + 1) + tuple(range(1, n + 1)))
+    return y[0, ...] if unbatched else y
+
+
+def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid",
+                    data_format=None):
+    """Patches of ``size`` (an int or ``(h, w)``; ``(d, h, w)`` extracts 3-D patches) every
+    ``strides`` (default ``size``), flattened into the channel axis in the order
+    (row, column, channel), as Keras' identity-kernel convolution orders them."""
+    if not isinstance(size, int):
+        if not isinstance(size, (tuple, list)):
+            raise TypeError("Invalid `size` argument. Expected an int or a tuple. Received: "
+                            f"size={size} of type {type(size).__name__}")
+        if len(size) not in (2, 3):
+            raise ValueError("Invalid `size` argument. Expected a tuple of length 2 or 3. "
+                             f"Received: size={size} with length {len(size)}")
+        if len(size) == 3:
+            return _patches("image.extract_patches", images, size, strides, dilation_rate,
+                            padding, data_format, 3)
+    return _patches("image.extract_patches", images, size, strides, dilation_rate, padding,
+                    data_format, 2)
+
+
+def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="valid",
+                       data_format=None):
+    """3-D patches of volumes (rank 4 unbatched, rank 5 batched)."""
+    return _patches("image.extract_patches_3d", volumes, size, strides, dilation_rate,
+                    padding, data_format, 3)
+
+
+# --------------------------------------------------------------- filters (convs)
+def _gauss_1d(xp, fw, size, sigma, d):
+    x = to_array(xp, fw, np.arange(size, dtype=np.float64) - (size - 1) / 2.0, d)
+    if not isinstance(sigma, (int, float)):
+        sigma = cast_to(xp, fw, to_array(xp, fw, sigma), d)
+    k = xp.exp(-0.5 * (x / sigma) ** 2)
+    return k / xp.sum(k)
+
+
+def _depthwise_same(xp, fw, x, kernel2d, channels_last=True, multiplier_kernels=None):
+    """Depthwise 'same' (zero-padded) cross-correlation of channels_last ``x`` with one
+    2-D kernel per output multiplier."""
+    from ..nn_ops import depthwise_conv
+
+    c = int(x.shape[-1])
+    ks = multiplier_kernels if multiplier_kernels is not None else [kernel2d]
+    k = xp.stack(ks, axis=-1)                                   # (kh, kw, M)
+    k = xp.broadcast_to(k[:, :, None, :], (int(k.shape[0]), int(k.shape[1]), c, len(ks)))
+    return depthwise_conv(x, k, strides=1, padding="same", data_format="channels_last")
+
+
+def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+    """Gaussian blur with zero "same" padding. As in Keras, ``kernel_size[0]`` and
+    ``sigma[0]`` apply along the width and ``kernel_size[1]``, ``sigma[1]`` along the
+    height (the kernel is ``outer(k(size[1], sigma[1]), k(size[0], sigma[0]))``)."""
+    df = _data_format(data_format)
+    xp, fw, x = _one("image.gaussian_blur", images)
+    _check_rank(x)
+    kernel_size = _tuple(kernel_size, 2, "kernel_size")
+    if isinstance(sigma, (int, float)):
+        sigma = (float(sigma), float(sigma))
+    d = dtype_name(x)
+    cd = d if d in FLOATS else "float32"
+    y = cast_to(xp, fw, x, cd)
+    y, unbatched = _to_nhwc(xp, y, df)
+    kx = _gauss_1d(xp, fw, kernel_size[0], sigma[0], cd)
+    ky = _gauss_1d(xp, fw, kernel_size[1], sigma[1], cd)
+    out = _depthwise_same(xp, fw, y, ky[:, None] * kx[None, :])
+    out = _from_nhwc(xp, out, df, unbatched)
+    return out if cd == d else _round_back(xp, fw, out, d)
+
+
+def sobel_edges(images, data_format=None):
+    """Sobel gradients of a batch of images: ``(..., 2)`` holding ``[dy, dx]``
+    (zero-padded 3x3 cross-correlations), shape ``(N, H, W, C, 2)`` or, channels_first,
+    ``(N, C, H, W, 2)``."""
+    df = _data_format(data_format)
+    xp, fw, x = _one("image.sobel_edges", images)
+    if x.ndim != 4:
+        raise ValueError("Invalid images rank: expected rank 4 (batch of images). Received: "
+                         f"images.shape={list(x.shape)}")
+    d = dtype_name(x)
+    cd = d if d in FLOATS else "float32"
+    y = cast_to(xp, fw, x, cd)
+    if df == "channels_first":
+        y = xp.permute_dims(y, (0, 2, 3, 1))
+    sy = to_array(xp, fw, np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], np.float32), cd)
+    sx = to_array(xp, fw, np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float32), cd)
+    out = _depthwise_same(xp, fw, y, None, multiplier_kernels=[sy, sx])
+    n, h, w, c = (int(v) for v in y.shape)
+    out = xp.reshape(out, (n, h, w, c, 2))
+    if df == "channels_first":
+        out = xp.permute_dims(out, (0, 3, 1, 2, 4))
+    return out if cd == d else _round_back(xp, fw, out, d)
+
+
+def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
+         data_format=None):
+    """Structural similarity (Wang et al. 2004) with a ``filter_size`` Gaussian window
+    ("valid" positions), averaged over positions and channels: one value per image."""
+    from ..nn_ops import conv
+
+    df = _data_format(data_format)
+    xp, fw = resolve("image.ssim", image1, image2)
+    a, b = to_array(xp, fw, image1), to_array(xp, fw, image2)
+    _check_rank(a, "image1")
+    _check_rank(b, "image2")
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError("Expected image1 and image2 of the same shape. Received: "
+                         f"image1.shape={tuple(a.shape)}, image2.shape={tuple(b.shape)}")
+    d = dtype_name(a)
+    cd = result_type(d, float)
+    a, b = cast_to(xp, fw, a, cd), cast_to(xp, fw, b, cd)
+    a, unbatched = _to_nhwc(xp, a, df)
+    b, _ = _to_nhwc(xp, b, df)
+    n, h, w, c = (int(v) for v in a.shape)
+    if filter_size > h or filter_size > w:
+        raise ValueError(f"Expected images of height and width >= filter_size={filter_size}. "
+                         f"Received: image1.shape={tuple(image1.shape)}")
+    g = _gauss_1d(xp, fw, int(filter_size), float(filter_sigma), cd)
+    kernel = (g[:, None] * g[None, :])[:, :, None, None]
+
+    def blur(t):
+        t = xp.reshape(xp.permute_dims(t, (0, 3, 1, 2)), (n * c, h, w, 1))
+        return conv(t, kernel, strides=1, padding="valid", data_format="channels_last")
+
+    c1 = (k1 * max_val) ** 2
+    c2 = (k2 * max_val) ** 2
+    mu1, mu2 = blur(a), blur(b)
+    mu1_sq, mu2_sq, mu12 = mu1 * mu1, mu2 * mu2, mu1 * mu2
+    s1 = blur(a * a) - mu1_sq
+    s2 = blur(b * b) - mu2_sq
+    s12 = blur(a * b) - mu12
+    smap = ((2.0 * mu12 + c1) * (2.0 * s12 + c2)) / ((mu1_sq + mu2_sq + c1) * (s1 + s2 + c2))
+    per = xp.mean(xp.reshape(smap, (n, c, -1)), axis=-1)
+    out = xp.mean(per, axis=-1)
+    if unbatched:
+        out = out[0]
+    return cast_to(xp, fw, out, d)
+
+
+# ------------------------------------------------------- perspective / elastic
+def _homography(xp, fw, start, end):
+    """The 8 coefficients mapping output (end) points to input (start) points."""
+    sx, sy = start[..., 0], start[..., 1]
+    ex, ey = end[..., 0], end[..., 1]
+    z, o = xp.zeros_like(ex), xp.ones_like(ex)
+    xr = xp.stack([ex, ey, o, z, z, z, -sx * ex, -sx * ey], axis=-1)
+    yr = xp.stack([z, z, z, ex, ey, o, -sy * ex, -sy * ey], axis=-1)
+    a = xp.concat([xr, yr], axis=1)                      # (N, 8, 8)
+    rhs = xp.concat([sx, sy], axis=-1)[..., None]        # (N, 8, 1)
+    return xp.linalg.solve(a, rhs)[..., 0]
+
+
+def perspective_transform(images, start_points, end_points, interpolation="bilinear",
+                          fill_value=0, data_format=None):
+    """Warp image(s) so that ``start_points`` (4 corners ``(x, y)``, shape ``(4, 2)`` or
+    ``(N, 4, 2)``) land on ``end_points``; outside points get ``fill_value``."""
+    df = _data_format(data_format)
+    _check_interpolation(interpolation)
+    xp, fw = resolve("image.perspective_transform", images, start_points, end_points)
+    x = to_array(xp, fw, images)
+    _check_rank(x)
+    sp = cast_to(xp, fw, to_array(xp, fw, start_points), "float32")
+    ep = cast_to(xp, fw, to_array(xp, fw, end_points), "float32")
+    for name, p in (("start_points", sp), ("end_points", ep)):
+        if tuple(p.shape[-2:]) != (4, 2) or p.ndim not in (2, 3):
+            raise ValueError(f"Invalid {name} shape: expected (4,2) for a single image or "
+                             f"(N,4,2) for a batch. Received shape: {tuple(p.shape)}")
+    if tuple(sp.shape) != tuple(ep.shape):
+        raise ValueError("start_points and end_points must have the same shape. Received "
+                         f"start_points.shape={tuple(sp.shape)}, end_points.shape="
+                         f"{tuple(ep.shape)}")
+    if sp.ndim == 2:
+        sp, ep = sp[None], ep[None]
+    d = dtype_name(x)
+    x, unbatched = _to_nhwc(xp, x, df)
+    n, h, w = int(x.shape[0]), int(x.shape[1]), int(x.shape[2])
+    if sp.shape[0] not in (1, n):
+        raise ValueError(f"Expected 1 or {n} sets of points for a batch of {n} images. "
+                         f"Received: start_points.shape={tuple(sp.shape)}")
+    t = _homography(xp, fw, sp, ep)
+    ys, xs = _grid(xp, fw, h, w, "float32")
+    col = [t[:, i, None, None] for i in range(8)]
+    k = col[6] * xs + col[7] * ys + 1.0
+    xin = xp.broadcast_to((col[0] * xs + col[1] * ys + col[2]) / k, (n, h, w))
+    yin = xp.broadcast_to((col[3] * xs + col[4] * ys + col[5]) / k, (n, h, w))
+    out = _warp(xp, fw, x, yin, xin, AFFINE_INTERPOLATIONS[interpolation], "constant",
+                fill_value)
+    return _from_nhwc(xp, _finish_interp(xp, fw, out, d), df, unbatched)
+
+
+def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
+                      fill_mode="reflect", fill_value=0.0, seed=None, data_format=None):
+    """Elastic deformation (Simard et al. 2003): per image, displacement fields
+    ``alpha * blur(sigma * N(0, 1))`` (Gaussian blur of size ``int(6 sigma) | 1``,
+    standard deviation ``sigma``) move each output pixel's sample point. The two fields
+    (rows, columns) are drawn independently (Keras' JAX and TF backends draw them from
+    one seed, so they coincide)."""
+    from ..xp.random import normal
+
+    df = _data_format(data_format)
+    _check_interpolation(interpolation)
+    _check_fill_mode(fill_mode)
+    xp, fw, x = _one("image.elastic_transform", images)
+    _check_rank(x)
+    d = dtype_name(x)
+    cd = d if d in ("float32", "float64") else "float32"
+    sigma_f = float(sigma)
+    ksize = int(6 * sigma_f) | 1
+    x, unbatched = _to_nhwc(xp, x, df)
+    n, h, w = int(x.shape[0]), int(x.shape[1]), int(x.shape[2])
+    noise = normal((n, h, w, 2), dtype=cd, seed=seed, framework=fw) * sigma_f
+    disp = gaussian_blur(noise, (ksize, ksize), (sigma_f, sigma_f), "channels_last")
+    gy, gx = _grid(xp, fw, h, w, cd)
+    yin = gy[None] + float(alpha) * disp[..., 0]
+    xin = gx[None] + float(alpha) * disp[..., 1]
+    out = _warp(xp, fw, x, yin, xin, AFFINE_INTERPOLATIONS[interpolation], fill_mode,
+                fill_value)
+    return _from_nhwc(xp, _finish_interp(xp, fw, out, d), df, unbatched)
+
+
+# ------------------------------------------------------------ scale_and_translate
+def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method,
+                        antialias=True):
+    """Resample ``images`` to ``output_shape``: along each of ``spatial_dims`` an input
+    location ``x`` maps to ``x * scale + translation`` (half-pixel centres; samples
+    outside the input are zero). ``method``: "linear" ("bilinear", "trilinear",
+    "triangle"), "cubic" ("bicubic", "tricubic"; Keys a=-0.5), "lanczos3", "lanczos5".
+    Integer images give float32, as in Keras."""
+    if method not in SCALE_AND_TRANSLATE_METHODS:
+        raise ValueError("Invalid value for argument `method`. Expected of one "
+                         f"{set(SCALE_AND_TRANSLATE_METHODS)}. Received: method={method}")
+    kname = {"trilinear": "linear", "triangle": "linear", "tricubic": "cubic"}.get(method, method)
+    xp, fw = resolve("image.scale_and_translate", images, scale, translation)
+    x = to_array(xp, fw, images)
+    output_shape = tuple(int(v) for v in output_shape)
+    spatial_dims = tuple(int(v) for v in spatial_dims)
+    if len(output_shape) != x.ndim:
+        raise ValueError("output_shape must have one entry per dimension of images; "
+                         f"received output_shape={output_shape}, images.shape={tuple(x.shape)}")
+    host = [framework_of_host(v) for v in (scale, translation)]
+    if all(host):
+        sc = [float(v) for v in np.asarray(scale, dtype=np.float64).reshape(-1)]
+        tr = [float(v) for v in np.asarray(translation, dtype=np.float64).reshape(-1)]
+    else:
+        sa = to_array(xp, fw, scale)
+        ta = to_array(xp, fw, translation)
+        sd = result_type(dtype_name(sa), dtype_name(ta), float)
+        sa, ta = cast_to(xp, fw, sa, sd), cast_to(xp, fw, ta, sd)
+        sc = [sa[i] for i in range(int(sa.shape[0]))]
+        tr = [ta[i] for i in range(int(ta.shape[0]))]
+    if len(sc) != len(spatial_dims) or len(tr) != len(spatial_dims):
+        raise ValueError("scale and translation must have one entry per spatial dim; received "
+                         f"{len(sc)} scales and {len(tr)} translations for spatial_dims="
+                         f"{spatial_dims}")
+    for dd in range(x.ndim):
+        if dd not in [a % x.ndim for a in spatial_dims] and x.shape[dd] != output_shape[dd]:
+            raise ValueError(f"output_shape[{dd}]={output_shape[dd]} differs from images.shape"
+                             f"[{dd}]={x.shape[dd]} on an axis not in spatial_dims")
+    d = dtype_name(x)
+    if d not in FLOATS:
+        x = cast_to(xp, fw, x, "float32")
+    fast = getattr(ops_shim(fw), "scale_and_translate", None)
+    if fast is not None and all(host):
+        return fast(x, output_shape, spatial_dims, np.asarray(sc, np.float32),
+                    np.asarray(tr, np.float32), kname, bool(antialias))
+    axes = [a % x.ndim for a in spatial_dims]
+    outs = [output_shape[a] for a in axes]
+    return _resample(xp, fw, x, axes, outs, sc, tr, _KERNELS[kname], antialias)
+
+
+def framework_of_host(v):
+    """True for host data (Python numbers, lists, NumPy arrays)."""
+    from ..xp import framework_of
+
+    return framework_of(v) in (None, "numpy")

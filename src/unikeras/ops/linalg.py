@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from .autodiff import jvp  # noqa: F401  (keras.ops.linalg.jvp is ops.jvp)
 from ._common import cast_to, dtype_name, op_error, ops_shim, resolve, to_array, to_float
 
 __all__ = [
     "cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq", "matrix_rank",
-    "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "lu_factor",
+    "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "lu_factor", "jvp",
 ]
 
 

@@ -25,4 +25,7 @@ from .reductions import *  # noqa: F401,F403
 #: The modules the NumPy-named ops are defined in.
 MODULES = (elementwise, reductions, creation, manipulation, products)
 
-__all__ = [name for mod in MODULES for name in mod.__all__]
+from .core import get_item, vectorize  # noqa: E402,F401  (keras.ops.numpy has them too)
+from .linalg import slogdet  # noqa: E402,F401
+
+__all__ = [name for mod in MODULES for name in mod.__all__] + ["get_item", "slogdet", "vectorize"]

@@ -55,7 +55,8 @@ def asarray(value, dtype_name=None):
     if isinstance(value, np.ndarray):
         if value.dtype.name == "bfloat16":
             t = torch.from_numpy(value.view(np.int16)).view(torch.bfloat16)
-        elif value.flags.writeable and value.dtype.byteorder in "=|":
+        elif (value.flags.writeable and value.dtype.byteorder in "=|"
+              and all(st >= 0 for st in value.strides)):  # torch refuses negative strides
             t = torch.from_numpy(value)
         else:
             t = torch.from_numpy(np.array(value))

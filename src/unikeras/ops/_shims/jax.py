@@ -116,3 +116,11 @@ def resize_images(x, size, interpolation, antialias, data_format):
     else:
         shape[-2], shape[-1] = size
     return jax.image.resize(x, tuple(shape), method=interpolation, antialias=antialias)
+
+
+def scale_and_translate(x, output_shape, spatial_dims, scale, translation, method, antialias):
+    """keras.ops.image.scale_and_translate: ``jax.image.scale_and_translate``."""
+    import jax.image
+
+    return jax.image.scale_and_translate(x, output_shape, spatial_dims, jnp.asarray(scale),
+                                         jnp.asarray(translation), method, antialias)
