@@ -431,3 +431,37 @@ def test_torch_dataloader_workers():
     got = torch.cat(list(loader)).numpy()
     with keras.framework_scope("numpy"):
         np.testing.assert_array_equal(got, tv(np.array(TEXT)))
+
+
+_KERAS_SAVES = r'''
+import os, sys; os.environ["KERAS_BACKEND"] = "jax"
+import numpy as np, keras, tensorflow as tf
+d = sys.argv[1]
+tv = keras.layers.TextVectorization(output_sequence_length=5)
+tv.adapt(["the cat sat", "the dog ran", "a cat"])
+inp = keras.Input(shape=(1,), dtype="string")
+keras.Model(inp, tv(inp)).save(os.path.join(d, "tv.keras"))
+sl = keras.layers.StringLookup(output_mode="tf_idf")
+sl.adapt(np.array([["a", "b"], ["a", "c"], ["d", "a"]]))
+i2 = keras.Input(shape=(2,), dtype="string")
+keras.Model(i2, sl(i2)).save(os.path.join(d, "sl.keras"))
+x1, x2 = [["the cat ran far"], ["dog"]], [["a", "q"], ["c", "d"]]
+np.savez(os.path.join(d, "ref.npz"), tv=np.asarray(tv(np.array(x1))), sl=np.asarray(sl(np.array(x2))))
+'''
+
+
+def test_loads_keras_written_vocabulary_assets(tmp_path):
+    """Keras writes an adapted vocabulary as assets/<layer path>/vocabulary.txt (and the
+    tf_idf weights in model.weights.h5): both load, as data, and compute what Keras did."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="3")
+    subprocess.run([sys.executable, "-c", _KERAS_SAVES, str(tmp_path)], check=True, env=env,
+                   capture_output=True, timeout=300)
+    ref = np.load(tmp_path / "ref.npz")
+    tv = keras.saving.load_model(tmp_path / "tv.keras")
+    sl = keras.saving.load_model(tmp_path / "sl.keras")
+    with keras.framework_scope("numpy"):
+        np.testing.assert_array_equal(tv(np.array([["the cat ran far"], ["dog"]])), ref["tv"])
+        np.testing.assert_allclose(sl(np.array([["a", "q"], ["c", "d"]])), ref["sl"], rtol=1e-6)

@@ -300,10 +300,57 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 raise ValueError(f"load_model: {filepath!r} has no {WEIGHTS}, but the model "
                                  f"has {_count_variables(model)} variables: refusing to return "
                                  "a model with random weights")
+            _load_assets(model, z, names, filepath)
             return model
         with _files.weights_member(z, WEIGHTS, filepath) as f:
             try:
                 weights_h5.read(model, f, include_optimizer=bool(compile and cc))
             except ValueError as e:
                 raise ValueError(f"load_model: {filepath!r}: {WEIGHTS}: {e}") from None
+        _load_assets(model, z, names, filepath)
     return model
+
+
+MAX_ASSET_BYTES = 256 << 20  # one asset file (a vocabulary); the archive checks apply too
+
+
+def _load_assets(model, z, names, filepath):
+    """Keras' assets (``assets/<layer path>/<file>``, e.g. the ``vocabulary.txt`` of an
+    adapted StringLookup/TextVectorization): each layer with ``load_assets`` gets a
+    temporary directory holding copies of its own asset files, read as data with a size
+    limit (the archive was checked by ``open_archive``: no links, duplicates or bombs).
+    Runs after the weights, as in Keras (tf_idf weights before the vocabulary)."""
+    import os
+    import tempfile
+
+    if not any(n.startswith("assets/") for n in names):
+        return
+    for path, layer in weights_h5.walk(model):
+        load = getattr(layer, "load_assets", None)
+        if load is None:
+            continue
+        prefix = f"assets/{path}/" if path else "assets/"
+        files = [n for n in names if n.startswith(prefix) and n != prefix
+                 and "/" not in n[len(prefix):]]
+        if not files:
+            continue
+        with tempfile.TemporaryDirectory(prefix="unikeras-assets-") as d:
+            for n in files:
+                base = n[len(prefix):]
+                info = z.getinfo(n)
+                if base in (".", "..") or "\\" in base or info.file_size > MAX_ASSET_BYTES:
+                    raise ValueError(f"load_model: {filepath!r}: asset member {n!r} refused "
+                                     f"({_files._size(info.file_size)}; limit "
+                                     f"{_files._size(MAX_ASSET_BYTES)})")
+                with z.open(info) as src:
+                    data = src.read(MAX_ASSET_BYTES + 1)
+                if len(data) > MAX_ASSET_BYTES:
+                    raise ValueError(f"load_model: {filepath!r}: asset member {n!r} is over "
+                                     f"{_files._size(MAX_ASSET_BYTES)}")
+                with open(os.path.join(d, base), "wb") as dst:
+                    dst.write(data)
+            try:
+                load(d)
+            except (ValueError, OSError, UnicodeDecodeError) as e:
+                raise ValueError(f"load_model: {filepath!r}: the assets of layer "
+                                 f"{getattr(layer, 'name', path)!r}: {e}") from None
