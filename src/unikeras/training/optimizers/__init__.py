@@ -6,14 +6,19 @@ from ...utils.serialization import deserialize_simple
 from . import schedules
 from .adam import SGD, Adam, Adamax, AdamW, Nadam
 from .base import Optimizer
+from .ftrl_lamb import Ftrl, Lamb, ScheduleFreeAdamW
 from .lion import Adafactor, Lion
 from .loss_scale import LossScaleOptimizer
+from .multi import MultiOptimizer, OptimizerMap
+from .muon import Muon
 from .rmsprop import Adadelta, Adagrad, RMSprop
 
 _ALIASES = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "adamax": Adamax, "nadam": Nadam,
             "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta, "lion": Lion,
-            "adafactor": Adafactor}
-_CLASSES = {c.__name__: c for c in [*set(_ALIASES.values()), LossScaleOptimizer]}
+            "adafactor": Adafactor, "ftrl": Ftrl, "muon": Muon,
+            "schedulefreeadamw": ScheduleFreeAdamW}
+_CLASSES = {c.__name__: c for c in [*set(_ALIASES.values()), Lamb, LossScaleOptimizer,
+                                     MultiOptimizer]}
 
 
 def get(identifier):
