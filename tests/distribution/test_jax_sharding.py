@@ -1,6 +1,7 @@
 """keras.distribution on JAX (jax.sharding) over 4 host CPU devices: data-parallel and
 model-parallel fit/evaluate/predict equal single-device training on the same global
-batches, and variables (optimizer slots included) have the shardings asked for. The
+batches, variables (optimizer slots included) have the shardings asked for, and a
+.weights.h5 saved from sharded variables loads into a sharded and an unsharded model. The
 device count must be set before jax is imported, so the checks run in a fresh
 interpreter (about 15 s on the loaded 2-core machine: one jax start, several models
 traced for 1 and 4 devices)."""
@@ -104,6 +105,13 @@ SCRIPT = textwrap.dedent('''
                                    rtol=2e-5, atol=2e-6)
         assert m2.layers[0].kernel.value.sharding == NamedSharding(jm, P(None, "model"))
     assert d.distribution() is None
+    # ... and into a model with no distribution (one device, unsharded)
+    plain = make()
+    plain.load_weights(WEIGHTS)
+    same(ref, plain)
+    np.testing.assert_allclose(plain.predict(jax.numpy.asarray(x), batch_size=20, verbose=0),
+                               ref_pred, rtol=2e-5, atol=2e-6)
+    assert len(plain.layers[0].kernel.value.sharding.device_set) == 1
     print("model parallel ok")
 
     # 3. distribute_tensor, eagerly and under jit; a layout that cannot divide is refused
