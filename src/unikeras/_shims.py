@@ -38,7 +38,7 @@ ARRAY_MODULES = {
 #: Modules only the files named for a framework may import (NumPy is a dependency of
 #: unikeras itself and may be imported anywhere).
 FRAMEWORK_IMPORTS = {
-    "jax": ("jax", "jaxlib", "flax", "optax", "equinox"),
+    "jax": ("jax", "jaxlib", "flax", "optax", "equinox", "orbax"),
     "torch": ("torch",),
     "tensorflow": ("tensorflow", "tf_keras", "tf2onnx"),
 }
@@ -245,6 +245,13 @@ AREAS = (
             "data_parallel_group", "placements", "model_parallel", "sharded_state",
             "implicit_replication", "align_grads",
         ),
+    ),
+    Area(
+        "saving",
+        "Orbax checkpoints (orbax-checkpoint, JAX's checkpoint library): "
+        "keras.callbacks.OrbaxCheckpoint and loading an Orbax directory.",
+        optional=("checkpointer", "save", "is_multi_process", "process_index", "sync", "is_checkpoint",
+                  "step_path", "saved_names", "load", "abstract_pytree"),
     ),
     Area(
         "export",

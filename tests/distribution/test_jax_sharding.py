@@ -1,7 +1,8 @@
 """keras.distribution on JAX (jax.sharding) over 4 host CPU devices: data-parallel and
 model-parallel fit/evaluate/predict equal single-device training on the same global
 batches, variables (optimizer slots included) have the shardings asked for, and a
-.weights.h5 saved from sharded variables loads into a sharded and an unsharded model. The
+.weights.h5 saved from sharded variables, and an Orbax checkpoint of the sharded arrays
+(OrbaxCheckpoint), load into a sharded and an unsharded model. The
 device count must be set before jax is imported, so the checks run in a fresh
 interpreter (about 15 s on the loaded 2-core machine: one jax start, several models
 traced for 1 and 4 devices)."""
@@ -104,8 +105,33 @@ SCRIPT = textwrap.dedent('''
         np.testing.assert_allclose(m2.predict(x, batch_size=20, verbose=0), ref_pred,
                                    rtol=2e-5, atol=2e-6)
         assert m2.layers[0].kernel.value.sharding == NamedSharding(jm, P(None, "model"))
+        # an Orbax checkpoint of the sharded arrays (OrbaxCheckpoint), restored into a
+        # model laid out the same way (each array read into its sharding)
+        def named():
+            keras.utils.set_random_seed(3)
+            n = keras.Sequential([layers.Input((6,)), layers.Dense(8, name="dense_a"),
+                                  layers.Dense(4, name="dense_b")], name="n")
+            n.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+            return n
+        m4 = named()
+        cb = keras.callbacks.OrbaxCheckpoint(WEIGHTS + ".orbax", save_on_background=False)
+        m4.fit(x, y, **dict(kw, epochs=1), callbacks=[cb])
+        assert m4.layers[0].kernel.value.sharding.spec == P(None, "model")
+        m5 = named()
+        m5.fit(x[:16], y[:16], batch_size=16, epochs=1, verbose=0)  # laid out, other values
+        m5.load_weights(WEIGHTS + ".orbax")
+        same(m4, m5)
+        assert m5.layers[0].kernel.value.sharding == NamedSharding(jm, P(None, "model"))
+        slot = [v for v in m5.optimizer.variables if v.path.endswith("dense_a_kernel_momentum")][0]
+        assert slot.value.sharding.spec == P(None, "model")
     assert d.distribution() is None
-    # ... and into a model with no distribution (one device, unsharded)
+    # ... into a model with no distribution (one device), from either file
+    m6 = named()
+    m6(jax.numpy.asarray(x[:2]))  # lives on jax
+    m6.load_weights(WEIGHTS + ".orbax")
+    same(m4, m6)
+    assert len(m6.layers[0].kernel.value.sharding.device_set) == 1
+    # ... and the .weights.h5 into a model with no distribution (one device, unsharded)
     plain = make()
     plain.load_weights(WEIGHTS)
     same(ref, plain)

@@ -53,6 +53,12 @@ def load_weights(model, filepath, skip_mismatch=False):
     from . import keras_file, weights_h5
 
     filepath = os.fspath(filepath)
+    if os.path.isdir(filepath):
+        from . import orbax_checkpoint
+
+        if orbax_checkpoint.is_orbax_checkpoint(filepath):
+            orbax_checkpoint.load_weights(model, filepath)
+            return
     if filepath.endswith(".keras"):
         with _files.open_archive(filepath, "load_weights") as z:
             if keras_file.WEIGHTS not in z.namelist():
@@ -61,7 +67,8 @@ def load_weights(model, filepath, skip_mismatch=False):
                 _read(weights_h5, model, f, filepath, skip_mismatch)
         return
     if not filepath.endswith(".weights.h5"):
-        raise ValueError("load_weights: expected a file ending in .weights.h5 or .keras; "
+        raise ValueError("load_weights: expected a file ending in .weights.h5 or .keras, or "
+                         "an Orbax checkpoint directory; "
                          f"received {filepath!r}")
     if not os.path.isfile(filepath):
         raise FileNotFoundError(f"load_weights: no file {filepath!r}")

@@ -87,6 +87,11 @@ def model_config(model):
     return out
 
 
+def config_json(model):
+    """The model's config (``config.json`` of a ``.keras`` file) as a JSON string."""
+    return json.dumps(model_config(model), default=_json_default)
+
+
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Write ``model`` to a ``.keras`` zip, atomically: the archive is built in a
     temporary file next to ``filepath`` (the weights streamed into it from another one),
@@ -101,7 +106,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
                          "(use save_weights(...'.weights.h5') for weights only)")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"model.save: {filepath!r} exists and overwrite=False")
-    config = json.dumps(model_config(model), default=_json_default)
+    config = config_json(model)
     metadata = json.dumps({"keras_version": f"unikeras-{__version__}",
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
     with _files.atomic_write(filepath) as tmp:
@@ -268,6 +273,18 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     safe_mode = ambient if ambient is not None else safe_mode
 
     filepath = os.fspath(filepath)
+    if os.path.isdir(filepath):
+        from . import orbax_checkpoint
+
+        if orbax_checkpoint.is_orbax_checkpoint(filepath):
+            step_dir, spec = orbax_checkpoint.load_config(filepath)
+            model = deserialize_model(spec, custom_objects, safe_mode=safe_mode)
+            cc = spec.get("compile_config")
+            if compile and cc:
+                with SafeModeScope(safe_mode):
+                    _compile_from_config(model, cc, custom_objects)
+            orbax_checkpoint.load_state(model, step_dir)
+            return model
     if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
         raise ValueError(f"load_model: {filepath!r} is a legacy HDF5 file; unikeras reads .keras "
                          "files (and .weights.h5 through model.load_weights)")

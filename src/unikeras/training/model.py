@@ -626,6 +626,70 @@ class Model(Layer):
         out = self(x, training=False)
         return _concat_outputs([out], to_host=host)
 
+    # ------------------------------------------------------------------ state tree
+    def get_state_tree(self, value_format="backend_tensor"):
+        """The model's variables as nested dicts by path (Keras 3): ``{"trainable_variables":
+        {"sequential": {"dense": {"kernel": ..., "bias": ...}}}, "non_trainable_variables":
+        ..., "optimizer_variables": ..., "metrics_variables": ...}``. ``value_format``:
+        ``"backend_tensor"`` (the variables' arrays, a sharded ``jax.Array`` as it is) or
+        ``"numpy_array"``."""
+        if value_format not in ("backend_tensor", "numpy_array"):
+            raise ValueError(
+                "Invalid `value_format` argument. Expected one of "
+                "{'numpy_array', 'backend_tensor'}. Received: "
+                f"value_format={value_format}")
+        out = {}
+        for group, variables in self._state_groups().items():
+            flat = {}
+            for v in variables:
+                if v.path in flat:
+                    raise ValueError(
+                        "The following variable path is found twice in the model: "
+                        f"'{v.path}'. `get_state_tree()` can only be called when all "
+                        "variable paths are unique. Make sure to give unique names to "
+                        "your layers (and other objects).")
+                flat[v.path] = v.value if value_format == "backend_tensor" else v.numpy()
+            nested = {}
+            for path, value in flat.items():
+                *parents, leaf = path.split("/")
+                node = nested
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[leaf] = value
+            out[group] = nested
+        return out
+
+    def _state_groups(self):
+        """The state tree's groups: ``{group name: its variables}``."""
+        opt = self.optimizer
+        return {
+            "trainable_variables": self.trainable_variables,
+            "non_trainable_variables": self.non_trainable_variables,
+            "optimizer_variables": opt.variables if opt is not None else [],
+            "metrics_variables": self.metrics_variables,
+        }
+
+    def set_state_tree(self, state_tree):
+        """Assign the values of a state tree (``get_state_tree``'s form; any subset of
+        its groups) to the variables at the same paths."""
+        groups = self._state_groups()
+        for group, tree in state_tree.items():
+            if group not in groups:
+                raise ValueError(f"Unknown variable name: {group}")
+            flat = {}
+
+            def walk(node, prefix):
+                for k, v in node.items():
+                    if isinstance(v, dict):
+                        walk(v, f"{prefix}{k}/")
+                    else:
+                        flat[f"{prefix}{k}"] = v
+
+            walk(tree, "")
+            for v in groups[group]:
+                if v.path in flat:
+                    v.assign(flat[v.path])
+
     # ------------------------------------------------------------------ saving
     def save_weights(self, filepath, overwrite=True):
         """Write the weights to ``*.weights.h5`` (Keras 3's layout; unikeras.saving)."""
@@ -634,7 +698,8 @@ class Model(Layer):
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Load weights from ``*.weights.h5`` or a ``.keras`` file (unikeras.saving)."""
+        """Load weights from ``*.weights.h5``, a ``.keras`` file or an Orbax checkpoint
+        directory (``keras.callbacks.OrbaxCheckpoint``'s; unikeras.saving)."""
         from ..saving import load_weights
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch)

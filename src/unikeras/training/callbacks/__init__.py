@@ -3,12 +3,13 @@
 from .base import Callback, CallbackList, History, ProgbarLogger, flatten_logs, logs_to_floats
 from .early_stopping import EarlyStopping
 from .model_checkpoint import BackupAndRestore, ModelCheckpoint
+from .orbax_checkpoint import OrbaxCheckpoint
 from .simple import (CSVLogger, LambdaCallback, LearningRateScheduler, ReduceLROnPlateau,
                      TerminateOnNaN)
 from .tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
-           "ModelCheckpoint", "BackupAndRestore", "CSVLogger", "LambdaCallback",
+           "ModelCheckpoint", "BackupAndRestore", "OrbaxCheckpoint", "CSVLogger", "LambdaCallback",
            "LearningRateScheduler", "ReduceLROnPlateau", "TerminateOnNaN", "TensorBoard",
            "get"]
 
