@@ -152,6 +152,18 @@ layer("RandomFlip", lambda d: ({"mode": d.pick(["horizontal", "vertical",
                                _x(d, (2, 3, 4, 2)), {"training": False}))
 layer("RandomCrop", lambda d: ({"height": 2, "width": 2, "seed": 1}, _x(d, (2, 3, 4, 2)),
                                {"training": False}))
+layer("Resizing", lambda d: ({"height": d.int(2, 5), "width": d.int(2, 5),
+                              "interpolation": d.pick(["bilinear", "nearest", "bicubic"])},
+                             _x(d, (2, 4, 3, 2)), {}))
+layer("RandomRotation", lambda d: ({"factor": d.pick([0.1, (0.25, 0.25)]), "seed": 1,
+                                    "fill_mode": d.pick(["reflect", "constant"])},
+                                   _x(d, (2, 4, 5, 2)), {"training": False}))
+layer("RandomTranslation", lambda d: ({"height_factor": 0.2, "width_factor": 0.3, "seed": 1},
+                                      _x(d, (2, 4, 5, 2)), {"training": False}))
+layer("RandomZoom", lambda d: ({"height_factor": 0.2, "seed": 1}, _x(d, (2, 4, 5, 2)),
+                               {"training": False}))
+layer("RandomShear", lambda d: ({"x_factor": 0.2, "y_factor": 0.1, "seed": 1},
+                                _x(d, (2, 4, 5, 2)), {"training": False}))
 layer("MaxNumBoundingBoxes", lambda d: ({"max_number": d.int(1, 3)}, _x(d, (1, 3, 3, 2)),
                                         {}))
 # ----------------------------------------------------------------- convolution and pooling

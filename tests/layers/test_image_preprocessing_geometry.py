@@ -446,3 +446,129 @@ def test_layer_inside_torch_dataloader_workers():
     hist = model.fit(loader, epochs=1, verbose=0)
     assert np.isfinite(hist.history["loss"][0])
     assert all(v.framework == "torch" for v in model.weights)
+
+
+# ---------------------------------------------------------------------- resize, affine
+@pytest.mark.parametrize("config,shape,dtype", [
+    ({"height": 4, "width": 6}, (2, 7, 5, 3), "float32"),
+    ({"height": 3, "width": 3, "interpolation": "nearest"}, (6, 5, 2), "float32"),
+    ({"height": 5, "width": 4, "crop_to_aspect_ratio": True, "interpolation": "bicubic"},
+     (2, 6, 8, 1), "float32"),
+    ({"height": 5, "width": 4, "pad_to_aspect_ratio": True, "fill_value": 9.0},
+     (2, 6, 8, 1), "float32"),
+    ({"height": 3, "width": 5, "antialias": True, "data_format": "channels_first"},
+     (2, 3, 9, 10), "float32"),
+    ({"height": 4, "width": 4}, (2, 7, 5, 3), "uint8"),
+])
+def test_resizing_matches_keras(any_framework, to_fw, config, shape, dtype):
+    x = _img(shape).astype(dtype)
+    ref = _keras_layer("Resizing", config, x)
+    out = _run(layers.Resizing(**config), x, any_framework, to_fw)
+    assert out.dtype == ref.dtype
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("config", [{"height": 4, "width": 6},
+                                    {"height": 4, "width": 3, "crop_to_aspect_ratio": True},
+                                    {"height": 4, "width": 3, "pad_to_aspect_ratio": True}])
+def test_resizing_bounding_boxes_match_keras(any_framework, to_fw, config):
+    boxes = dict(BOXES, boxes=np.concatenate([BOXES["boxes"], -np.ones((2, 1, 4), "float32")],
+                                             axis=1),
+                 labels=np.concatenate([BOXES["labels"], -np.ones((2, 1), "int32")], axis=1))
+    data = {"images": _img((2, 8, 9, 3)), "bounding_boxes": boxes}
+    config = dict(config, bounding_box_format="xyxy")
+    ref = _keras_layer("Resizing", config, data)
+    out = _run(layers.Resizing(**config), data, any_framework, to_fw)
+    np.testing.assert_allclose(out["images"], ref["images"], rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(out["bounding_boxes"]["boxes"], ref["bounding_boxes"]["boxes"],
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(out["bounding_boxes"]["labels"],
+                                  ref["bounding_boxes"]["labels"])
+
+
+# A factor range of one point makes the random layers deterministic: compared with Keras.
+AFFINE_CASES = [
+    ("RandomRotation", {"factor": (0.25, 0.25), "fill_mode": "constant", "fill_value": 3.0}),
+    ("RandomRotation", {"factor": (-0.1, -0.1), "interpolation": "nearest"}),
+    ("RandomRotation", {"factor": (0.05, 0.05), "fill_mode": "wrap",
+                        "data_format": "channels_first"}),
+    ("RandomTranslation", {"height_factor": (0.2, 0.2), "width_factor": (-0.3, -0.3)}),
+    ("RandomTranslation", {"height_factor": (-0.25, -0.25), "width_factor": (0.1, 0.1),
+                           "fill_mode": "nearest", "interpolation": "nearest"}),
+    ("RandomZoom", {"height_factor": (0.3, 0.3)}),
+    ("RandomZoom", {"height_factor": (-0.4, -0.4), "width_factor": (0.2, 0.2),
+                    "fill_mode": "constant"}),
+]
+
+
+@pytest.mark.parametrize("cls,config", AFFINE_CASES)
+def test_affine_layers_with_a_fixed_draw_match_keras(any_framework, to_fw, cls, config):
+    shape = (2, 3, 7, 6) if config.get("data_format") == "channels_first" else (2, 7, 6, 3)
+    x = _img(shape, seed=5)
+    ref = _keras_layer(cls, dict(config, seed=1), x)
+    out = _run(getattr(layers, cls)(**config, seed=1), x, any_framework, to_fw)
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=2e-3)
+    single = _run(getattr(layers, cls)(**config, seed=1), x[0], any_framework, to_fw)
+    np.testing.assert_allclose(single, ref[0], rtol=1e-4, atol=2e-3)
+
+
+@pytest.mark.parametrize("cls,config", [c for c in AFFINE_CASES
+                                        if "data_format" not in c[1]])
+def test_affine_layers_bounding_boxes_match_keras(any_framework, to_fw, cls, config):
+    data = {"images": _img((2, 8, 9, 3)), "bounding_boxes": BOXES}
+    config = dict(config, bounding_box_format="xyxy", seed=1)
+    ref = _keras_layer(cls, config, data)
+    out = _run(getattr(layers, cls)(**config), data, any_framework, to_fw)
+    np.testing.assert_allclose(out["bounding_boxes"]["boxes"], ref["bounding_boxes"]["boxes"],
+                               rtol=1e-4, atol=1e-3)
+    np.testing.assert_array_equal(out["bounding_boxes"]["labels"],
+                                  ref["bounding_boxes"]["labels"])
+
+
+def test_random_shear_matches_one_of_keras_two_signs(any_framework, to_fw):
+    # the magnitude is fixed; the sign is drawn per image: Keras' batch of one image
+    # repeated shows both signs, and each of ours must be one of them
+    x = np.repeat(_img((1, 7, 6, 3), seed=6), 12, axis=0)
+    config = {"x_factor": (0.3, 0.3), "y_factor": (0.1, 0.1), "seed": 1,
+              "fill_mode": "constant"}
+    ref = _keras_layer("RandomShear", config, x)
+    kinds = [ref[0]] + [r for r in ref if not np.allclose(r, ref[0], atol=1e-3)][:1]
+    assert len(kinds) == 2
+    out = _run(layers.RandomShear(**config), x, any_framework, to_fw)
+    signs = [int(np.argmin([np.abs(o - k).max() for k in kinds])) for o in out]
+    for o, s in zip(out, signs):
+        np.testing.assert_allclose(o, kinds[s], rtol=1e-4, atol=2e-3)
+    assert set(signs) == {0, 1}
+
+
+@pytest.mark.parametrize("cls,config,key,lo,hi", [
+    ("RandomRotation", {"factor": 0.2}, "angle", -72.0, 72.0),
+    ("RandomRotation", {"factor": (0.1, 0.3)}, "angle", 36.0, 108.0),
+    ("RandomZoom", {"height_factor": (-0.3, 0.5)}, "height_zoom", 0.7, 1.5),
+    ("RandomTranslation", {"height_factor": 0.5, "width_factor": (0.0, 0.25)},
+     "translations", None, None),
+    ("RandomShear", {"x_factor": 0.4, "y_factor": (0.1, 0.2)}, "shear_factor", None, None),
+])
+def test_affine_draws_are_uniform_over_the_factor_range(any_framework, to_fw, cls, config,
+                                                        key, lo, hi):
+    n, h, w = 2000, 10, 8
+    x = to_fw(np.zeros((n, h, w, 1), "float32"), any_framework)
+    layer = getattr(layers, cls)(**config, seed=4)
+    t = layer.get_random_transformation(x, training=True)
+    if cls == "RandomTranslation":
+        v = _np(t[key])
+        checks = [(v[:, 1] / h, -0.5, 0.5), (v[:, 0] / w, 0.0, 0.25)]
+    elif cls == "RandomShear":
+        v = _np(t[key])
+        checks = [(np.abs(v[:, 0]), 0.0, 0.4), (np.abs(v[:, 1]), 0.1, 0.2)]
+        assert abs(np.mean(v[:, 1] > 0) - 0.5) < 0.06  # the sign: probability 1/2
+    else:
+        checks = [(_np(t[key]).reshape(-1), lo, hi)]
+    for v, a, b in checks:
+        assert v.shape == (n,)
+        assert v.min() >= a - 1e-5 and v.max() <= b + 1e-5
+        # uniform: mean and quartiles within 5 standard errors
+        u = (v - a) / (b - a)
+        assert abs(u.mean() - 0.5) < 5 * np.sqrt(1 / 12 / n)
+        assert abs(np.mean(u < 0.25) - 0.25) < 5 * np.sqrt(0.1875 / n)
+    assert layer.get_random_transformation(x, training=False) is None

@@ -35,7 +35,8 @@ from .preprocessing import CategoryEncoding, Normalization, Rescaling
 from .preprocessing import (Discretization, HashedCrossing, Hashing, IntegerLookup,
                             StringLookup, TextVectorization)
 from .preprocessing import (CenterCrop, MaxNumBoundingBoxes, Pipeline, RandomCrop,
-                            RandomFlip)
+                            RandomFlip, RandomRotation, RandomShear, RandomTranslation,
+                            RandomZoom, Resizing)
 from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells)

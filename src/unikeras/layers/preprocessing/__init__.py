@@ -16,5 +16,6 @@ from .hashing import HashedCrossing, Hashing  # noqa: F401
 from .discretization import Discretization  # noqa: F401
 from .text_vectorization import TextVectorization  # noqa: F401
 from .image import (BaseImagePreprocessingLayer, CenterCrop, MaxNumBoundingBoxes,  # noqa: F401
-                    RandomCrop, RandomFlip)
+                    RandomCrop, RandomFlip, RandomRotation, RandomShear, RandomTranslation,
+                    RandomZoom, Resizing)
 from .pipeline import Pipeline  # noqa: F401

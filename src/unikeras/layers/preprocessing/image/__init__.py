@@ -4,6 +4,8 @@
 batched/unbatched images, seeds). One module per layer family beside it."""
 
 from .base import BaseImagePreprocessingLayer  # noqa: F401
+from .affine import RandomRotation, RandomShear, RandomTranslation, RandomZoom  # noqa: F401
 from .crop import CenterCrop, RandomCrop  # noqa: F401
 from .max_num_bounding_boxes import MaxNumBoundingBoxes  # noqa: F401
 from .random_flip import RandomFlip  # noqa: F401
+from .resizing import Resizing  # noqa: F401
