@@ -410,8 +410,7 @@ class Layer(Trackable):
             # the one this layer lives on, else the default framework.
             fw = _SCOPE.fw or self._host_framework()
             if fw != "numpy" or first is None:
-                keep = self._accepts_strings
-                args = map_nested(lambda a: _to_fw(a, fw, keep), args)
+                args = map_nested(lambda a: _to_fw(a, fw, self), args)
         # The framework of the call is a scope: arrays created inside without array
         # inputs (ops.arange, ops.zeros, random draws, initializers) land on it.
         prev_scope = _SCOPE.fw
@@ -667,7 +666,7 @@ def _state_shim(fw):
     return shim(fw, "state") if fw else None
 
 
-def _to_fw(a, fw, keep_strings=False):
+def _to_fw(a, fw, layer=None):
     if framework_of(a) is None and not isinstance(a, (int, float, bool, complex, np.ndarray, list)):
         return a
     if isinstance(a, (bool, int, float, complex)) or a is None:
@@ -680,8 +679,8 @@ def _to_fw(a, fw, keep_strings=False):
 
         arr = arr.astype(floatx())
     elif arr.dtype.kind in "USO" and arr.size and isinstance(arr.flat[0], (str, bytes)):
-        if keep_strings:  # strings stay host data (a model with a string Input)
-            return arr
+        if layer is not None and layer._accepts_strings:
+            return arr  # strings stay host data (a model with a string Input)
         raise ValueError(f"Layer inputs must be numeric arrays; received an array of strings "
                          f"(dtype {arr.dtype}). Encode strings as numbers first (a lookup "
                          "table, or StringLookup in a tf.data pipeline).")
