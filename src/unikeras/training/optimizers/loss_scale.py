@@ -187,9 +187,9 @@ class LossScaleOptimizer(Optimizer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import get
+        from ...utils.serialization import deserialize_simple
 
         config = dict(config)
         inner = config.pop("inner_optimizer")
-        inner = get(inner) if not isinstance(inner, Optimizer) else inner
+        inner = deserialize_simple(inner) if not isinstance(inner, Optimizer) else inner
         return cls(inner, **config)

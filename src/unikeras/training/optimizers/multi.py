@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import MutableMapping
 
-from ...utils.serialization import register, serialize_simple
+from ...utils.serialization import deserialize_simple, register, serialize_simple
 from .base import Optimizer
 from .loss_scale import LossScaleOptimizer
 
@@ -85,8 +85,7 @@ class OptimizerMap(MutableMapping):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import get
-
+        get = deserialize_simple
         return cls(get(config["default_optimizer"]),
                    {k: get(v) for k, v in (config.get("optimizer_map") or {}).items()})
 
