@@ -223,6 +223,22 @@ layer("Bidirectional", lambda d: ({"layer": ("__layer__", d.pick(["LSTM", "GRU",
                                              {"units": 2, "return_sequences": True}),
                                    "merge_mode": d.pick(["concat", "sum", "ave", "mul"])},
                                   _x(d, seq(d)), {}))
+def _conv_lstm(rank):
+    def gen(d):
+        spatial = (4, 3, 3)[:rank]
+        cfg = {"filters": d.int(1, 2), "kernel_size": 2, "padding": d.pick(["valid", "same"]),
+               "strides": d.pick([1, 2]) if rank == 1 else 1,
+               "return_sequences": d.bool(), "go_backwards": d.bool(),
+               "data_format": d.pick(["channels_last", "channels_first"])}
+        shape = (2, 3) + (spatial + (2,) if cfg["data_format"] == "channels_last"
+                          else (2,) + spatial)
+        return cfg, _x(d, shape), {}
+    return gen
+
+
+for _r in (1, 2, 3):
+    # gradients through the time loop: ConvLSTM1D only (2D/3D: the same code, more cost)
+    layer(f"ConvLSTM{_r}D", _conv_lstm(_r), grad=_r == 1)
 layer("TimeDistributed", lambda d: ({"layer": ("__layer__", "Dense", {"units": 2})},
                                     _x(d, (2, 3, 2)), {}))
 # inference (training=True assigns the kernel, so a second framework would see it
@@ -243,6 +259,15 @@ layer("AdditiveAttention", lambda d: ({"use_scale": d.bool()},
                                       [_x(d, (2, 3, 4)), _x(d, (2, 2, 4))], {}))
 layer("MultiHeadAttention", lambda d: ({"num_heads": d.int(1, 2), "key_dim": 2},
                                        (_x(d, (2, 3, 4)), _x(d, (2, 2, 4))), {}))
+
+# fused path (dot_product_attention, grouped heads) and the scores path
+# (return_attention_scores) with causal, sliding-window and gate variants
+layer("GroupedQueryAttention", lambda d: (
+    {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": d.pick([1, 2, 4]),
+     "use_gate": d.bool(), "sliding_window": d.pick([None, 2]), "use_bias": d.bool()},
+    (_x(d, (2, 3, 4)), _x(d, (2, d.pick([3, 4]), 4))),
+    {"use_causal_mask": d.bool(), "return_attention_scores": d.bool()}),
+    cls="GroupQueryAttention")
 
 for _n in ("SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "StackedRNNCells", "Bidirectional"):

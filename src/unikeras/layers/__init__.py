@@ -39,10 +39,12 @@ from .preprocessing import (CenterCrop, MaxNumBoundingBoxes, Pipeline, RandomCro
                             RandomZoom, Resizing)
 from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
-                  StackedRNNCells)
+                  StackedRNNCells,
+                  ConvLSTM1D, ConvLSTM2D, ConvLSTM3D)
 from .wrappers import Bidirectional, SpectralNormalization, TimeDistributed, Wrapper
 from .jax_layer import FlaxLayer, JaxLayer
 from .torch_module_wrapper import TorchModuleWrapper
-from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .attention import (AdditiveAttention, Attention, GroupedQueryAttention,
+                        GroupQueryAttention, MultiHeadAttention)
 from .tfsm import TFSMLayer
 from .serialization import deserialize, serialize

@@ -21,7 +21,8 @@ from ..xp import namespace, standardize_dtype
 from ..xp import random as _random
 from .layer import Layer
 
-__all__ = ["Attention", "AdditiveAttention", "MultiHeadAttention"]
+__all__ = ["Attention", "AdditiveAttention", "MultiHeadAttention", "GroupedQueryAttention",
+           "GroupQueryAttention"]
 
 
 def _large_negative(dtype):
@@ -594,3 +595,262 @@ class MultiHeadAttention(Layer):
             "seed": self.seed,
         })
         return config
+
+
+@register
+class GroupedQueryAttention(Layer):
+    """Keras' ``GroupQueryAttention`` (class ``GroupedQueryAttention``):
+    ``GroupQueryAttention(head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
+    use_bias=True, sliding_window=None, flash_attention=None,
+    kernel_initializer="glorot_uniform", bias_initializer="zeros", ..., use_gate=False,
+    seed=None)``: attention whose ``num_query_heads`` query heads share
+    ``num_key_value_heads`` key/value heads (each group of ``num_query_heads //
+    num_key_value_heads`` query heads reads one). Keras' sublayers and weight order:
+    ``query`` ``(dim, Nq, head_dim)``, ``key`` and ``value`` ``(dim, Nkv, head_dim)``
+    (with a sigmoid ``gate`` like ``query`` between them when ``use_gate``), then
+    ``attention_output`` ``(Nq, head_dim, dim)``. ``sliding_window=w`` lets a query
+    position attend to keys less than ``w`` positions away.
+
+    ``call(query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+    attention_mask=None, return_attention_scores=False, training=None,
+    use_causal_mask=False)``. Without dropout or returned scores it runs the framework's
+    fused attention (``nn_ops.dot_product_attention``, grouped heads passed as they are),
+    as MultiHeadAttention does; otherwise the scores ``(batch, Nq, T, S)`` are computed
+    here, masked positions getting a large negative score before the softmax (Keras'
+    ``Softmax(mask=...)``)."""
+
+    def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
+                 use_bias=True, sliding_window=None, flash_attention=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        for arg, v in (("head_dim", head_dim), ("num_query_heads", num_query_heads),
+                       ("num_key_value_heads", num_key_value_heads)):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"GroupQueryAttention: `{arg}` must be a positive integer; "
+                                 f"received {arg}={v!r}")
+        self.head_dim = int(head_dim)
+        self.num_query_heads = int(num_query_heads)
+        self.num_key_value_heads = int(num_key_value_heads)
+        if self.num_query_heads % self.num_key_value_heads != 0:
+            raise ValueError("`num_query_heads` must be divisible by `num_key_value_heads`.")
+        self.num_repeats = self.num_query_heads // self.num_key_value_heads
+        self.dropout = float(dropout)
+        self.use_bias = use_bias
+        self.use_gate = bool(use_gate)
+        if sliding_window is not None and (not isinstance(sliding_window, int)
+                                           or sliding_window <= 0):
+            raise ValueError("`sliding_window` must be `None` or a positive integer. "
+                             f"Received: sliding_window={sliding_window}")
+        self.sliding_window = sliding_window
+        from ..config import is_flash_attention_enabled
+
+        self._flash_attention = flash_attention or is_flash_attention_enabled()
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.seed = seed
+        if self.dropout > 0:
+            self.seed_generator = SeedGenerator(seed)
+        self._inverse_sqrt_head_dim = 1.0 / math.sqrt(float(self.head_dim))
+        if self._flash_attention and self.dropout > 0.0:
+            raise ValueError("Dropout is not supported when flash attention is enabled. "
+                             "Please set dropout to 0.0 to use flash attention.")
+        self._query_dense = self._key_dense = self._value_dense = None
+        self._gate_dense = self._output_dense = None
+
+    # -------------------------------------------------------------- building
+    def _proj(self, out_shape, bound_dims, name):
+        def fresh(init):
+            return type(init).from_config(init.get_config()) if init is not None else None
+
+        return _Projection(out_shape, bound_dims, self.use_bias,
+                           fresh(self.kernel_initializer), fresh(self.bias_initializer),
+                           self.kernel_regularizer, self.bias_regularizer,
+                           self.kernel_constraint, self.bias_constraint,
+                           activity_regularizer=self.activity_regularizer,
+                           dtype=self.dtype_policy, name=name)
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        if value_shape is None:  # built from the query alone: wait for the first call
+            self.built = True
+            return
+        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        self.feature_dim = query_shape[-1]
+        nq, nkv, hd = self.num_query_heads, self.num_key_value_heads, self.head_dim
+        self._query_dense = self._proj((nq, hd), 1, "query")
+        self._query_dense.build(query_shape)
+        self._key_dense = self._proj((nkv, hd), 1, "key")
+        self._key_dense.build(key_shape)
+        if self.use_gate:
+            self._gate_dense = self._proj((nq, hd), 1, "gate")
+            self._gate_dense.build(query_shape)
+        self._value_dense = self._proj((nkv, hd), 1, "value")
+        self._value_dense.build(value_shape)
+        self._output_dense = self._proj((self.feature_dim,), 2, "attention_output")
+        self._output_dense.build((None, None, nq, hd))
+        self.built = True
+
+    def _maybe_build(self, args):
+        if self.built:
+            return
+        self.build(*[tuple(a.shape) for a in args[:3] if hasattr(a, "shape")])
+
+    # -------------------------------------------------------------- masks
+    def _mask(self, xp, query, value, query_mask, value_mask, key_mask, attention_mask,
+              use_causal_mask):
+        auto = None
+        if query_mask is not None:
+            auto = _as_bool(xp, query_mask)[..., None]  # (B, T, 1)
+        for m in (value_mask, key_mask):
+            if m is not None:
+                m = _as_bool(xp, m)[..., None, :]  # (B, 1, S)
+                auto = m if auto is None else (auto & m)
+        tq, ts = query.shape[1], value.shape[1]
+        if use_causal_mask:
+            c = _causal(xp, tq, ts)
+            auto = c if auto is None else (auto & c)
+        if self.sliding_window is not None:
+            rows = xp.arange(tq)[:, None]
+            cols = xp.arange(ts)[None, :]
+            band = (xp.abs(rows - cols) < self.sliding_window)[None, ...]
+            auto = band if auto is None else (auto & band)
+        if auto is not None:
+            attention_mask = auto if attention_mask is None else (
+                _as_bool(xp, attention_mask) & auto)
+        return attention_mask
+
+    # -------------------------------------------------------------- call
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None,
+             use_causal_mask=False, mask=None):
+        if self._query_dense is None:
+            self.build(tuple(query.shape), tuple(value.shape),
+                       None if key is None else tuple(key.shape))
+        if mask is not None:  # [query_mask, value_mask(, key_mask)] from masking layers
+            masks = list(mask) if isinstance(mask, (list, tuple)) else [mask]
+            masks += [None] * (3 - len(masks))
+            query_mask = masks[0] if query_mask is None else query_mask
+            value_mask = masks[1] if value_mask is None else value_mask
+            key_mask = masks[2] if key_mask is None else key_mask
+        if key is None:
+            key = value
+        xp = namespace(query, value, key)
+        for name, t in (("query", query), ("value", value), ("key", key)):
+            if t.ndim != 3:
+                raise ValueError(
+                    f'GroupQueryAttention layer "{self.name}": `{name}` must have shape '
+                    f"(batch, time, dim); received shape {tuple(t.shape)}")
+        if self._flash_attention and return_attention_scores:
+            raise ValueError("Returning attention scores is not supported when flash "
+                             "attention is enabled. Please disable flash attention to access"
+                             " attention scores.")
+        fused = not (self.dropout > 0.0 or return_attention_scores)
+        # a causal-only mask goes to the fused kernel as is_causal
+        causal_only = (fused and use_causal_mask and query_mask is None
+                       and value_mask is None and key_mask is None
+                       and attention_mask is None and self.sliding_window is None)
+        if not causal_only:
+            attention_mask = self._mask(xp, query, value, query_mask, value_mask, key_mask,
+                                        attention_mask, use_causal_mask)
+        gate = self._gate_dense(query) if self.use_gate else None
+        q = self._query_dense(query)
+        k = self._key_dense(key)
+        v = self._value_dense(value)
+        if not fused:
+            k = xp.repeat(k, self.num_repeats, axis=2)
+            v = xp.repeat(v, self.num_repeats, axis=2)
+            q = xp.permute_dims(q, (0, 2, 1, 3)) * self._inverse_sqrt_head_dim
+            scores = q @ xp.permute_dims(k, (0, 2, 3, 1))  # (B, Nq, T, S)
+            if attention_mask is not None:
+                m = attention_mask
+                while m.ndim < 4:
+                    m = xp.expand_dims(m, axis=m.ndim - 2)
+                scores = xp.where(m, scores, scores + _large_negative(scores.dtype))
+            scores = nn_ops.softmax(scores, axis=-1)
+            probs = scores
+            if training and self.dropout > 0:
+                probs = _random.dropout(scores, self.dropout, seed=self.seed_generator)
+            out = xp.permute_dims(probs @ xp.permute_dims(v, (0, 2, 1, 3)), (0, 2, 1, 3))
+        else:
+            m = attention_mask
+            if m is not None:
+                m = _as_bool(xp, m)
+                while m.ndim < 4:  # (B|1, T|1, S|1) -> (B, 1, T, S)
+                    m = xp.expand_dims(m, axis=m.ndim - 2)
+            out = nn_ops.dot_product_attention(
+                q, k, v, mask=m, scale=self._inverse_sqrt_head_dim,
+                is_causal=bool(use_causal_mask), flash_attention=self._flash_attention)
+            scores = None
+        if gate is not None:
+            out = out * nn_ops.sigmoid(gate)
+        out = self._output_dense(out)
+        if return_attention_scores:
+            return out, scores
+        return out
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, (list, tuple)):
+            return mask[0] if mask else None
+        return mask
+
+    def compute_output_shape(self, query_shape, value_shape, key_shape=None):
+        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
+        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        if query_shape[-1] != value_shape[-1]:
+            raise ValueError(
+                "The last dimension of `query_shape` and `value_shape` must be equal, but are "
+                f"{query_shape[-1]}, {value_shape[-1]}. Received: query_shape={query_shape}, "
+                f"value_shape={value_shape}")
+        if value_shape[1:-1] != key_shape[1:-1]:
+            raise ValueError(
+                "All dimensions of `value` and `key`, except the last one, must be equal. "
+                f"Received: value_shape={value_shape} and key_shape={key_shape}")
+        return query_shape
+
+    def compute_output_spec(self, query, value, key=None, query_mask=None, value_mask=None,
+                            key_mask=None, attention_mask=None, return_attention_scores=False,
+                            training=None, use_causal_mask=False, mask=None):
+        from .symbolic import KerasTensor
+
+        if self._query_dense is None:
+            self.build(tuple(query.shape), tuple(value.shape),
+                       None if key is None else tuple(key.shape))
+        out = KerasTensor(self.compute_output_shape(
+            query.shape, value.shape, None if key is None else key.shape), self.compute_dtype)
+        if not return_attention_scores:
+            return out
+        shape = (query.shape[0], self.num_query_heads, query.shape[1], value.shape[1])
+        return out, KerasTensor(shape, self.compute_dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "head_dim": self.head_dim,
+            "num_query_heads": self.num_query_heads,
+            "num_key_value_heads": self.num_key_value_heads,
+            "use_bias": self.use_bias,
+            "use_gate": self.use_gate,
+            "dropout": self.dropout,
+            "sliding_window": self.sliding_window,
+            "kernel_initializer": serialize_simple(self.kernel_initializer),
+            "bias_initializer": serialize_simple(self.bias_initializer),
+            "kernel_regularizer": serialize_simple(self.kernel_regularizer),
+            "bias_regularizer": serialize_simple(self.bias_regularizer),
+            "activity_regularizer": serialize_simple(self.activity_regularizer),
+            "kernel_constraint": serialize_simple(self.kernel_constraint),
+            "bias_constraint": serialize_simple(self.bias_constraint),
+            "seed": self.seed,
+        })
+        return config
+
+
+GroupQueryAttention = GroupedQueryAttention  # the name keras.layers exports

@@ -10,6 +10,7 @@ fast path of ``time_loop`` in ``rnn/<framework>.py`` (the shim area ``layers.rnn
 from .cells import DropoutRNNCell, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from .loop import time_loop
 from .recurrent import GRU, LSTM, RNN, SimpleRNN
+from .conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 
 __all__ = [
     "time_loop",
@@ -21,4 +22,7 @@ __all__ = [
     "GRUCell",
     "GRU",
     "StackedRNNCells",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
 ]
