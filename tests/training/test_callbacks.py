@@ -269,3 +269,39 @@ def test_tensorboard_event_files(fw, tmp_path):
             if value.tag == "epoch_loss":
                 seen.append((event.step, value.simple_value))
     assert seen == [(s, pytest.approx(v, rel=1e-6)) for s, v in epoch_loss]
+
+
+def test_batch_logs_built_only_when_a_callback_reads_them(fw, monkeypatch):
+    """Eager steps (torch) skip get_metrics_result per batch when no callback reads
+    per-batch logs; the epoch logs (History) are the same numbers either way, and a
+    callback overriding on_train_batch_end gets every batch's logs as Keras gives them."""
+    x, y = _data(fw)
+    seen = []
+
+    class Batches(cb.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(dict(logs))
+
+    histories, calls = [], []
+    for callbacks in ([], [Batches()]):
+        model = _model()
+        model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse", metrics=["mae"])
+        real = model.get_metrics_result
+        count = [0]
+
+        def counted():
+            count[0] += 1
+            return real()
+
+        monkeypatch.setattr(model, "get_metrics_result", counted)
+        histories.append(model.fit(x, y, batch_size=B, epochs=2, shuffle=False, verbose=0,
+                                   callbacks=callbacks).history)
+        calls.append(count[0])
+    for key in ("loss", "mae"):
+        np.testing.assert_allclose(histories[0][key], histories[1][key], rtol=1e-6)
+    steps = 2 * (N // B)
+    assert len(seen) == steps and set(seen[-1]) == {"loss", "mae"}
+    np.testing.assert_allclose(seen[-1]["loss"], histories[1]["loss"][-1], rtol=1e-6)
+    if fw == "torch":  # (traced steps call it once, at trace time)
+        assert calls[1] >= steps
+        assert calls[0] <= 2  # once per epoch, at its end

@@ -82,6 +82,21 @@ def _looks_like_shape(obj):
     return all(d is None or isinstance(d, (int, np.integer)) for d in obj)
 
 
+class _symbolic:
+    """``layers.symbolic``'s entry points, loaded on the first call (that module imports
+    this one); a function-level import would cost an import-system lookup per call."""
+
+    any_symbolic = None
+    symbolic_call = None
+
+
+def _load_symbolic():
+    from .symbolic import any_symbolic, symbolic_call
+
+    _symbolic.any_symbolic, _symbolic.symbolic_call = any_symbolic, symbolic_call
+    return _symbolic
+
+
 class Layer(Trackable):
     """Keras 3's ``Layer``. Subclasses define ``build(input_shape)`` and ``call(...)``."""
 
@@ -396,10 +411,9 @@ class Layer(Trackable):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
     def __call__(self, *args, **kwargs):
-        from .symbolic import any_symbolic, symbolic_call
-
+        any_symbolic = _symbolic.any_symbolic or _load_symbolic().any_symbolic
         if args and any_symbolic(args[0]) or any_symbolic(args[1:]) or any_symbolic(kwargs):
-            return symbolic_call(self, args, kwargs)
+            return _symbolic.symbolic_call(self, args, kwargs)
         ctx = _context.current()
         outermost = ctx.depth == 0
         first = _first_array(args[0]) if args else _first_array(kwargs)

@@ -55,6 +55,15 @@ def _inject_functional(cls):
     return cls
 
 
+class _Deferred(dict):
+    """What Keras' default ``compute_metrics`` returns during a fit whose per-batch logs
+    nobody reads (see ``Model.fit``): non-empty, so the fit loop knows a step ran; the
+    epoch's logs come from ``get_metrics_result`` at its end."""
+
+
+DEFERRED_LOGS = _Deferred(deferred=True)
+
+
 def _row_count(xp, leaves):
     """The batch size of a traced step whose batch axis is unknown (TF test/predict
     steps relax it to None after a second batch size): counted in the graph from the
@@ -252,6 +261,8 @@ class Model(Layer):
                 cm.build(y, y_pred, self._compile_loss.losses if self._compile_loss and self._compile_loss._built else [self._user_loss] * len(_as_outputs(y_pred)))
                 self._place_metrics()
             cm.update_state(y, y_pred, sample_weight)
+        if self.__dict__.get("_defer_logs"):
+            return DEFERRED_LOGS
         return self.get_metrics_result()
 
     def get_metrics_result(self):
@@ -434,6 +445,13 @@ class Model(Layer):
         seen_any = False
         spe = max(1, int(self.steps_per_execution))
         keep = _takes_host_batches(self, framework, data)
+        # Logs built only when read: a step that runs Python eagerly (torch) with Keras'
+        # own train_step/compute_metrics, and no callback reading per-batch logs, skips
+        # get_metrics_result per step (a division and a dict per metric); the epoch's
+        # logs are read from the metrics at its end.
+        defer = (not cbs.reads("on_train_batch_end")
+                 and type(self).train_step is Model.train_step
+                 and type(self).compute_metrics is Model.compute_metrics)
         with framework_scope(framework):
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -453,9 +471,17 @@ class Model(Layer):
                                       training=True)
                         # _prepare's first move to the framework drops cached trainers
                         trainer = self._trainer(framework, training=True)
+                        # traced steps (jax, tf.function, torch.compile): logs are free
+                        defer = defer and getattr(trainer, "eager_steps", False)
                     cbs.on_train_batch_begin(begin)
-                    logs = callbacks_mod.flatten_logs(
-                        trainer.train_step(batches[0]) if spe == 1 else trainer.train_steps(batches))
+                    if defer:
+                        self.__dict__["_defer_logs"] = True
+                    try:
+                        logs = callbacks_mod.flatten_logs(
+                            trainer.train_step(batches[0]) if spe == 1
+                            else trainer.train_steps(batches))
+                    finally:
+                        self.__dict__["_defer_logs"] = False
                     seen_any = True
                     cbs.on_train_batch_end(end, logs)
                     if self.stop_training:
@@ -479,7 +505,7 @@ class Model(Layer):
         return self.history
 
     def _epoch_logs(self, logs):
-        if not logs:
+        if not logs or logs is DEFERRED_LOGS:
             return self.get_metrics_result()
         return logs
 

@@ -55,9 +55,11 @@ class Trainer:
     def __init__(self, model):
         self.model = model
         train = model.train_step
-        if model.jit_compile and getattr(model, "_explicit_jit", False):
+        compiled = bool(model.jit_compile and getattr(model, "_explicit_jit", False))
+        if compiled:
             train = torch.compile(train)
         self._train = train
+        self.eager_steps = not compiled  # the step's Python runs every step (Model.fit)
 
     def _sharded(self):
         """Under ``keras.distribution.ModelParallel``: lay the variables out as DTensors

@@ -106,6 +106,11 @@ class CallbackList(Callback):
         for c in self.callbacks:
             c.set_params(params)
 
+    def reads(self, hook):
+        """Whether any callback overrides ``hook`` (e.g. reads per-batch logs)."""
+        return any(getattr(type(c), hook, None) is not getattr(Callback, hook)
+                   for c in self.callbacks)
+
     def _call(self, name, *args):
         # Keras 3 hands every callback a dict (``{}`` where there are no logs yet): a
         # callback may call ``logs.keys()`` in ``on_train_begin``

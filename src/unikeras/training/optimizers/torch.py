@@ -48,13 +48,17 @@ def _scalar(value, like):
     return torch.tensor(float(value), dtype=like.dtype, device=like.device)
 
 
-def fused_optimizer_update(optimizer, grads, variables, lr) -> bool:
-    from .adam import SGD, Adam, AdamW
+_KINDS = {}  # {optimizer class: "sgd" | "adam"}, filled on the first call (.adam
+# imports the optimizer base, which finds this shim)
 
-    kind = type(optimizer)
-    if kind not in (SGD, Adam, AdamW):
-        return False
-    if kind in (Adam, AdamW) and optimizer.amsgrad:
+
+def fused_optimizer_update(optimizer, grads, variables, lr) -> bool:
+    if not _KINDS:
+        from .adam import SGD, Adam, AdamW
+
+        _KINDS.update({SGD: "sgd", Adam: "adam", AdamW: "adam"})
+    kind = _KINDS.get(type(optimizer))
+    if kind is None or kind == "adam" and optimizer.amsgrad:
         return False
     params = _eligible(optimizer, grads, variables)
     if params is None:
@@ -63,7 +67,7 @@ def fused_optimizer_update(optimizer, grads, variables, lr) -> bool:
     idx = [optimizer._index(v) for v in variables]
     lr_t = _scalar(lr, params[0])
     with torch.no_grad():
-        if kind is SGD:
+        if kind == "sgd":
             _sgd(optimizer, params, grads, idx, lr_t)
         else:
             _adam(optimizer, params, grads, idx, lr_t)
@@ -106,6 +110,9 @@ def _adam(opt, params, grads, idx, lr_t):
     torch._foreach_addcmul_(vs, grads, grads, value=1 - opt.beta_2)
     denom = torch._foreach_sqrt(vs)
     torch._foreach_add_(denom, opt.epsilon)
+    if isinstance(alpha, float):  # p -= alpha m / (sqrt(v) + eps) in one kernel
+        torch._foreach_addcdiv_(params, ms, denom, value=-alpha)
+        return
     upd = torch._foreach_div(ms, denom)
     torch._foreach_mul_(upd, alpha)
     torch._foreach_sub_(params, upd)
