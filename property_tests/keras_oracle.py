@@ -137,14 +137,19 @@ def _serve_one(keras, op_cases, layer_cases, request):
                      and not inspect.isclass(getattr(keras.ops, n)))
         lays = sorted(n for n in dir(keras.layers) if not n.startswith("_")
                       and inspect.isclass(getattr(keras.layers, n)))
-        return {"ops": ops, "layers": lays}
+        image_ops = sorted(n for n in dir(keras.ops.image) if not n.startswith("_")
+                           and callable(getattr(keras.ops.image, n)))
+        return {"ops": ops, "layers": lays, "image_ops": image_ops}
     if kind == "op":
         _, name, call, args, kwargs = request
         args, kwargs = _tensors(keras, args), _tensors(keras, kwargs)
         if call is not None:
             out = op_cases.CALLS[call](keras.ops, *args, **kwargs)
         else:
-            out = getattr(keras.ops, name)(*args, **kwargs)
+            fn = keras.ops
+            for part in name.split("."):  # "image.resize" -> keras.ops.image.resize
+                fn = getattr(fn, part)
+            out = fn(*args, **kwargs)
         return _to_numpy(keras, out)
     if kind == "func":  # ("func", "utils.bounding_boxes.convert_format", args, kwargs)
         _, dotted, args, kwargs = request

@@ -478,6 +478,166 @@ def _argpartition_kth(ops, x, kth, k=0):
     return pivot, ops.all(part[:, :kth] <= pivot), ops.all(part[:, kth + 1:] >= pivot)
 
 
+# --------------------------------------------------------------------- ops.image
+# (named "image.<fn>": Keras has them in keras.ops.image only). data_format is always
+# given: Keras' JAX backend reads data_format=None as channels_first in gaussian_blur.
+_DF = ("channels_last", "channels_first")
+
+
+def _image(d, batched=None, channels=None, lo=2, hi=7, kind="prob", rank4=False):
+    """(images, data_format): a drawn image or batch of images of either layout."""
+    b = rank4 or (d.bool() if batched is None else batched)
+    h, w = d.int(lo, hi), d.int(lo, hi)
+    c = channels or d.int(1, 3)
+    df = d.pick(_DF)
+    shape = (h, w, c) if df == "channels_last" else (c, h, w)
+    if b:
+        shape = (d.int(1, 2),) + shape
+    return d.x(shape, kind), df
+
+
+def _hw(x, df):
+    return (x.shape[-3], x.shape[-2]) if df == "channels_last" else (x.shape[-2], x.shape[-1])
+
+
+def _resize_case(d):
+    x, df = _image(d)
+    kw = {"interpolation": d.pick(["bilinear", "nearest", "bicubic", "lanczos3", "lanczos5"]),
+          "antialias": d.bool(), "data_format": df}
+    mode = d.pick([None, "crop", "pad"])
+    if mode == "crop":
+        kw["crop_to_aspect_ratio"] = True
+    elif mode == "pad":
+        kw.update(pad_to_aspect_ratio=True, fill_value=float(d.pick([0.0, 0.5, -1.0])))
+    return (x, (d.int(1, 8), d.int(1, 8))), kw
+
+
+def _transforms(d, n):
+    rng = np.random.default_rng(d.int(0, 2**31 - 1))
+    t = np.zeros((n, 8))
+    t[:, [0, 4]] = rng.uniform(0.6, 1.4, (n, 2))
+    t[:, [1, 3]] = rng.uniform(-0.3, 0.3, (n, 2))
+    t[:, [2, 5]] = rng.uniform(-2.0, 2.0, (n, 2))
+    return t.astype("float32")
+
+
+def _affine_case(d):
+    x, df = _image(d)
+    t = _transforms(d, x.shape[0] if x.ndim == 4 else 1)
+    return (x, t if x.ndim == 4 else t[0]), {
+        "interpolation": d.pick(["bilinear", "nearest"]),
+        "fill_mode": d.pick(["constant", "nearest", "wrap", "mirror", "reflect"]),
+        "fill_value": float(d.pick([0.0, 0.5])), "data_format": df}
+
+
+def _map_coordinates_case(d):
+    shape = d.shape(1, 3, 2, 5)
+    rng = np.random.default_rng(d.int(0, 2**31 - 1))
+    k = d.int(1, 6)
+    coords = np.stack([rng.uniform(-2.0, s + 1.0, k) for s in shape]).astype("float32")
+    return (d.x(shape), coords, d.pick([0, 1])), {
+        "fill_mode": d.pick(["constant", "nearest", "wrap", "mirror", "reflect"]),
+        "fill_value": float(d.pick([0.0, -0.5]))}
+
+
+def _box_case(d, verb):
+    x, df = _image(d, lo=2, hi=6)
+    h, w = _hw(x, df)
+    kw = {"data_format": df}
+    for (a, b, t), size in ((("top", "bottom", "target_height"), h),
+                            (("left", "right", "target_width"), w)):
+        if verb == "cropping":
+            target = d.int(0, size)
+            first = d.int(0, size - target)
+            second = size - target - first
+        else:
+            first, second = d.int(0, 3), d.int(0, 3)
+            target = size + first + second
+        which = d.pick([(a, b), (a, t), (b, t)])
+        vals = {a: first, b: second, t: target}
+        for key in which:
+            kw[key if key.startswith("target") else f"{key}_{verb}"] = vals[key]
+    return (x,), kw
+
+
+def _patch_case(d, n):
+    df = d.pick(_DF)
+    spatial = tuple(d.int(2, 5) for _ in range(n))
+    c = d.int(1, 2)
+    shape = spatial + (c,) if df == "channels_last" else (c,) + spatial
+    if d.bool():
+        shape = (d.int(1, 2),) + shape
+    size = tuple(d.int(1, s) for s in spatial)
+    kw = {"padding": d.pick(["valid", "same"]), "data_format": df}
+    if d.bool():
+        kw["dilation_rate"] = 2 if all(2 * k - 1 <= s for k, s in zip(size, spatial)) else 1
+        kw["strides"] = 1
+    elif d.bool():
+        kw["strides"] = tuple(d.int(1, 3) for _ in range(n))
+    return (d.x(shape), size), kw
+
+
+def _perspective_case(d):
+    x, df = _image(d, lo=3, hi=7)
+    h, w = _hw(x, df)
+    n = x.shape[0] if x.ndim == 4 else 1
+    rng = np.random.default_rng(d.int(0, 2**31 - 1))
+    start = np.array([[0, 0], [0, h], [w, 0], [w, h]], "float64")[None].repeat(n, 0)
+    end = start + rng.uniform(-1.0, 1.0, start.shape)
+    if x.ndim == 3:
+        start, end = start[0], end[0]
+    return (x, start.astype("float32"), end.astype("float32")), {
+        "interpolation": d.pick(["bilinear", "nearest"]), "fill_value": float(d.pick([0.0, 0.5])),
+        "data_format": df}
+
+
+def _scale_translate_case(d):
+    x, _ = _image(d, batched=True, lo=2, hi=6)
+    rng = np.random.default_rng(d.int(0, 2**31 - 1))
+    out = (x.shape[0], d.int(1, 8), d.int(1, 8), x.shape[3])
+    return (x, out, rng.uniform(0.4, 2.5, 2).astype("float32"),
+            rng.uniform(-1.5, 1.5, 2).astype("float32"), (1, 2),
+            d.pick(["linear", "bilinear", "cubic", "bicubic", "lanczos3", "lanczos5"])), {
+        "antialias": d.bool()}
+
+
+def _ssim_case(d):
+    x, df = _image(d, lo=5, hi=8)
+    y = np.clip(x + d.x(x.shape) * 0.05, 0.0, 1.0).astype("float32")
+    fs = d.pick([3, 5])
+    return (x, y), {"filter_size": fs, "filter_sigma": float(d.pick([0.8, 1.5])),
+                    "max_val": 1.0, "data_format": df}
+
+
+op("image.resize", _resize_case, tol=1e-4)
+op("image.affine_transform", _affine_case, tol=1e-4)
+op("image.map_coordinates", _map_coordinates_case, tol=1e-4)
+op("image.crop_images", lambda d: _box_case(d, "cropping"))
+op("image.pad_images", lambda d: _box_case(d, "padding"))
+op("image.rgb_to_grayscale", lambda d: (lambda x, df: ((x,), {"data_format": df}))(
+    *_image(d, channels=d.pick([1, 3]))))
+op("image.rgb_to_hsv", lambda d: (lambda x, df: ((x,), {"data_format": df}))(
+    *_image(d, channels=3)), tol=1e-4)
+op("image.hsv_to_rgb", lambda d: (lambda x, df: ((x,), {"data_format": df}))(
+    *_image(d, channels=3, kind="normal")), tol=1e-4)
+op("image.extract_patches", lambda d: _patch_case(d, d.pick([2, 2, 3])))
+op("image.extract_patches_3d", lambda d: _patch_case(d, 3))
+op("image.gaussian_blur", lambda d: (lambda x, df: ((x,), {
+    "kernel_size": (d.int(1, 5), d.int(1, 5)), "sigma": (d.pick([0.5, 1.0, 2.0]),
+                                                       d.pick([0.7, 1.5])),
+    "data_format": df}))(*_image(d)), tol=1e-4)
+op("image.sobel_edges", lambda d: (lambda x, df: ((x,), {"data_format": df}))(
+    *_image(d, rank4=True)), tol=1e-4)
+op("image.ssim", _ssim_case, tol=1e-4)
+op("image.perspective_transform", _perspective_case, tol=1e-4)
+op("image.scale_and_translate", _scale_translate_case, tol=1e-4)
+# random: alpha=0 is the identity on every backend (its distribution is tested in
+# tests/ops/test_image_ops.py)
+op("image.elastic_transform", lambda d: (lambda x, df: ((x,), {
+    "alpha": 0.0, "sigma": d.pick([1.0, 2.0]), "seed": 5, "data_format": df,
+    "fill_mode": d.pick(["reflect", "constant", "nearest"])}))(*_image(d)))
+
+
 CALLS = {
     "argpartition_kth": _argpartition_kth,
     "qr_recon": _qr_recon,

@@ -35,9 +35,12 @@ EXAMPLES = max(2, settings.default.max_examples // 4)
 
 
 def public_ops() -> list[str]:
-    return sorted(n for n in dir(ops) if not n.startswith("_")
-                  and callable(getattr(ops, n)) and not inspect.ismodule(getattr(ops, n))
-                  and not inspect.isclass(getattr(ops, n)))
+    """The public ops, and those of ``ops.image`` as ``image.<name>`` (Keras keeps them
+    in that submodule only)."""
+    top = [n for n in dir(ops) if not n.startswith("_")
+           and callable(getattr(ops, n)) and not inspect.ismodule(getattr(ops, n))
+           and not inspect.isclass(getattr(ops, n))]
+    return sorted(top + [f"image.{n}" for n in ops.image.__all__])
 
 
 def test_every_public_op_has_a_case():
@@ -45,7 +48,8 @@ def test_every_public_op_has_a_case():
 
 
 def test_unikeras_has_every_keras_op():
-    keras_names = set(keras_reference(("names",))["ops"])
+    keras_names = set(keras_reference(("names",))["ops"]) | {
+        f"image.{n}" for n in keras_reference(("names",))["image_ops"]}
     assert not keras_names - set(public_ops()), sorted(keras_names - set(public_ops()))
 
 
@@ -74,7 +78,10 @@ def upcast(obj):
 def call(name, spec, args, kwargs):
     if spec.call is not None:
         return op_cases.CALLS[spec.call](ops, *args, **kwargs)
-    return getattr(ops, name)(*args, **kwargs)
+    fn = ops
+    for part in name.split("."):
+        fn = getattr(fn, part)
+    return fn(*args, **kwargs)
 
 
 def run_on(fw, name, spec, args, kwargs):

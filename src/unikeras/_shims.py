@@ -131,7 +131,7 @@ AREAS = (
             "cumulative_prod", "nextafter", "remat",
             # keras.ops.image fast paths (ops/image.py): (x, size, interpolation,
             # antialias, data_format) -> resized float array, or None to decline
-            "resize_images", "scale_and_translate",
+            "resize_images", "scale_and_translate", "warp_images", "map_coordinates",
         ),
     ),
     Area(

@@ -20,9 +20,11 @@ Numerics follow Keras 3.15 on its JAX backend (the reference of the parity tests
 * ``gaussian_blur``, ``sobel_edges``, ``ssim``, ``extract_patches(_3d)``: convolutions
   through ``unikeras.nn_ops`` (fused per framework), zero "same" padding.
 
-Framework fast paths (``unikeras.ops._shims.<fw>.resize_images``) replace the generic
-resampling where the framework has a kernel computing the same function
-(``jax.image.resize``); a fast path returns None to decline a case.
+Framework fast paths (``unikeras.ops._shims.<fw>``: ``resize_images``,
+``scale_and_translate``, ``warp_images``, ``map_coordinates``) replace the generic code
+where the framework has a kernel computing the same function (on jax: Keras' own
+``jax.image`` / ``jax.scipy.ndimage`` calls, jitted once per shape instead of one
+compile per eager op); ``resize_images`` may return None to decline a case.
 """
 
 from __future__ import annotations
@@ -484,6 +486,9 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
     cd = dtype_name(cs[0])
     cd = cd if cd in FLOATS else floatx()
     cs = [cast_to(xp, fw, c, cd) for c in cs]
+    fast = getattr(ops_shim(fw), "map_coordinates", None)
+    if fast is not None:
+        return fast(x, cs, order, fill_mode, fill_value)
     od = _interp_dtype(d, cd)
     flat = xp.reshape(x, (-1,))
     out = _sample(xp, fw, flat, tuple(x.shape), cs, order, fill_mode, fill_value, od)
@@ -500,6 +505,9 @@ def _grid(xp, fw, h, w, dtype):
 def _warp(xp, fw, x, ycoords, xcoords, order, fill_mode, fill_value):
     """Sample channels_last batched images ``x`` (N, H, W, C) at per-image coordinates
     (N, h, w): the (N, h, w, C) result in the interpolation dtype."""
+    fast = getattr(ops_shim(fw), "warp_images", None)
+    if fast is not None:
+        return fast(x, ycoords, xcoords, order, fill_mode, fill_value)
     n, h, w, c = (int(s) for s in x.shape)
     flat = xp.reshape(x, (n * h * w, c))
     cd = dtype_name(ycoords)

@@ -124,3 +124,39 @@ def scale_and_translate(x, output_shape, spatial_dims, scale, translation, metho
 
     return jax.image.scale_and_translate(x, output_shape, spatial_dims, jnp.asarray(scale),
                                          jnp.asarray(translation), method, antialias)
+
+
+def _map_coordinates_fn():
+    import functools
+
+    import jax.scipy.ndimage
+
+    @functools.partial(jax.jit, static_argnums=(2, 3, 4))
+    def warp(x, coords, order, mode, cval):
+        # x (N, H, W, C), coords (2, N, h, w): one jitted program per shape instead of
+        # a compile per eager op
+        def one(img, yc, xc):
+            return jax.vmap(lambda ch: jax.scipy.ndimage.map_coordinates(
+                ch, [yc, xc], order, mode, cval), in_axes=-1, out_axes=-1)(img)
+
+        return jax.vmap(one)(x, coords[0], coords[1])
+
+    return warp
+
+
+_WARP = []
+
+
+def warp_images(x, ycoords, xcoords, order, mode, cval):
+    """keras.ops.image's sampler (affine/perspective/elastic) on channels_last batches:
+    ``jax.scipy.ndimage.map_coordinates`` per image and channel (Keras' own call)."""
+    if not _WARP:
+        _WARP.append(_map_coordinates_fn())
+    return _WARP[0](x, jnp.stack([ycoords, xcoords]), order, mode, float(cval))
+
+
+def map_coordinates(inputs, coordinates, order, mode, cval):
+    """keras.ops.image.map_coordinates: ``jax.scipy.ndimage.map_coordinates``."""
+    import jax.scipy.ndimage
+
+    return jax.scipy.ndimage.map_coordinates(inputs, coordinates, order, mode, cval)
