@@ -117,6 +117,10 @@ layer("RMSNormalization", lambda d: ({"axis": -1}, _x(d, (2, 3, 4)), {}))
 layer("UnitNormalization", lambda d: ({"axis": d.pick([-1, 1])}, _x(d, (2, 3, 4)), {}))
 layer("Normalization", lambda d: ({"axis": -1, "mean": [0.5, -1.0, 2.0],
                                    "variance": [1.0, 4.0, 0.25]}, _x(d, (2, 3)), {}))
+layer("STFTSpectrogram", lambda d: ({"mode": d.pick(["magnitude", "real", "stft", "psd", "log"]),
+                                     "frame_length": 8, "frame_step": d.pick([4, 8]),
+                                     "padding": d.pick(["valid", "same"])},
+                                    _x(d, (2, 16, 2)), {}))
 layer("Rescaling", lambda d: ({"scale": d.pick([0.5, 1 / 255]), "offset": d.pick([0.0, -1.0])},
                               _x(d, d.shape(1, 3)), {}))
 # ----------------------------------------------------------------- merging
@@ -298,4 +302,7 @@ EXCLUDED = {
     "HashedCrossing": "hashed feature cross on the host (tests/layers/test_text_preprocessing.py)",
     "Discretization": "piecewise-constant bucketing, no gradient; every mode vs Keras on every "
                       "framework in tests/layers/test_text_preprocessing.py",
+    "MelSpectrogram": "Keras' DataLayer builds its mel filter bank in float32 whatever the "
+                      "dtype (no float64 reference); configurations vs Keras on every "
+                      "framework in tests/layers/test_audio_layers.py",
 }

@@ -267,6 +267,72 @@ class Identity(Initializer):
 
 IdentityInitializer = Identity
 
+
+def get_window(window, length, periodic=False):
+    """A window of ``length`` samples by SciPy's name (``scipy.signal.get_window``:
+    "hann", "hamming", ("kaiser", beta), ...), as Keras' STFT initializer and
+    STFTSpectrogram take them; ``periodic`` is SciPy's ``fftbins``."""
+    try:
+        from scipy.signal import get_window as _get
+    except ImportError as e:  # pragma: no cover - scipy comes with jax
+        raise ImportError("Windows by name (STFT, STFTSpectrogram) need SciPy: "
+                          "`pip install scipy`.") from e
+    return _get(window, length, fftbins=periodic)
+
+
+@register
+class STFT(Initializer):
+    """Keras' ``STFT`` / ``STFTInitializer``: convolution kernels computing the real or
+    imaginary part of a short-time Fourier transform, shape ``(frame_length, 1,
+    fft_length // 2 + 1)``: ``cos`` (real) or ``sin`` (imag) of ``-2 pi t f /
+    fft_length``, times the window (SciPy's name, an array, or None), divided by its L2
+    norm ("density") or L1 norm ("spectrum") or not (None)."""
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str):
+            get_window(window, 1)  # an unknown window name fails here, as in Keras
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError("Scaling is invalid, it must be `None`, 'density' or "
+                             f"'spectrum'. Received scaling={scaling}")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def __call__(self, shape, dtype=None):
+        dt = _np_dtype(dtype)
+        frame_length, _, bins = shape
+        win, scale = None, 1
+        if self.window is not None:
+            win = self.window
+            if isinstance(win, str):
+                win = get_window(win, frame_length, self.periodic)
+            win = np.asarray(win, dtype=dt)
+            if win.ndim != 1 or win.shape[-1] != frame_length:
+                raise ValueError("The shape of `window` must be equal to [frame_length]."
+                                 f"Received: window shape={win.shape}")
+            win = win.reshape(frame_length, 1, 1)
+            if self.scaling == "density":
+                scale = np.sqrt(np.sum(np.square(win)))
+            elif self.scaling == "spectrum":
+                scale = np.sum(np.abs(win))
+        freq = np.arange(bins, dtype=dt).reshape(1, 1, bins) / dt.type((bins - 1) * 2)
+        time = np.arange(frame_length, dtype=dt).reshape(frame_length, 1, 1)
+        args = (dt.type(-2) * time) * freq * dt.type(np.pi)
+        kernel = (np.cos(args) if self.side == "real" else np.sin(args)).astype(dt)
+        if win is not None:
+            kernel = (kernel * win / scale).astype(dt)
+        return kernel
+
+    def get_config(self):
+        window = self.window
+        if isinstance(window, np.ndarray):
+            window = window.tolist()
+        return {"side": self.side, "window": window, "periodic": self.periodic,
+                "scaling": self.scaling}
+
+
+STFTInitializer = STFT
+
 _ALIASES = {
     "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
     "random_normal": RandomNormal, "random_uniform": RandomUniform,
@@ -274,6 +340,7 @@ _ALIASES = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform,
     "lecun_normal": LecunNormal, "orthogonal": Orthogonal, "identity": Identity,
+    "stft": STFT,
 }
 
 

@@ -37,6 +37,7 @@ from .preprocessing import (Discretization, HashedCrossing, Hashing, IntegerLook
 from .preprocessing import (CenterCrop, MaxNumBoundingBoxes, Pipeline, RandomCrop,
                             RandomFlip, RandomRotation, RandomShear, RandomTranslation,
                             RandomZoom, Resizing)
+from .preprocessing import MelSpectrogram, STFTSpectrogram
 from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells,

@@ -158,8 +158,9 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
                        f"received length {n}")
     count = 1 + (n - fft_length) // sequence_stride
     idx = (np.arange(count)[:, None] * sequence_stride + np.arange(fft_length)[None, :]).reshape(-1)
+    lead = tuple(-1 if d is None else d for d in x.shape[:-1])  # traced batch (tf.data)
     frames = xp.reshape(xp.take(x, to_array(xp, fw, idx, it), axis=-1),
-                        tuple(x.shape[:-1]) + (count, fft_length))
+                        lead + (count, fft_length))
     win = _window("stft", xp, fw, window, sequence_length, fft_length, d)
     if win is not None:
         frames = frames * win

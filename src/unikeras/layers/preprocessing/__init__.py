@@ -19,3 +19,4 @@ from .image import (BaseImagePreprocessingLayer, CenterCrop, MaxNumBoundingBoxes
                     RandomCrop, RandomFlip, RandomRotation, RandomShear, RandomTranslation,
                     RandomZoom, Resizing)
 from .pipeline import Pipeline  # noqa: F401
+from .audio import MelSpectrogram, STFTSpectrogram  # noqa: F401
