@@ -247,3 +247,56 @@ def test_saving_serialization_helpers():
         assert isinstance(keras.saving.deserialize_keras_object(cfg), Local)
     with keras.saving.CustomObjectScope({"Local": Local}):
         assert isinstance(keras.saving.deserialize_keras_object(cfg), Local)
+
+
+def _branchy_model():
+    a = keras.Input((4,), name="left_in")
+    b = keras.Input((3,), name="right_in")
+    h = layers.Dense(5, activation="relu", name="hidden")(a)
+    merged = layers.Concatenate(name="join")([h, b])
+    inner = keras.Sequential([keras.Input((8,)), layers.Dense(2, name="inner_dense")],
+                             name="inner_block")
+    return keras.Model([a, b], layers.Dense(1, name="head")(inner(merged)), name="branchy")
+
+
+def test_model_to_dot_names_every_layer_and_edge():
+    pydot = pytest.importorskip("pydot")
+    model = _branchy_model()
+    dot = keras.utils.model_to_dot(model, show_shapes=True, show_layer_activations=True,
+                                   show_trainable=True, show_dtype=True)
+    assert isinstance(dot, pydot.Dot)
+    text = dot.to_string()
+    for layer in model.layers:
+        assert f"{layer.name} ({type(layer).__name__})" in text, layer.name
+    assert "(None, 8)" in text and "Activation: relu" in text and "Trainable: Y" in text
+    ids = {str(id(l)): l.name for l in model.layers}
+    edges = {(ids[e.get_source()], ids[e.get_destination()]) for e in dot.get_edges()}
+    assert edges == {("left_in", "hidden"), ("hidden", "join"), ("right_in", "join"),
+                     ("join", "inner_block"), ("inner_block", "head")}
+    nested = keras.utils.model_to_dot(model, expand_nested=True).to_string()
+    assert "inner_dense (Dense)" in nested and "cluster" in nested
+    seq = keras.Sequential([keras.Input((3,)), layers.Dense(2, name="d1"),
+                            layers.Dense(1, name="d2")])
+    seq_dot = keras.utils.model_to_dot(seq, show_shapes=True)
+    assert len(seq_dot.get_edges()) == 1 and "(None, 2)" in seq_dot.to_string()
+    with pytest.raises(ValueError, match="not yet been built"):
+        keras.utils.model_to_dot(keras.Sequential([layers.Dense(1)]))
+
+
+def test_plot_model_writes_dot_text_and_a_picture(tmp_path):
+    pytest.importorskip("pydot")
+    import shutil
+
+    model = _branchy_model()
+    dot_file = tmp_path / "m.dot"
+    keras.utils.plot_model(model, to_file=str(dot_file), show_layer_names=True)
+    assert all(l.name in dot_file.read_text() for l in model.layers)
+    if shutil.which("dot") is None:
+        pytest.skip("the Graphviz `dot` program is not installed: the picture is not drawn "
+                    "(the DOT text above is checked)")
+    png, svg = tmp_path / "m.png", tmp_path / "m.svg"
+    keras.utils.plot_model(model, to_file=str(png), show_shapes=True, show_layer_names=True)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+    keras.utils.plot_model(model, to_file=str(svg), show_layer_names=True)
+    picture = svg.read_text()
+    assert all(l.name in picture for l in model.layers)  # the drawing names every layer

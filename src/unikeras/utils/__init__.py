@@ -60,7 +60,9 @@ _DATA = {
 
 
 # Layers-based utilities (``layers`` sits above this package): loaded on first access.
-_LAYERS = {"FeatureSpace": "unikeras.layers.preprocessing.feature_space"}
+_LAYERS = {"FeatureSpace": "unikeras.layers.preprocessing.feature_space",
+           "model_to_dot": "unikeras.training.model_visualization",
+           "plot_model": "unikeras.training.model_visualization"}
 
 
 def __getattr__(name):
