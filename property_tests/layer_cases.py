@@ -168,6 +168,10 @@ layer("RandomZoom", lambda d: ({"height_factor": 0.2, "seed": 1}, _x(d, (2, 4, 5
                                {"training": False}))
 layer("RandomShear", lambda d: ({"x_factor": 0.2, "y_factor": 0.1, "seed": 1},
                                 _x(d, (2, 4, 5, 2)), {"training": False}))
+layer("RandomPerspective", lambda d: ({"scale": 0.5, "seed": 1}, _x(d, (2, 4, 5, 2)),
+                                      {"training": False}))
+layer("RandomElasticTransform", lambda d: ({"seed": 1}, _x(d, (2, 4, 5, 2)),
+                                           {"training": False}))
 layer("MaxNumBoundingBoxes", lambda d: ({"max_number": d.int(1, 3)}, _x(d, (1, 3, 3, 2)),
                                         {}))
 # ----------------------------------------------------------------- convolution and pooling

@@ -572,3 +572,101 @@ def test_affine_draws_are_uniform_over_the_factor_range(any_framework, to_fw, cl
         assert abs(u.mean() - 0.5) < 5 * np.sqrt(1 / 12 / n)
         assert abs(np.mean(u < 0.25) - 0.25) < 5 * np.sqrt(0.1875 / n)
     assert layer.get_random_transformation(x, training=False) is None
+
+
+# ---------------------------------------------------------------------- perspective, elastic
+def _np_homography(src, dst):
+    """3x3 H with H [x, y, 1] ~ [x', y', 1] for the four point pairs (NumPy float64)."""
+    a, b = [], []
+    for (x, y), (u, v) in zip(src, dst):
+        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        b += [u, v]
+    h = np.linalg.solve(np.array(a, float), np.array(b, float))
+    return np.append(h, 1.0).reshape(3, 3)
+
+
+def test_random_perspective_draws_images_and_boxes(any_framework, to_fw):
+    n, h, w = 300, 8, 9
+    images = _img((n, h, w, 2), seed=9)
+    boxes = np.tile(np.array([[[1.0, 2.0, 5.0, 6.0]]], "float32"), (n, 1, 1))
+    data = {"images": images, "bounding_boxes": {"boxes": boxes,
+                                                 "labels": np.ones((n, 1), "int32")}}
+    layer = layers.RandomPerspective(factor=(0.6, 0.6), scale=0.4, seed=2,
+                                     bounding_box_format="xyxy")
+    fdata = _fw(data, any_framework, to_fw)
+    t = layer.get_random_transformation(fdata, training=True, seed=None)
+    applied = _np(t["apply_perspective"])
+    assert abs(applied.mean() - 0.6) < 5 * np.sqrt(0.24 / n)
+    start, end = _np(t["start_points"]), _np(t["end_points"])
+    corners = np.array([[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1]], "float32")
+    np.testing.assert_allclose(start, np.broadcast_to(corners, (n, 4, 2)))
+    rel = ((end - start)[start != 0] / start[start != 0])  # U(-scale/2, scale/2)
+    assert np.all(np.abs(rel) <= 0.2 + 1e-6)
+    assert abs(rel.std() - 0.4 / np.sqrt(12)) < 0.01 and abs(rel.mean()) < 0.01
+    np.testing.assert_array_equal(end[start == 0], 0.0)
+
+    out = _np(layer.transform_images(fdata["images"], t))
+    ref = _np(unikeras.ops.image.perspective_transform(fdata["images"], t["start_points"],
+                                                       t["end_points"]))
+    np.testing.assert_allclose(out[applied], ref[applied], rtol=1e-5, atol=1e-3)
+    np.testing.assert_array_equal(out[~applied], images[~applied])
+
+    got = _np(layer.transform_bounding_boxes(fdata["bounding_boxes"], t)["boxes"])
+    for i in range(0, n, 7):
+        if not applied[i]:
+            np.testing.assert_allclose(got[i, 0], boxes[i, 0])
+            continue
+        hm = _np_homography(start[i], end[i])  # input corners -> warped corners
+        x0, y0, x1, y1 = boxes[i, 0]
+        pts = np.array([[x0, y0, 1], [x1, y1, 1], [x0, y1, 1], [x1, y0, 1]]) @ hm.T
+        pts = pts[:, :2] / pts[:, 2:]
+        exp = np.clip([pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max()],
+                      0, [w, h, w, h])
+        np.testing.assert_allclose(got[i, 0], exp, rtol=1e-4, atol=1e-3)
+
+
+def test_random_elastic_transform(any_framework, to_fw):
+    n, h, w = 200, 10, 12
+    images = _img((n, h, w, 1), seed=10)
+    masks = (images > 128).astype("float32")
+    layer = layers.RandomElasticTransform(factor=(0.3, 0.3), scale=(0.5, 0.5), seed=3,
+                                          value_range=(20, 235))
+    fimages = to_fw(images, any_framework)
+    t = layer.get_random_transformation(fimages, training=True)
+    applied = _np(t["apply_transform"])
+    assert abs(applied.mean() - 0.3) < 5 * np.sqrt(0.21 / n)
+    assert float(_np(t["distortion_factor"])) == pytest.approx(0.5)
+    out = _np(layer.transform_images(fimages, t))
+    alpha, sigma = 0.1 * 0.5 * max(h, w), 0.05 * 0.5 * min(h, w)
+    ref = _np(unikeras.ops.image.elastic_transform(fimages, alpha=alpha, sigma=sigma,
+                                                   seed=t["seed"]))
+    np.testing.assert_allclose(out[applied], np.clip(ref, 20, 235)[applied], rtol=1e-5,
+                               atol=1e-3)
+    np.testing.assert_allclose(out[~applied], np.clip(images, 20, 235)[~applied])
+    assert np.abs(out[applied] - np.clip(images, 20, 235)[applied]).mean() > 1.0
+    # masks follow with nearest interpolation and the same displacement field
+    mout = _np(layer.transform_segmentation_masks(to_fw(masks, any_framework), t))
+    mref = _np(unikeras.ops.image.elastic_transform(to_fw(masks, any_framework), alpha=alpha,
+                                                    sigma=sigma, interpolation="nearest",
+                                                    seed=t["seed"]))
+    np.testing.assert_allclose(mout[applied], np.clip(mref, 20, 235)[applied])
+    with pytest.raises(NotImplementedError, match="bounding"):
+        layers.RandomElasticTransform(bounding_box_format="xyxy")({"images": fimages[:2], "bounding_boxes": {"boxes": np.zeros((2, 1, 4)),
+                                                         "labels": np.zeros((2, 1))}})
+
+
+def test_warp_layers_reproducible_and_identity_at_inference(any_framework, to_fw):
+    x = _img((4, 6, 7, 3), seed=11)
+    for cls, kw in (("RandomPerspective", {"scale": 0.5}),
+                    ("RandomElasticTransform", {}), ("RandomRotation", {"factor": 0.3}),
+                    ("RandomZoom", {"height_factor": 0.4}),
+                    ("RandomTranslation", {"height_factor": 0.3, "width_factor": 0.3}),
+                    ("RandomShear", {"x_factor": 0.3})):
+        a = _run(getattr(layers, cls)(**kw, seed=5), x, any_framework, to_fw)
+        b = _run(getattr(layers, cls)(**kw, seed=5), x, any_framework, to_fw)
+        np.testing.assert_array_equal(a, b)
+        assert not np.allclose(a, x)
+        np.testing.assert_array_equal(
+            _run(getattr(layers, cls)(**kw, seed=5), x, any_framework, to_fw, training=False),
+            x)

@@ -36,7 +36,8 @@ from .preprocessing import (Discretization, HashedCrossing, Hashing, IntegerLook
                             StringLookup, TextVectorization)
 from .preprocessing import (CenterCrop, MaxNumBoundingBoxes, Pipeline, RandomCrop,
                             RandomFlip, RandomRotation, RandomShear, RandomTranslation,
-                            RandomZoom, Resizing)
+                            RandomZoom, Resizing, RandomElasticTransform,
+                            RandomPerspective)
 from .preprocessing import MelSpectrogram, STFTSpectrogram
 from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,

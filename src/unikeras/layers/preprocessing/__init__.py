@@ -17,6 +17,6 @@ from .discretization import Discretization  # noqa: F401
 from .text_vectorization import TextVectorization  # noqa: F401
 from .image import (BaseImagePreprocessingLayer, CenterCrop, MaxNumBoundingBoxes,  # noqa: F401
                     RandomCrop, RandomFlip, RandomRotation, RandomShear, RandomTranslation,
-                    RandomZoom, Resizing)
+                    RandomZoom, Resizing, RandomElasticTransform, RandomPerspective)
 from .pipeline import Pipeline  # noqa: F401
 from .audio import MelSpectrogram, STFTSpectrogram  # noqa: F401

@@ -9,3 +9,4 @@ from .crop import CenterCrop, RandomCrop  # noqa: F401
 from .max_num_bounding_boxes import MaxNumBoundingBoxes  # noqa: F401
 from .random_flip import RandomFlip  # noqa: F401
 from .resizing import Resizing  # noqa: F401
+from .warp import RandomElasticTransform, RandomPerspective  # noqa: F401
