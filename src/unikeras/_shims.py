@@ -200,7 +200,7 @@ AREAS = (
         "tf.data.Dataset.map) the TensorFlow file runs it through tf.numpy_function and "
         "builds tf.string / tf.RaggedTensor outputs.",
         optional=("host_call", "is_ragged", "ragged_parts", "ragged_from_row_lengths",
-                  "to_host", "standardize", "squeeze_last", "expand_last", "reshape"),
+                  "to_host", "standardize", "squeeze_last", "expand_last", "reshape", "to_sparse"),
     ),
     Area(
         "layers.jax_layer",

@@ -465,3 +465,27 @@ def test_loads_keras_written_vocabulary_assets(tmp_path):
     with keras.framework_scope("numpy"):
         np.testing.assert_array_equal(tv(np.array([["the cat ran far"], ["dog"]])), ref["tv"])
         np.testing.assert_allclose(sl(np.array([["a", "q"], ["c", "d"]])), ref["sl"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls,cfg,x", [
+    ("StringLookup", dict(vocabulary=["a", "b", "c"], output_mode="multi_hot"), WORDS),
+    ("IntegerLookup", dict(vocabulary=[4, 5], output_mode="count"),
+     np.array([[4, 4, 9], [5, 1, 4]])),
+    ("Hashing", dict(num_bins=5, output_mode="one_hot"), np.array(["a", "b", "q"])),
+    ("Discretization", dict(bin_boundaries=[0.0, 1.0], output_mode="count"),
+     np.array([[-1.0, 0.5, 0.7], [2.0, 3.0, -4.0]], dtype=np.float32)),
+])
+def test_sparse_outputs_on_tensorflow(cls, cfg, x):
+    """sparse=True (Keras: TF backend only) gives a tf.SparseTensor holding Keras' dense
+    result on TensorFlow, and a clear error on other frameworks."""
+    import tensorflow as tf
+
+    want = ref(cls, cfg, calls=[(x, False)])["outs"][0]
+    layer = getattr(layers, cls)(sparse=True, **cfg)
+    out = layer(tf.constant(x))
+    assert isinstance(out, tf.SparseTensor)
+    np.testing.assert_allclose(tf.sparse.to_dense(out).numpy(), want)
+    with keras.framework_scope("tensorflow"):
+        assert isinstance(layer(x), tf.SparseTensor)
+    with keras.framework_scope("torch"), pytest.raises(ValueError, match="tf.SparseTensor"):
+        layer(x)

@@ -268,6 +268,18 @@ def to_host_value(x):
     return x
 
 
+def as_sparse(layer, out):
+    """``sparse=True``: the output as a ``tf.SparseTensor``. As in Keras (where sparse
+    outputs exist on the TensorFlow backend only), this needs the call to run on
+    TensorFlow: tf inputs, a tf.data pipeline or ``framework_scope("tensorflow")``."""
+    if framework_of(out) != "tensorflow":
+        raise ValueError(
+            f'Layer "{layer.name}": sparse=True returns a tf.SparseTensor, so the call must '
+            "run on TensorFlow (tf inputs, a tf.data pipeline or framework_scope("
+            f'"tensorflow")); this call runs on {framework_of(out)}')
+    return tf_side().to_sparse(out)
+
+
 # ------------------------------------------------------------------ the base class
 class HostLayer(Layer):
     """A data layer whose work is a NumPy function on the host (see the module
@@ -294,10 +306,11 @@ class HostLayer(Layer):
         inputs = args[0] if args else kwargs.pop("inputs")
         fw = framework_of(first_leaf(inputs))
         if fw == "tensorflow":
-            return self._tf_call(inputs)
-        target = fw if fw not in (None, "numpy") else (_SCOPE.fw or self._host_framework())
-        outs = self._host(*self._to_host_inputs(inputs))
-        return self._deliver(outs, target)
+            out = self._tf_call(inputs)
+        else:
+            target = fw if fw not in (None, "numpy") else (_SCOPE.fw or self._host_framework())
+            out = self._deliver(self._host(*self._to_host_inputs(inputs)), target)
+        return as_sparse(self, out) if getattr(self, "sparse", False) else out
 
     def call(self, inputs):
         return self(inputs)

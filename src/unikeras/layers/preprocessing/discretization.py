@@ -11,7 +11,7 @@ from ...utils.serialization import register
 from ...xp import framework_of, namespace, standardize_dtype, to_numpy
 from ..layer import Layer
 from ..normalization import dtype_obj
-from ._host import adapt_batches, categorical_output_shape
+from ._host import adapt_batches, as_sparse, categorical_output_shape
 
 
 def encode_categorical_xp(xp, ids, output_mode, depth, dtype):
@@ -70,8 +70,10 @@ class Discretization(Layer):
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
                  sparse=False, dtype=None, name=None):
         super().__init__(name=name, dtype=dtype, autocast=False)
-        if sparse:
-            raise ValueError("`sparse=True` cannot be used with unikeras (dense outputs only)")
+        if sparse and output_mode == "int":
+            raise ValueError("`sparse=True` may only be used if `output_mode` is `'one_hot'`, "
+                             f"`'multi_hot'`, or `'count'`. Received: sparse={sparse} and "
+                             f"output_mode={output_mode}")
         modes = ("int", "one_hot", "multi_hot", "count")
         if output_mode not in modes:
             raise ValueError(f"Invalid value for argument `output_mode` of Discretization: "
@@ -149,8 +151,9 @@ class Discretization(Layer):
             xp.reshape(xp.searchsorted(bins, xp.reshape(x, (1,)), side="right"), ())
         ids = xp.astype(idx, dtype_obj(xp, x, "int32"))
         depth = len(self.bin_boundaries) + 1
-        return encode_categorical_xp(xp, ids, self.output_mode, depth,
-                                     dtype_obj(xp, x, self.output_dtype))
+        out = encode_categorical_xp(xp, ids, self.output_mode, depth,
+                                    dtype_obj(xp, x, self.output_dtype))
+        return as_sparse(self, out) if self.sparse else out
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":

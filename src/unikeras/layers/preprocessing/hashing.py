@@ -55,9 +55,6 @@ class Hashing(HostLayer):
             raise ValueError('`sparse` may only be true if `output_mode` is `"one_hot"`, '
                              f'`"multi_hot"`, or `"count"`. Received: sparse={sparse} and '
                              f"output_mode={output_mode}")
-        if sparse:
-            raise ValueError("Hashing: sparse=True is not supported by unikeras (dense "
-                             "outputs only)")
         self.num_bins = num_bins
         self.mask_value = mask_value
         self.strong_hash = salt is not None
@@ -144,8 +141,6 @@ class HashedCrossing(HostLayer):
         if output_mode == "int" and dtype is None:
             dtype = "int64"
         super().__init__(name=name, dtype=dtype)
-        if sparse:
-            raise ValueError("`sparse=True` can only be used with the TensorFlow backend.")
         if output_mode not in ("int", "one_hot"):
             raise ValueError("Invalid value for argument `output_mode` of HashedCrossing: "
                              f"expected one of ('int', 'one_hot'); received "

@@ -76,9 +76,6 @@ class IndexLookup(HostLayer):
             raise ValueError("`sparse` may only be true if `output_mode` is `'one_hot'`, "
                              "`'multi_hot'`, `'count'` or `'tf_idf'`. "
                              f"Received: sparse={sparse} and output_mode={output_mode}")
-        if sparse:
-            raise ValueError(f"{cls}: sparse=True is not supported by unikeras (Keras allows "
-                             "it on the TensorFlow backend only); dense outputs only")
         if idf_weights is not None and output_mode != "tf_idf":
             raise ValueError("`idf_weights` should only be set if `output_mode` is "
                              f"`'tf_idf'`. Received: idf_weights={idf_weights} and "

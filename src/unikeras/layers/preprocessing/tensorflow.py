@@ -89,6 +89,11 @@ def squeeze_last(x):
     return tf.squeeze(x, axis=-1)
 
 
+def to_sparse(x):
+    """A dense tf.Tensor as a tf.SparseTensor (the ``sparse=True`` outputs)."""
+    return tf.sparse.from_dense(x)
+
+
 def expand_last(x):
     return tf.expand_dims(x, -1)
 

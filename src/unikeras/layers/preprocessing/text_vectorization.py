@@ -51,8 +51,6 @@ class TextVectorization(HostLayer):
                  output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
                  **kwargs):
-        if sparse:
-            raise ValueError("`sparse=True` can only be used with the TensorFlow backend.")
         if not (standardize is None or callable(standardize) or standardize in (
                 "lower_and_strip_punctuation", "lower", "strip_punctuation")):
             raise ValueError("Invalid value for argument `standardize` of TextVectorization: "
@@ -95,6 +93,7 @@ class TextVectorization(HostLayer):
         self._ngrams_arg = ngrams
         self._ngrams = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
         self._ragged = ragged
+        self.sparse = sparse
         self._output_mode = output_mode
         self.output_mode = output_mode
         self._output_sequence_length = output_sequence_length
