@@ -141,6 +141,8 @@ OUT["norm"] = [utils.normalize(x), utils.normalize(x, axis=0, order=1),
 path = tree["img"] + "/moth/im1.png"
 OUT["load"] = [utils.img_to_array(utils.load_img(path, **kw)) for kw in load_cases]
 OUT["a2i"] = [np.asarray(utils.array_to_img(a, **kw)) for a, kw in a2i_cases]
+from keras.preprocessing.image import smart_resize
+OUT["smart"] = [np.asarray(smart_resize(a, **kw)) for a, kw in smart_cases]
 """
 LOAD_CASES = [
     dict(),
@@ -156,13 +158,20 @@ A2I_CASES = [
     (_r.uniform(0, 1, (4, 2, 5)), dict(data_format="channels_first")),
     (_r.uniform(0, 1, (3, 3, 4)), {}),
 ]
+SMART_CASES = [
+    (_r.uniform(0, 255, (10, 7, 3)).astype("float32"), dict(size=(4, 4))),
+    (_r.uniform(0, 1, (2, 9, 12, 2)).astype("float32"), dict(size=(5, 3),
+                                                              interpolation="nearest")),
+    (_r.uniform(0, 1, (3, 8, 6)).astype("float32"), dict(size=(6, 6), interpolation="bicubic",
+                                                          data_format="channels_first")),
+]
 
 
 @pytest.fixture(scope="module")
 def ref(tree):
     return run_keras(KERAS_CODE, tree=tree, img_cases=IMG_CASES, txt_cases=TXT_CASES,
                      wav_cases=WAV_CASES, ts_cases=TS_CASES, pad_cases=PAD_CASES, seqs=SEQS,
-                     load_cases=LOAD_CASES, a2i_cases=A2I_CASES)
+                     load_cases=LOAD_CASES, a2i_cases=A2I_CASES, smart_cases=SMART_CASES)
 
 
 def _describe(ds):
@@ -340,3 +349,15 @@ def test_image_file_helpers_match_keras(tree, ref, tmp_path):
     np.testing.assert_array_equal(back, arr[..., :1].transpose(2, 0, 1))
     with pytest.raises(ValueError, match="rank 3"):
         utils.array_to_img(np.zeros((2, 2)))
+
+
+def test_smart_resize_matches_keras(ref, any_framework, to_fw, to_np):
+    from unikeras.xp import framework_of
+
+    for (a, kw), theirs in zip(SMART_CASES, ref["smart"]):
+        host = keras.preprocessing.image.smart_resize(a, **kw)
+        assert isinstance(host, np.ndarray) and host.shape == theirs.shape
+        np.testing.assert_allclose(host, theirs, rtol=1e-5, atol=1e-4)
+        out = keras.preprocessing.image.smart_resize(to_fw(a, any_framework), **kw)
+        assert framework_of(out) == any_framework
+        np.testing.assert_allclose(to_np(out), theirs, rtol=1e-5, atol=1e-4)

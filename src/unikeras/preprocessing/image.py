@@ -5,4 +5,5 @@ from ..data.image_utils import (  # noqa: F401
     img_to_array,
     load_img,
     save_img,
+    smart_resize,
 )
