@@ -286,3 +286,20 @@ def test_more_image_ops_are_graph_nodes():
 def test_more_bad_arguments(fw, call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call(fw.T)
+
+
+@pytest.mark.parametrize("interp, antialias, size", [
+    ("bilinear", False, (20, 13)), ("bilinear", True, (7, 9)), ("bicubic", True, (8, 6)),
+    ("area", False, (9, 20)), ("bicubic", False, (20, 5)), ("lanczos3", True, (8, 8))])
+def test_resize_fast_paths_equal_the_generic_version(fw, monkeypatch, interp, antialias, size):
+    """Where a framework resizes with its own kernel (jax.image, F.interpolate,
+    tf.image.resize), the result equals the generic weight-matrix resampling."""
+    from unikeras.ops._common import ops_shim
+
+    x = np.random.default_rng(5).uniform(0, 1, (2, 17, 15, 3)).astype("float32")
+    fast = _np(ops.image.resize(fw.T(x), size, interpolation=interp, antialias=antialias))
+    mod = ops_shim(fw.name)
+    if mod is not None and hasattr(mod, "resize_images"):
+        monkeypatch.delattr(mod, "resize_images")
+    generic = _np(ops.image.resize(fw.T(x), size, interpolation=interp, antialias=antialias))
+    np.testing.assert_allclose(fast, generic, rtol=1e-5, atol=2e-6)

@@ -146,3 +146,28 @@ def view(x, dtype):
 
 def vectorized_map(function, elements):
     return torch.vmap(function)(elements)
+
+
+def resize_images(x, size, interpolation, antialias, data_format):
+    """keras.ops.image.resize: ``F.interpolate`` where torch computes jax.image's
+    function (half-pixel centres, weights renormalised at the edges): "bilinear" with or
+    without antialias and "bicubic" with antialias (Keys a=-0.5; without antialias torch
+    uses a=-0.75). float32/float64 only; anything else declines (None)."""
+    import torch.nn.functional as F
+
+    if x.dtype not in (torch.float32, torch.float64):
+        return None
+    if not (interpolation == "bilinear" or (interpolation == "bicubic" and antialias)):
+        return None
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x[None]
+    if data_format == "channels_last":
+        x = x.permute(0, 3, 1, 2)
+    if interpolation == "bicubic" and (size[0] > x.shape[2] or size[1] > x.shape[3]):
+        return None  # torch's antialiased bicubic upsampling clamps at the edges
+    y = F.interpolate(x, size=tuple(size), mode=interpolation, align_corners=False,
+                      antialias=antialias)
+    if data_format == "channels_last":
+        y = y.permute(0, 2, 3, 1)
+    return y[0] if unbatched else y
