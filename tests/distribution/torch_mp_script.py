@@ -66,6 +66,11 @@ def worker(rank, world, port, out):
         m2.load_weights(f"{out}/mp{rank}.weights.h5")
         assert m2.layers[0].kernel.value.placements == (Replicate(), Shard(1))
         np.testing.assert_allclose(m2.predict(x, batch_size=16, verbose=0), pred, rtol=1e-6)
+    # distribute_tensor: a whole value, each process keeping its shard
+    t = d.distribute_tensor(torch.arange(24.0).reshape(4, 6), d.TensorLayout((None, "model"), mesh))
+    assert isinstance(t, DTensor) and t.placements == (Replicate(), Shard(1))
+    np.testing.assert_array_equal(t.to_local().numpy(),
+                                  np.arange(24.0).reshape(4, 6)[:, 3 * rank:3 * rank + 3])
     np.save(f"{out}/mp{rank}.npy", flat(m))
     np.save(f"{out}/mp_pred{rank}.npy", pred)
     np.save(f"{out}/mp_hist{rank}.npy", np.array(hist["loss"] + [ev["loss"], ev["mae"]]))
