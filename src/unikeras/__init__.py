@@ -14,7 +14,8 @@ _SUBMODULES = {
     "xp", "state", "nn_ops", "ops", "layers", "models", "training", "losses", "metrics",
     "optimizers", "callbacks", "activations", "initializers", "regularizers",
     "constraints", "random", "utils", "backend", "config", "saving",
-    "dtype_policies", "mixed_precision", "export", "distribution", "tree", "datasets",
+    "dtype_policies", "mixed_precision", "export", "distribution", "tree",
+    "wrappers", "datasets",
     "preprocessing",
 }
 
