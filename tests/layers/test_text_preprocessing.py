@@ -489,3 +489,65 @@ def test_sparse_outputs_on_tensorflow(cls, cfg, x):
         assert isinstance(layer(x), tf.SparseTensor)
     with keras.framework_scope("torch"), pytest.raises(ValueError, match="tf.SparseTensor"):
         layer(x)
+
+
+def _string_model():
+    keras.utils.set_random_seed(1)
+    tv = layers.TextVectorization(output_mode="multi_hot", vocabulary=["cat", "dog", "sat",
+                                                                       "the", "log"])
+    inp = keras.Input(shape=(1,), dtype="string")
+    out = layers.Dense(1)(tv(inp))
+    return keras.Model(inp, out)
+
+
+def test_string_input_model_trains_in_native_torch_loop():
+    """A model whose first layer takes strings, trained the PyTorch way: the host step
+    gives torch tensors, autograd reaches the Dense weights, the loss falls."""
+    import torch
+
+    x = np.array([[t] for t in TEXT])
+    y = torch.tensor([[1.0], [0.0], [1.0], [0.0]])
+    model = _string_model()
+    with keras.framework_scope("torch"):
+        model(x)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(20):
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_string_input_model_under_jax_grad():
+    import jax
+
+    x = np.array([[t] for t in TEXT])
+    y = jax.numpy.asarray([[1.0], [0.0], [1.0], [0.0]])
+    model = _string_model()
+    with keras.framework_scope("jax"):
+        model(x)
+
+    def loss_fn(m):
+        return jax.numpy.mean((m(x) - y) ** 2)
+
+    grads = jax.grad(loss_fn)(model)
+    g = np.asarray(grads.layers[-1].kernel.value if hasattr(grads.layers[-1].kernel, "value")
+                   else grads.layers[-1].kernel)
+    feats = np.asarray(model.layers[1](x), dtype=np.float64)
+    k, b = (np.asarray(w, dtype=np.float64) for w in model.layers[-1].get_weights())
+    want = feats.T @ (2 * (feats @ k + b - np.asarray(y)) / len(x))
+    np.testing.assert_allclose(g, want, rtol=1e-4, atol=1e-5)
+
+
+def test_ragged_tf_inputs_int_mode():
+    import tensorflow as tf
+
+    layer = layers.StringLookup(vocabulary=["a", "b"])
+    r = layer(tf.ragged.constant([["a", "b", "q"], ["b"]]))
+    assert isinstance(r, tf.RaggedTensor) and r.to_list() == [[1, 2, 0], [2]]
+    ds = tf.data.Dataset.from_tensor_slices(["a b", "b q a"]).map(
+        lambda s: layer(tf.strings.split(s)))
+    assert [t.numpy().tolist() for t in ds] == [[1, 2], [2, 0, 1]]
