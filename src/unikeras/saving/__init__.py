@@ -22,12 +22,13 @@ from ..utils.serialization import (  # noqa: F401
 )
 from . import _files
 from .keras_file import load_model, save_model
+from .file_editor import KerasFileEditor
 
 __all__ = ["save_weights", "load_weights", "save_model", "load_model",
            "register_keras_serializable", "get_registered_object", "get_custom_objects",
            "SafeModeScope", "in_safe_mode", "enable_unsafe_deserialization",
            "CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
-           "get_registered_name", "serialize_keras_object"]
+           "get_registered_name", "serialize_keras_object", "KerasFileEditor"]
 
 
 def save_weights(model, filepath, overwrite=True):
