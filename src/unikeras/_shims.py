@@ -86,7 +86,7 @@ AREAS = (
             # stateless counter-based random numbers, seed = (2,) pair
             "random_normal", "random_uniform", "random_truncated_normal",
             "random_randint", "random_categorical", "random_permutation",
-            "random_gamma",
+            "random_gamma", "random_binomial",
         ),
         optional=(
             "split",  # (x, sizes, start, indices) -> row pieces in one or two calls
@@ -108,6 +108,7 @@ AREAS = (
             "random_categorical": ("logits", "num_samples", "dtype_name", "seed"),
             "random_permutation": ("n", "seed"),
             "random_gamma": ("shape", "alpha", "dtype_name", "seed"),
+            "random_binomial": ("shape", "counts", "probabilities", "dtype_name", "seed"),
         },
     ),
     Area(

@@ -4,6 +4,7 @@ from .state import SeedGenerator  # noqa: F401
 from .xp.random import (  # noqa: F401
     bernoulli,
     beta,
+    binomial,
     categorical,
     dropout,
     gamma,

@@ -124,3 +124,24 @@ def test_gamma_and_beta_moments_and_reproducibility(any_framework, to_fw):
     assert abs(s[:, 0].var() - 0.125) < 0.01 and abs(s[:, 1].var() - 1 / 36) < 0.005
     g = xp.to_numpy(random.gamma((20000, 2), alpha, seed=3, framework=any_framework))
     np.testing.assert_allclose(g.mean(0), [0.5, 4.0], rtol=0.05)
+
+
+def test_binomial_moments_and_reproducibility(any_framework, to_fw):
+    # Binomial(n, p): mean n p, variance n p (1 - p); integer values in [0, n]
+    for n, p in ((10, 0.3), (3, 0.9)):
+        s = xp.to_numpy(random.binomial((40000,), n, p, seed=4, framework=any_framework))
+        assert s.dtype == np.float32
+        np.testing.assert_array_equal(s, np.round(s))
+        assert s.min() >= 0 and s.max() <= n
+        assert abs(s.mean() - n * p) < 0.03 * n and abs(s.var() - n * p * (1 - p)) < 0.05 * n
+    a = random.binomial((6,), 5.0, 0.5, seed=SeedGenerator(1), framework=any_framework)
+    b = random.binomial((6,), 5.0, 0.5, seed=SeedGenerator(1), framework=any_framework)
+    assert xp.framework_of(a) == any_framework
+    np.testing.assert_array_equal(xp.to_numpy(a), xp.to_numpy(b))
+    # counts and probabilities as framework arrays, broadcast against the shape
+    counts = to_fw(np.asarray([2.0, 20.0], "float32"), any_framework)
+    probs = to_fw(np.asarray([0.5, 0.25], "float32"), any_framework)
+    s = xp.to_numpy(random.binomial((20000, 2), counts, probs, seed=8,
+                                    framework=any_framework))
+    assert s[:, 0].max() <= 2
+    np.testing.assert_allclose(s.mean(0), [1.0, 5.0], rtol=0.03)

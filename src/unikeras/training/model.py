@@ -494,7 +494,10 @@ class Model(Layer):
                 trainer.sync()
                 epoch_logs = callbacks_mod.logs_to_floats(self._epoch_logs(logs))
                 if val_data is not None and (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) else (epoch + 1) in validation_freq:
-                    val_logs = self._evaluate_adapter(val_data, framework, callbacks=None)
+                    # the callbacks' test hooks run (Keras: SwapEMAWeights swaps here);
+                    # History and the progress bar stay out of it
+                    val_logs = self._evaluate_adapter(val_data, framework, callbacks=cbs.shared(
+                        (callbacks_mod.History, callbacks_mod.ProgbarLogger)))
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
@@ -551,7 +554,8 @@ class Model(Layer):
                            kwargs.get("ignore_class"))
 
     def _evaluate_adapter(self, data, framework, callbacks):
-        cbs = callbacks_mod.CallbackList(callbacks, model=self, steps=data.num_batches())
+        cbs = (callbacks if isinstance(callbacks, callbacks_mod.CallbackList) else
+               callbacks_mod.CallbackList(callbacks, model=self, steps=data.num_batches()))
         for m in self.metrics:
             m.reset_state()
         trainer = None

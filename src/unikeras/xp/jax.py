@@ -137,6 +137,13 @@ def random_gamma(shape, alpha, dtype_name, seed):
     return jax.random.gamma(_key(seed), a, tuple(shape), dtype=calc).astype(dt)
 
 
+def random_binomial(shape, counts, probabilities, dtype_name, seed):
+    dt = jnp.dtype(dtype_name)
+    calc = dt if dt in (jnp.float32, jnp.float64) else jnp.float32
+    n = jnp.broadcast_to(jnp.asarray(counts, dtype=calc), tuple(shape))
+    p = jnp.broadcast_to(jnp.asarray(probabilities, dtype=calc), tuple(shape))
+    return jax.random.binomial(_key(seed), n, p, tuple(shape), dtype=calc).astype(dt)
+
 def split(x, sizes, start, indices):
     """``unikeras.xp.split_rows``: one small jitted call per piece (about 12 us), with
     the start traced, so it compiles once per array shape and piece size. (``x[a:b]``

@@ -95,3 +95,9 @@ def random_permutation(n, seed):
 def random_gamma(shape, alpha, dtype_name, seed):
     a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), tuple(shape))
     return _gen(seed).standard_gamma(a).astype(dtype(dtype_name))
+
+
+def random_binomial(shape, counts, probabilities, dtype_name, seed):
+    n = np.broadcast_to(np.asarray(counts, dtype=np.float64), tuple(shape)).astype(np.int64)
+    p = np.broadcast_to(np.asarray(probabilities, dtype=np.float64), tuple(shape))
+    return _gen(seed).binomial(n, p).astype(dtype(dtype_name))

@@ -26,6 +26,7 @@ __all__ = [
     "shuffle",
     "gamma",
     "beta",
+    "binomial",
     "draw_seed",
     "host_rng",
     "set_random_seed",
@@ -267,3 +268,22 @@ def beta(shape, alpha, beta, dtype=None, seed=None, framework=None):
         xp = namespace(out)
         out = xp.astype(out, getattr(xp, dt))
     return out
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None, framework=None):
+    """Keras' ``random.binomial``: the number of successes in ``counts`` trials of
+    success probability ``probabilities`` (numbers or arrays broadcastable to
+    ``shape``), as floats of ``dtype``."""
+    framework, dt, calc = _float_setup("binomial", dtype, seed, framework)
+    shape = tuple(shape)
+    n = _alpha_array(counts, shape, calc, framework)
+    p = _alpha_array(probabilities, shape, calc, framework)
+    s = draw_seed(seed, framework)
+    if framework not in SHIMMED:
+        from . import asarray
+
+        host = [np.asarray(a) if isinstance(a, float) else _to_host(a) for a in (n, p)]
+        s = _to_host(s) if framework_of(s) is not None else s
+        return asarray(shim("numpy", "xp").random_binomial(shape, *host, dt, s),
+                       framework=framework)
+    return shim(framework, "xp").random_binomial(shape, n, p, dt, s)

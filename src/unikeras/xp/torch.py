@@ -145,6 +145,19 @@ def random_gamma(shape, alpha, dtype_name, seed, device="cpu"):
     return torch._standard_gamma(a, generator=_gen(seed, device)).to(dt)
 
 
+def random_binomial(shape, counts, probabilities, dtype_name, seed, device="cpu"):
+    dt = _DTYPES[dtype_name]
+    calc = dt if dt in (torch.float32, torch.float64) else torch.float32
+    like = next((a for a in (counts, probabilities) if isinstance(a, torch.Tensor)), None)
+    if like is not None:
+        device = like.device.type
+    n, p = (a.to(calc) if isinstance(a, torch.Tensor)
+            else torch.tensor(float(a), dtype=calc, device=device)
+            for a in (counts, probabilities))
+    n = n.expand(tuple(shape)).contiguous()
+    p = p.expand(tuple(shape)).contiguous()
+    return torch.binomial(n, p, generator=_gen(seed, device)).to(dt)
+
 def split(x, sizes, start, indices):
     """``unikeras.xp.split_rows``: views of one slice (or of one gather)."""
     if indices is not None:

@@ -2,6 +2,7 @@
 
 from .base import Callback, CallbackList, History, ProgbarLogger, flatten_logs, logs_to_floats
 from .early_stopping import EarlyStopping
+from .ema_remote import RemoteMonitor, SwapEMAWeights
 from .model_checkpoint import BackupAndRestore, ModelCheckpoint
 from .orbax_checkpoint import OrbaxCheckpoint
 from .simple import (CSVLogger, LambdaCallback, LearningRateScheduler, ReduceLROnPlateau,
@@ -11,7 +12,7 @@ from .tensorboard import TensorBoard
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "BackupAndRestore", "OrbaxCheckpoint", "CSVLogger", "LambdaCallback",
            "LearningRateScheduler", "ReduceLROnPlateau", "TerminateOnNaN", "TensorBoard",
-           "get"]
+           "SwapEMAWeights", "RemoteMonitor", "get"]
 
 _BY_NAME = {n: globals()[n] for n in __all__ if n not in ("get", "CallbackList")}
 

@@ -111,6 +111,16 @@ class CallbackList(Callback):
         return any(getattr(type(c), hook, None) is not getattr(Callback, hook)
                    for c in self.callbacks)
 
+    def shared(self, exclude=()):
+        """A list over the same callbacks (already given their model and params), less
+        the types in ``exclude``: fit's validation hands its callbacks the test hooks
+        through it (Keras' fit passes its callbacks to evaluate)."""
+        out = CallbackList.__new__(CallbackList)
+        Callback.__init__(out)
+        out.callbacks = [c for c in self.callbacks if not isinstance(c, tuple(exclude))]
+        out.model, out.params = self.model, self.params
+        return out
+
     def _call(self, name, *args):
         # Keras 3 hands every callback a dict (``{}`` where there are no logs yet): a
         # callback may call ``logs.keys()`` in ``on_train_begin``

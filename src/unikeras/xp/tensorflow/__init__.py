@@ -107,6 +107,13 @@ def random_gamma(shape, alpha, dtype_name, seed):
     return tf.cast(tf.random.stateless_gamma(shape, _seed(seed), alpha=a, dtype=calc), dtype_name)
 
 
+def random_binomial(shape, counts, probabilities, dtype_name, seed):
+    calc = dtype_name if dtype_name in ("float32", "float64") else "float32"
+    n = tf.broadcast_to(tf.cast(counts, calc), shape)
+    p = tf.broadcast_to(tf.cast(probabilities, calc), shape)
+    out = tf.random.stateless_binomial(shape, _seed(seed), n, p, output_dtype=calc)
+    return tf.cast(out, dtype_name)
+
 def split(x, sizes, start, indices):
     """``unikeras.xp.split_rows``: one slice (or gather) and one split op."""
     rows = tf.gather(x, indices) if indices is not None else x[start:start + sum(sizes)]
