@@ -62,9 +62,10 @@ def _keras_func(name, *args, **kwargs):
     return keras_reference(("func", f"utils.bounding_boxes.{name}", args, kwargs))
 
 
-@pytest.mark.parametrize("source,target", [(s, t) for s in FORMATS for t in
-                                           ("xyxy", "rel_yxyx", "center_yxhw", "xywh")
-                                           if s != t])
+# every format as a source and as a target (each pair's path goes through "xyxy")
+@pytest.mark.parametrize("source,target", [(s, t) for s, t in zip(FORMATS, FORMATS[1:]
+                                                                   + FORMATS[:1])]
+                         + [("rel_xywh", "rel_center_xywh"), ("center_yxhw", "rel_yxyx")])
 def test_convert_format_matches_keras(any_framework, to_fw, source, target):
     boxes = np.array([[[0.1, 0.2, 0.6, 0.9], [0.3, 0.1, 0.5, 0.4]]], "float32") * (
         1.0 if source.startswith("rel") else 20.0)
@@ -670,3 +671,35 @@ def test_warp_layers_reproducible_and_identity_at_inference(any_framework, to_fw
         np.testing.assert_array_equal(
             _run(getattr(layers, cls)(**kw, seed=5), x, any_framework, to_fw, training=False),
             x)
+
+
+@pytest.mark.parametrize("cls,config", AFFINE_CASES[::2] + [
+    ("Resizing", {"height": 4, "width": 5}), ("CenterCrop", {"height": 4, "width": 5})])
+def test_geometric_layers_in_batched_tf_data_equal_eager(cls, config):
+    """``ds.batch(n).map(layer)``: the batch axis is unknown while the map traces (the
+    affine layers then warp image by image); the numbers equal the eager call."""
+    import tensorflow as tf
+
+    x = _img((7, 8, 6, 3) if config.get("data_format") != "channels_first" else (7, 3, 8, 6),
+             seed=12)
+    layer = getattr(layers, cls)(**config)
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(3).map(lambda a: layer(a, training=True))
+    got = np.concatenate([b.numpy() for b in ds])
+    ref = _np(getattr(layers, cls)(**config)(tf.constant(x), training=True))
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-3)
+
+
+def test_random_layers_in_batched_tf_data():
+    import tensorflow as tf
+
+    x = _img((7, 8, 6, 3), seed=13)
+    for layer in (layers.RandomShear(0.3, 0.3, seed=1), layers.RandomPerspective(scale=0.5,
+                                                                                 seed=1),
+                  layers.RandomRotation(0.3, seed=1), layers.RandomCrop(4, 5, seed=1)):
+        ds = tf.data.Dataset.from_tensor_slices(x).batch(3).map(
+            lambda a, layer=layer: layer(a, training=True))
+        got = [b.numpy() for b in ds]
+        assert [g.shape[0] for g in got] == [3, 3, 1]
+        assert all(np.isfinite(g).all() for g in got)
+        if not isinstance(layer, layers.RandomCrop):
+            assert not np.allclose(np.concatenate(got), x)

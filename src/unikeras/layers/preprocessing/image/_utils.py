@@ -79,3 +79,14 @@ def next_seed(generator, framework):
         xp = namespace(pair)
         pair = pair + xp.asarray([offset % (2**30), 0], dtype=pair.dtype)
     return pair
+
+
+def per_image(fn, images, *per_image_args):
+    """``fn(images, *per_image_args)``; where the batch size is unknown until run time (a
+    batched ``tf.data`` pipeline), ``fn`` runs per image (``ops.vectorized_map``: the
+    image ops want static sizes) with each image's row of the other arguments."""
+    if is_static(dims(images)[0]) or len(images.shape) != 4:
+        return fn(images, *per_image_args)
+    from ....ops import vectorized_map
+
+    return vectorized_map(lambda e: fn(e[0], *e[1:]), (images,) + tuple(per_image_args))

@@ -10,7 +10,7 @@ from ....utils import bounding_boxes as bbox
 from ....utils.serialization import register
 from ....xp import framework_of, namespace, random as xrandom
 from .base import BaseImagePreprocessingLayer
-from ._utils import as_scalar, dims
+from ._utils import as_scalar, dims, per_image
 
 _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 _INTERPOLATIONS = ("nearest", "bilinear")
@@ -63,10 +63,12 @@ class _AffineBase(BaseImagePreprocessingLayer):
                                framework=framework_of(images))
 
     def _warp(self, images, transform, interpolation):
-        return _image_ops().affine_transform(
-            images, transform=transform, interpolation=interpolation,
-            fill_mode=self.fill_mode, fill_value=self.fill_value,
-            data_format=self.data_format)
+        def warp(x, t):
+            return _image_ops().affine_transform(
+                x, transform=t, interpolation=interpolation, fill_mode=self.fill_mode,
+                fill_value=self.fill_value, data_format=self.data_format)
+
+        return per_image(warp, images, transform)
 
     def transform_labels(self, labels, transformation, training=True):
         return labels
@@ -367,7 +369,8 @@ class RandomShear(_AffineBase):
         xp = namespace(shear)
         one = xp.ones_like(shear[:, 0])
         zero = xp.zeros_like(one)
-        return xp.stack([one, shear[:, 0], zero, shear[:, 1], one, zero, zero, zero], axis=1)
+        return xp.concat([v[:, None] for v in (one, shear[:, 0], zero, shear[:, 1], one, zero,
+                                                zero, zero)], axis=1)  # see base: not stack
 
     def _transform_images(self, images, transformation, interpolation):
         if transformation is None:

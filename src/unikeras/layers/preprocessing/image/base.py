@@ -271,7 +271,9 @@ class BaseImagePreprocessingLayer(Layer):
         b1 = scale * (shear_y * -sin_t + cos_t)
         b2 = translate_y + cy - cx * b0 - cy * b1
         zero = xp.zeros_like(a0)
-        return xp.stack([a0, a1, a2, b0, b1, b2, zero, zero], axis=1)
+        # columns concatenated, not stacked: TF's graph optimizer rewrites a slice of a
+        # stack (Pack) with new axes, t[:, i, None, None], dropping the new axes
+        return xp.concat([v[:, None] for v in (a0, a1, a2, b0, b1, b2, zero, zero)], axis=1)
 
 
 __all__ = ["BaseImagePreprocessingLayer", "standardize_data_format", "dims", "cast",

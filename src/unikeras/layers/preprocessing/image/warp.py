@@ -8,7 +8,7 @@ from ....utils import bounding_boxes as bbox
 from ....utils.serialization import register
 from ....xp import framework_of, namespace, random as xrandom
 from .base import BaseImagePreprocessingLayer
-from ._utils import as_scalar, cast, dims
+from ._utils import as_scalar, cast, dims, per_image
 
 _INTERPOLATIONS = ("nearest", "bilinear")
 
@@ -98,10 +98,13 @@ class RandomPerspective(_WarpBase):
         if transformation is None:
             return images
         xp = namespace(images)
-        out = _image_ops().perspective_transform(
-            images, transformation["start_points"], transformation["end_points"],
-            interpolation=interpolation, fill_value=self.fill_value,
-            data_format=self.data_format)
+        def warp(x, start, end):
+            return _image_ops().perspective_transform(
+                x, start, end, interpolation=interpolation, fill_value=self.fill_value,
+                data_format=self.data_format)
+
+        out = per_image(warp, images, transformation["start_points"],
+                        transformation["end_points"])
         applied = transformation["apply_perspective"][:, None, None, None]
         return xp.where(applied, cast(out, images.dtype), images)
 
