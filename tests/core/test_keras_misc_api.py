@@ -300,3 +300,38 @@ def test_plot_model_writes_dot_text_and_a_picture(tmp_path):
     keras.utils.plot_model(model, to_file=str(svg), show_layer_names=True)
     picture = svg.read_text()
     assert all(l.name in picture for l in model.layers)  # the drawing names every layer
+
+
+def test_layer_input_and_output_are_its_first_symbolic_call():
+    x = keras.Input((3,))
+    dense = layers.Dense(2)
+    y = dense(x)
+    assert dense.input is x and dense.output is y
+    add = layers.Add()
+    z = add([y, y])
+    assert add.input == [y, y] and add.output is z
+    dense(keras.Input((3,)))  # a second call: Keras reports the first
+    assert dense.input is x
+    model = keras.Model(x, z)
+    assert model.layers[1].output is y
+    with pytest.raises(AttributeError, match="has never been called"):
+        layers.Dense(1).output
+    with pytest.raises(AttributeError, match="has never been called"):
+        layers.Dense(1).input
+
+
+def test_keyword_only_calls(framework, to_fw, to_np):
+    q = to_fw(np.random.default_rng(0).standard_normal((2, 3, 4)).astype("float32"), framework)
+    v = to_fw(np.random.default_rng(1).standard_normal((2, 5, 4)).astype("float32"), framework)
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=2)
+    by_name = mha(query=q, value=v, key=v)  # unbuilt: builds from the keyword inputs
+    np.testing.assert_allclose(to_np(by_name), to_np(mha(q, v, v)), rtol=1e-6)
+    assert keras.xp.framework_of(by_name) == framework
+    sym = layers.MultiHeadAttention(2, 2)(value=keras.Input((5, 4)), query=keras.Input((3, 4)))
+    assert sym.shape == (None, 3, 4)
+    dense = layers.Dense(2)
+    np.testing.assert_allclose(to_np(dense(inputs=q)), to_np(dense(q)), rtol=1e-6)
+    # host data given by keyword runs on the default framework like positional data
+    keras.config.set_backend(framework)
+    host = dense(inputs=np.ones((1, 4), "float32"))
+    assert keras.xp.framework_of(host) == framework

@@ -50,6 +50,36 @@ def _call_params(cls):
         return res
 
 
+_positional_cache: dict[type, tuple] = {}
+
+
+def _leading_params(cls):
+    """The names of ``cls.call``'s positional-or-keyword parameters after ``self``, up to
+    the first one that is keyword-only or variadic."""
+    try:
+        return _positional_cache[cls]
+    except KeyError:
+        names = []
+        for p in list(inspect.signature(cls.call).parameters.values())[1:]:
+            if p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
+                break
+            names.append(p.name)
+        _positional_cache[cls] = tuple(names)
+        return _positional_cache[cls]
+
+
+def _kwargs_to_args(cls, kwargs):
+    """A call given only keyword arguments (``mha(query=q, value=v)``,
+    ``dense(inputs=x)``): the leading ones of ``call``'s signature become positional, so
+    building, framework detection and conversion see them as Keras does."""
+    args = []
+    for name in _leading_params(cls):
+        if name not in kwargs:
+            break
+        args.append(kwargs.pop(name))
+    return tuple(args), kwargs
+
+
 def _first_array(obj):
     """The first array leaf of a (nested) call argument, or None."""
     if isinstance(obj, (list, tuple)):
@@ -207,6 +237,10 @@ class Layer(Trackable):
         try:
             v = self.__dict__["_vars_by_attr"][name]
         except KeyError:
+            if name in ("input", "output"):  # the property found no call to report
+                raise AttributeError(
+                    f"The layer {self.__dict__.get('name', type(self).__name__)} has never "
+                    f"been called and thus has no defined {name}.") from None
             raise AttributeError(
                 f"'{type(self).__name__}' object has no attribute '{name}'") from None
         if _context.current().depth:
@@ -411,6 +445,8 @@ class Layer(Trackable):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
     def __call__(self, *args, **kwargs):
+        if not args and kwargs:
+            args, kwargs = _kwargs_to_args(type(self), kwargs)
         any_symbolic = _symbolic.any_symbolic or _load_symbolic().any_symbolic
         if args and any_symbolic(args[0]) or any_symbolic(args[1:]) or any_symbolic(kwargs):
             return _symbolic.symbolic_call(self, args, kwargs)
@@ -573,6 +609,33 @@ class Layer(Trackable):
         return out
 
     # ------------------------------------------------------------------ shapes
+    # ------------------------------------------------------------------ graph
+    @property
+    def input(self):
+        """Keras' ``layer.input``: the KerasTensor(s) of the layer's first call on
+        symbolic inputs (a list when it took several)."""
+        return self._first_node_tensors("inputs", "input")
+
+    @property
+    def output(self):
+        """Keras' ``layer.output``: the KerasTensor(s) its first symbolic call made."""
+        fixed = self.__dict__.get("_fixed_output")
+        if fixed is not None:
+            return fixed
+        return self._first_node_tensors("outputs", "output")
+
+    @output.setter
+    def output(self, value):  # InputLayer: its tensor exists before any call
+        self.__dict__["_fixed_output"] = value
+
+    def _first_node_tensors(self, attr, what):
+        nodes = self.__dict__.get("_inbound_nodes")
+        if not nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has "
+                                 f"no defined {what}.")
+        values = list(getattr(nodes[0], attr))
+        return values[0] if len(values) == 1 else values
+
     def compute_output_shape(self, *args, **kwargs):
         from .symbolic import KerasTensor, spec_from_shapes
 

@@ -197,6 +197,8 @@ def symbolic_call(layer: Layer, args, kwargs):
     node = Node(layer, args, kwargs, fresh)
     for i, t in enumerate(fresh):
         t._history = (node, i)
+    # Keras' layer.input / layer.output read the first call's node
+    layer.__dict__.setdefault("_inbound_nodes", []).append(node)
     return out
 
 
