@@ -52,9 +52,12 @@ def decode_strings(a, encoding="utf-8"):
     if a.dtype.kind == "U":
         return a.astype(object)
     out = np.empty(a.shape, dtype=object)
-    flat, res = a.reshape(-1), out.reshape(-1)
-    for i, s in enumerate(flat):
-        res[i] = s.decode(encoding) if isinstance(s, (bytes, np.bytes_)) else str(s)
+    flat = a.reshape(-1)
+    try:  # the common case: all bytes (tf.string values)
+        out.reshape(-1)[:] = [s.decode(encoding) for s in flat]
+    except AttributeError:  # a mix of str and bytes
+        out.reshape(-1)[:] = [s.decode(encoding) if isinstance(s, (bytes, np.bytes_))
+                              else str(s) for s in flat]
     return out
 
 

@@ -11,6 +11,8 @@ Fingerprint64 of the token (SipHash with a ``salt``; integers use ``token % n`` 
 from __future__ import annotations
 
 import collections
+import itertools
+import operator
 
 import numpy as np
 
@@ -354,17 +356,20 @@ class IndexLookup(HostLayer):
         return hash_buckets(strs, n, self.salt)
 
     def lookup_ids(self, flat):
-        """Index of each token of a flat host sequence (Keras' ``_lookup_dense``)."""
+        """Index of each token of a flat host sequence (Keras' ``_lookup_dense``). The
+        tokens are canonical host values (``str`` for StringLookup, integers for
+        IntegerLookup: NumPy integers hash and compare as Python ints), so the lookup is
+        one C-level ``dict.get`` per token."""
         if self.invert:
             return self._invert_lookup(flat)
-        index = self._index
-        key = self._key
-        ids = np.fromiter((index.get(key(t), -1) for t in flat), dtype=np.int64,
-                          count=len(flat))
+        n = len(flat)
+        ids = np.fromiter(map(self._index.get, flat, itertools.repeat(-1)), dtype=np.int64,
+                          count=n)
         missing = ids == -1
         if self.mask_token is not None:
-            mkey = key(self.mask_token)
-            is_mask = np.fromiter((key(t) == mkey for t in flat), dtype=bool, count=len(flat))
+            mkey = self._key(self.mask_token)
+            is_mask = np.fromiter(map(operator.eq, flat, itertools.repeat(mkey)), dtype=bool,
+                                  count=n)
             missing &= ~is_mask
         if missing.any():
             if self.num_oov_indices == 0:
