@@ -133,6 +133,7 @@ AREAS = (
             # keras.ops.image fast paths (ops/image.py): (x, size, interpolation,
             # antialias, data_format) -> resized float array, or None to decline
             "resize_images", "scale_and_translate", "warp_images", "map_coordinates",
+            "affine_images",
         ),
     ),
     Area(

@@ -303,3 +303,42 @@ def test_resize_fast_paths_equal_the_generic_version(fw, monkeypatch, interp, an
         monkeypatch.delattr(mod, "resize_images")
     generic = _np(ops.image.resize(fw.T(x), size, interpolation=interp, antialias=antialias))
     np.testing.assert_allclose(fast, generic, rtol=1e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("mode", ["constant", "nearest", "wrap", "mirror", "reflect"])
+@pytest.mark.parametrize("interp", ["bilinear", "nearest"])
+def test_warp_fast_paths_equal_the_generic_version(fw, monkeypatch, mode, interp):
+    """Where a framework samples with its own kernel (jax map_coordinates, torch
+    grid_sample, TF ImageProjectiveTransformV3), far-outside coordinates included, the
+    result equals the generic gathers."""
+    from unikeras.ops._common import ops_shim
+
+    x = np.random.default_rng(6).uniform(0, 1, (2, 7, 6, 3)).astype("float32")
+    t = np.array([[2.9, 0.4, -9.0, -0.5, 3.1, -8.0, 0, 0],
+                  [-2.2, 0.3, 12.0, 0.7, 2.5, -7.5, 0, 0]], "float32")
+    kw = {"interpolation": interp, "fill_mode": mode, "fill_value": 0.25}
+    fast = _np(ops.image.affine_transform(fw.T(x), fw.T(t), **kw))
+    mod = ops_shim(fw.name)
+    for name in ("warp_images", "affine_images"):
+        if mod is not None and hasattr(mod, name):
+            monkeypatch.delattr(mod, name)
+    generic = _np(ops.image.affine_transform(fw.T(x), fw.T(t), **kw))
+    np.testing.assert_allclose(fast, generic, rtol=1e-5, atol=2e-6)
+
+
+def test_image_ops_trace_with_unknown_batch_in_tf_function():
+    """Inside tf.data / tf.function the batch size is unknown until run time."""
+    tf = pytest.importorskip("tensorflow")
+
+    @tf.function(input_signature=[tf.TensorSpec((None, 6, 7, 3), tf.float32),
+                                  tf.TensorSpec((None, 8), tf.float32)])
+    def f(x, t):
+        return (ops.image.affine_transform(x, t), ops.image.resize(x, (4, 5)),
+                ops.image.crop_images(x, 1, 1, target_height=3, target_width=4),
+                ops.image.pad_images(x, 1, 1, 1, 1))
+
+    got = f(kc.IMG, kc.T_BATCH)
+    want = (ops.image.affine_transform(kc.IMG, kc.T_BATCH), ops.image.resize(kc.IMG, (4, 5)),
+            kc.IMG[:, 1:4, 1:5], np.pad(kc.IMG, ((0, 0), (1, 1), (1, 1), (0, 0))))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), _np(w), rtol=1e-5, atol=1e-6)

@@ -21,10 +21,12 @@ Numerics follow Keras 3.15 on its JAX backend (the reference of the parity tests
   through ``unikeras.nn_ops`` (fused per framework), zero "same" padding.
 
 Framework fast paths (``unikeras.ops._shims.<fw>``: ``resize_images``,
-``scale_and_translate``, ``warp_images``, ``map_coordinates``) replace the generic code
+``scale_and_translate``, ``warp_images``, ``map_coordinates``, ``affine_images``) replace the generic code
 where the framework has a kernel computing the same function (on jax: Keras' own
 ``jax.image`` / ``jax.scipy.ndimage`` calls, jitted once per shape instead of one
-compile per eager op); ``resize_images`` may return None to decline a case.
+compile per eager op; torch ``F.interpolate`` / ``F.grid_sample``; TF
+``tf.image.resize`` / ``ImageProjectiveTransformV3``); a fast path returns None to
+decline a case it would compute differently.
 """
 
 from __future__ import annotations
@@ -265,11 +267,12 @@ def resize(images, size, interpolation="bilinear", antialias=False,
 
 
 def _pad_const(xp, x, axis, before, after, value):
-    shape = list(x.shape)
-    parts = []
-    for n in (before, after):
-        shape[axis] = n
-        parts.append(xp.full(tuple(shape), value, dtype=x.dtype))
+    """``x`` with ``before``/``after`` entries of ``value`` along ``axis`` (built from a
+    slice of ``x``, so a size unknown until run time, a traced batch axis, is fine)."""
+    idx = [slice(None)] * x.ndim
+    idx[axis] = slice(0, 1)
+    unit = xp.full_like(x[tuple(idx)], value)
+    parts = [xp.repeat(unit, n, axis=axis) for n in (before, after)]
     return xp.concat([parts[0], x, parts[1]], axis=axis)
 
 
@@ -507,7 +510,9 @@ def _warp(xp, fw, x, ycoords, xcoords, order, fill_mode, fill_value):
     (N, h, w): the (N, h, w, C) result in the interpolation dtype."""
     fast = getattr(ops_shim(fw), "warp_images", None)
     if fast is not None:
-        return fast(x, ycoords, xcoords, order, fill_mode, fill_value)
+        out = fast(x, ycoords, xcoords, order, fill_mode, fill_value)
+        if out is not None:
+            return out
     n, h, w, c = (int(s) for s in x.shape)
     flat = xp.reshape(x, (n * h * w, c))
     cd = dtype_name(ycoords)
@@ -568,9 +573,14 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
         cd = "float64"
     t = cast_to(xp, fw, t, cd)
     x, unbatched = _to_nhwc(xp, x, df)
-    n, h, w = int(x.shape[0]), int(x.shape[1]), int(x.shape[2])
     if t.ndim == 1:
         t = t[None, :]
+    fast = getattr(ops_shim(fw), "affine_images", None)
+    if fast is not None:  # takes one transform for the batch (an unknown batch size too)
+        out = fast(x, t, interpolation, fill_mode, fill_value)
+        if out is not None:
+            return _from_nhwc(xp, cast_to(xp, fw, out, d), df, unbatched)
+    n, h, w = int(x.shape[0]), int(x.shape[1]), int(x.shape[2])
     if t.shape[0] not in (1, n):
         raise ValueError(f"Invalid transform shape: expected 1 or {n} transforms for a batch of "
                          f"{n} images. Received input with shape: transform.shape="
