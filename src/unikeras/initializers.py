@@ -386,3 +386,4 @@ OrthogonalInitializer = Orthogonal
     Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
     GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
     Orthogonal, Identity)
+stft = STFT

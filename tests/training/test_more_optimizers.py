@@ -117,3 +117,9 @@ def test_configs_and_errors():
         keras.optimizers.Ftrl(learning_rate_power=0.5)
     assert isinstance(keras.optimizers.get("schedulefreeadamw"), keras.optimizers.ScheduleFreeAdamW)
     assert keras.optimizers.ScheduleFreeAdamW().name == "schedule_free_adam_w"
+
+
+def test_legacy_optimizers_refuse_as_keras3():
+    for name in ("Adam", "SGD", "RMSprop", "Adagrad", "Ftrl", "Optimizer"):
+        with pytest.raises(ImportError, match="`keras.optimizers.legacy` is not supported"):
+            getattr(keras.optimizers.legacy, name)(learning_rate=0.1)

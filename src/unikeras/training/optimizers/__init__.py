@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...utils.serialization import deserialize_simple
-from . import schedules
+from . import legacy, schedules
 from .adam import SGD, Adam, Adamax, AdamW, Nadam
 from .base import Optimizer
 from .ftrl_lamb import Ftrl, Lamb, ScheduleFreeAdamW
