@@ -551,3 +551,23 @@ def test_ragged_tf_inputs_int_mode():
     ds = tf.data.Dataset.from_tensor_slices(["a b", "b q a"]).map(
         lambda s: layer(tf.strings.split(s)))
     assert [t.numpy().tolist() for t in ds] == [[1, 2], [2, 0, 1]]
+
+
+def test_integer_lookup_traces_under_jit_and_fits_on_jax():
+    import jax
+
+    layer = layers.IntegerLookup(vocabulary=[12, 36, 1138, 42], num_oov_indices=2,
+                                 mask_token=0)
+    x = np.array([[12, 7, 0], [42, 1138, 8]])
+    want = ref("IntegerLookup", dict(vocabulary=[12, 36, 1138, 42], num_oov_indices=2,
+                                     mask_token=0), calls=[(x, False)])["outs"][0]
+    got = jax.jit(lambda a: layer(a))(jax.numpy.asarray(x))
+    np.testing.assert_array_equal(np.asarray(got), want)
+    inp = keras.Input(shape=(3,), dtype="int32")
+    h = layers.IntegerLookup(vocabulary=list(range(10)), output_mode="multi_hot")(inp)
+    model = keras.Model(inp, layers.Dense(1)(h))
+    model.compile(optimizer="sgd", loss="mse")
+    data = np.random.default_rng(0).integers(0, 12, size=(32, 3))
+    with keras.framework_scope("jax"):
+        hist = model.fit(data, data[:, :1].astype("float32") / 10, epochs=2, verbose=0)
+    assert np.isfinite(hist.history["loss"]).all()

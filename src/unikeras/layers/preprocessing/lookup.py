@@ -17,7 +17,8 @@ import operator
 import numpy as np
 
 from ...utils.serialization import register
-from ...xp import floatx, framework_of, to_numpy
+from ...xp import floatx, framework_of, namespace, to_numpy
+from ..normalization import dtype_obj
 from ._host import (HostLayer, adapt_batches, categorical_output_shape, decode_strings,
                     encode_categorical, hash_buckets, normalize_salt, read_vocabulary_file,
                     to_host_value)
@@ -543,11 +544,76 @@ class StringLookup(IndexLookup):
 class IntegerLookup(IndexLookup):
     """Keras 3's ``IntegerLookup``: integers to vocabulary indices or one_hot /
     multi_hot / count / tf_idf vectors (``invert=True``: indices back to integers).
-    Works on NumPy, jax, torch and TF integer arrays (computed on the host; the output
-    lands on the inputs' framework)."""
+    Works on NumPy, jax, torch and TF integer arrays; the output lands on the inputs'
+    framework. On jax/torch arrays the lookup is Array API code on the device
+    (``searchsorted`` over the sorted vocabulary), so it traces under ``jax.jit`` and in
+    compiled train steps; invert and farmhash OOV buckets run on the host."""
 
     _string_keys = False
     _input_kind = "int"
+
+    def __call__(self, *args, **kwargs):
+        x = args[0] if args else kwargs.get("inputs")
+        fw = framework_of(x)
+        if fw in ("jax", "torch") and self._on_device_ok():
+            self._ensure_known_vocab_size()
+            self._called = True
+            out = self._device_call(x)
+            from ._host import as_sparse
+
+            return as_sparse(self, out) if self.sparse else out
+        return super().__call__(*args, **kwargs)
+
+    def _on_device_ok(self):
+        """jax/torch integer arrays are looked up on their device in Array API code (so
+        the layer traces under jax.jit / a compiled train step), except where the host
+        is needed: invert, farmhash OOV buckets, num_oov_indices=0 (its error)."""
+        return (not self.invert and self.num_oov_indices > 0 and
+                (self.num_oov_indices == 1 or self.oov_method != "farmhash"))
+
+    def _device_call(self, x):
+        """Sorted vocabulary + ``searchsorted`` (Keras' hash-table lookup, same ids)."""
+        from ...xp import asarray
+        from .discretization import encode_categorical_xp
+
+        xp = namespace(x)
+        fw = framework_of(x)
+        shape = tuple(x.shape)
+        flat = xp.reshape(x, (-1,))
+        keys = np.array(sorted(self._index), dtype=np.int64)
+        idt = flat.dtype
+        oov = self._oov_start_index()
+        if self.num_oov_indices > 1:
+            fill = flat % self.num_oov_indices + oov
+        else:
+            fill = xp.full(flat.shape, oov, dtype=idt)
+        if keys.size:
+            k = asarray(keys, framework=fw)
+            k = xp.astype(k, idt)
+            v = xp.astype(asarray(np.array([self._index[int(t)] for t in keys],
+                                           dtype=np.int64), framework=fw), idt)
+            pos = xp.clip(xp.searchsorted(k, flat), 0, keys.size - 1)
+            pos = xp.astype(pos, idt)
+            found = xp.take(k, pos) == flat
+            ids = xp.where(found, xp.take(v, pos), fill)
+        else:
+            ids = fill
+        if self.mask_token is not None:
+            mval = 0 if self.output_mode == "int" else -1  # -1: encodes to zeros
+            ids = xp.where(flat == int(self.mask_token), xp.full(flat.shape, mval, dtype=idt),
+                           ids)
+        ids = xp.reshape(ids, shape)
+        if self.output_mode == "int":
+            return ids
+        if ids.ndim == 0:
+            ids = xp.reshape(ids, (1,))
+        depth = self._depth()
+        if self.output_mode == "tf_idf":
+            counts = encode_categorical_xp(xp, ids, "count", depth, dtype_obj(xp, ids, floatx()))
+            idf = xp.astype(asarray(np.asarray(self.idf_weights, dtype=floatx()), framework=fw),
+                            counts.dtype)
+            return counts * idf
+        return encode_categorical_xp(xp, ids, self.output_mode, depth, ids.dtype)
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
                  vocabulary=None, vocabulary_dtype="int64", idf_weights=None, invert=False,
