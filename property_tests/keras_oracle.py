@@ -26,6 +26,10 @@ Requests (all NumPy values, so both sides build their own arrays):
   with string outputs as lists of str.
 
 An answer is ``("ok", outputs as nested NumPy)`` or ``("error", "Type: message")``.
+
+* ``("layer_method", class_name, config, method, args, kwargs)``: a Keras layer built
+  from ``config``, then ``layer.<method>(*args, **kwargs)`` (the image layers'
+  ``transform_images(images, transformation)``: a transformation given, not drawn).
 """
 
 from __future__ import annotations
@@ -113,6 +117,17 @@ def _to_numpy(keras, x):
     return np.asarray(keras.ops.convert_to_numpy(x))
 
 
+def _plain(x):
+    """Keras' tracked containers (a config's lists) as plain lists/tuples/dicts."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain(v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(_plain(v) for v in x)
+    return x
+
+
 def _tensors(keras, x):
     import numpy as np
 
@@ -170,6 +185,11 @@ def _serve_one(keras, op_cases, layer_cases, request):
         return _serve_data_layer(keras, request)
     if kind == "feature_space":
         return _serve_feature_space(keras, request)
+    if kind == "layer_method":
+        _, cls, config, method, args, kwargs = request
+        layer = layer_cases.build_layer(keras.layers, cls, config)
+        out = getattr(layer, method)(*_tensors(keras, args), **_tensors(keras, kwargs))
+        return _plain(_to_numpy(keras, out))
     raise ValueError(f"unknown request {kind!r}")
 
 

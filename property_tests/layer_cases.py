@@ -277,6 +277,43 @@ layer("GroupedQueryAttention", lambda d: (
     {"use_causal_mask": d.bool(), "return_attention_scores": d.bool()}),
     cls="GroupQueryAttention")
 
+# ----------------------------------------------------------------- image color and mixing
+# Images in [0, 255] (or [0, 1]); random layers either with a factor range of one point
+# (deterministic, compared with Keras) or at inference (training=False: the identity).
+
+
+def _img(d, shape=(2, 4, 5, 3), scale=255.0):
+    return _x(d, shape, "prob") * scale
+
+
+layer("AutoContrast", lambda d: ({"value_range": (0, 255)}, _img(d), {}), grad=False)
+layer("Equalization", lambda d: ({"bins": d.pick([256, 32])}, _img(d), {"training": True}),
+      grad=False)
+layer("ContrastLimitedAdaptiveHistogramEqualization",
+      lambda d: ({"tile_grid_size": (2, 2), "clip_limit": d.pick([0.0, 2.0])}, _img(d), {}),
+      grad=False)
+layer("Solarization", lambda d: ({"value_range": (0, 1)}, _img(d, scale=1.0),
+                                 {"training": True}))
+layer("RandomBrightness", lambda d: ({"factor": (0.1, 0.1)}, _img(d), {"training": True}))
+layer("RandomContrast", lambda d: ({"factor": 0.5}, _img(d), {"training": False}))
+layer("RandomColorDegeneration", lambda d: ({"factor": (0.4, 0.4)}, _img(d),
+                                            {"training": True}))
+layer("RandomColorJitter", lambda d: ({"brightness_factor": 0.2, "hue_factor": 0.2}, _img(d),
+                                      {"training": False}))
+layer("RandomHue", lambda d: ({"factor": 0.5}, _img(d), {"training": False}))
+layer("RandomSaturation", lambda d: ({"factor": (0.3, 0.3)}, _img(d), {"training": True}),
+      grad=False)
+layer("RandomGrayscale", lambda d: ({"factor": 1.0}, _img(d), {"training": True}))
+layer("RandomInvert", lambda d: ({"factor": (1.0, 1.0)}, _img(d), {"training": True}))
+layer("RandomPosterization", lambda d: ({"factor": (4, 4)}, _img(d), {"training": True}),
+      grad=False)
+layer("RandomSharpness", lambda d: ({"factor": (0.3, 0.3)}, _img(d), {"training": True}))
+layer("RandomGaussianBlur", lambda d: ({"factor": (1.0, 1.0), "sigma": (0.6, 0.6)}, _img(d),
+                                       {"training": True}))
+layer("RandomErasing", lambda d: ({}, _img(d), {"training": False}))
+layer("MixUp", lambda d: ({}, _img(d), {"training": False}))
+layer("CutMix", lambda d: ({}, _img(d), {"training": False}))
+
 for _n in ("SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "StackedRNNCells", "Bidirectional"):
     LAYERS[_n].grad = False  # covered by test_rnn_attention_layers' gradient checks

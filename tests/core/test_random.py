@@ -104,26 +104,30 @@ def test_set_random_seed_reseeds_python_numpy_initializers_and_frameworks(framew
 
 def test_gamma_and_beta_moments_and_reproducibility(any_framework, to_fw):
     # Gamma(a, 1): mean a, variance a. Beta(a, b): mean a/(a+b), var ab/((a+b)^2(a+b+1)).
+    # One gamma shape throughout, (2, n) (a beta of shape (n,) draws that): jax compiles
+    # its gamma sampler once per shape, ~10 s on a loaded CPU.
+    n = 10000
     for a in (0.3, 2.5):
-        g = xp.to_numpy(random.gamma((40000,), a, seed=5, framework=any_framework))
+        g = xp.to_numpy(random.gamma((2, n), a, seed=5, framework=any_framework))
         assert g.min() >= 0 and abs(g.mean() - a) < 0.05 * max(a, 1)
-        assert abs(g.var() - a) < 0.1 * max(a, 1)
-    g1 = random.gamma((6,), 1.5, seed=SeedGenerator(2), framework=any_framework)
-    g2 = random.gamma((6,), 1.5, seed=SeedGenerator(2), framework=any_framework)
+        assert abs(g.var() - a) < 0.15 * max(a, 1)
+    g1 = random.gamma((2, n), 1.5, seed=SeedGenerator(2), framework=any_framework)
+    g2 = random.gamma((2, n), 1.5, seed=SeedGenerator(2), framework=any_framework)
     assert xp.framework_of(g1) == any_framework
     np.testing.assert_array_equal(xp.to_numpy(g1), xp.to_numpy(g2))
     for a, b in ((0.2, 0.2), (2.0, 5.0)):
-        s = xp.to_numpy(random.beta((40000,), a, b, seed=9, framework=any_framework))
+        s = xp.to_numpy(random.beta((n,), a, b, seed=9, framework=any_framework))
         assert s.min() >= 0 and s.max() <= 1
         mean, var = a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
-        assert abs(s.mean() - mean) < 0.01 and abs(s.var() - var) < 0.01
+        assert abs(s.mean() - mean) < 0.012 and abs(s.var() - var) < 0.012
     # concentration as a framework array, broadcast against the shape (Keras' CutMix
-    # draws its alpha as a tensor)
-    alpha = to_fw(np.asarray([0.5, 4.0], "float32"), any_framework)
-    s = xp.to_numpy(random.beta((20000, 2), alpha, alpha, seed=3, framework=any_framework))
-    assert abs(s[:, 0].var() - 0.125) < 0.01 and abs(s[:, 1].var() - 1 / 36) < 0.005
-    g = xp.to_numpy(random.gamma((20000, 2), alpha, seed=3, framework=any_framework))
-    np.testing.assert_allclose(g.mean(0), [0.5, 4.0], rtol=0.05)
+    # draws its alpha as a tensor): the first half 0.5, the second 4.0
+    alpha = to_fw(np.repeat(np.asarray([0.5, 4.0], "float32"), n // 2), any_framework)
+    s = xp.to_numpy(random.beta((n,), alpha, alpha, seed=3, framework=any_framework))
+    assert abs(s[: n // 2].var() - 0.125) < 0.012 and abs(s[n // 2:].var() - 1 / 36) < 0.006
+    g = xp.to_numpy(random.gamma((2, n), alpha, seed=3, framework=any_framework))
+    np.testing.assert_allclose([g[:, : n // 2].mean(), g[:, n // 2:].mean()], [0.5, 4.0],
+                               rtol=0.06)
 
 
 def test_binomial_moments_and_reproducibility(any_framework, to_fw):

@@ -39,6 +39,12 @@ from .preprocessing import (CenterCrop, MaxNumBoundingBoxes, Pipeline, RandomCro
                             RandomZoom, Resizing, RandomElasticTransform,
                             RandomPerspective)
 from .preprocessing import MelSpectrogram, STFTSpectrogram
+from .preprocessing import (AutoContrast, ContrastLimitedAdaptiveHistogramEqualization,
+                            CutMix, Equalization, MixUp, RandomBrightness,
+                            RandomColorDegeneration, RandomColorJitter, RandomContrast,
+                            RandomErasing, RandomGaussianBlur, RandomGrayscale, RandomHue,
+                            RandomInvert, RandomPosterization, RandomSaturation,
+                            RandomSharpness, Solarization)
 from .einsum_dense import EinsumDense
 from .rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells,

@@ -20,3 +20,8 @@ from .image import (BaseImagePreprocessingLayer, CenterCrop, MaxNumBoundingBoxes
                     RandomZoom, Resizing, RandomElasticTransform, RandomPerspective)
 from .pipeline import Pipeline  # noqa: F401
 from .audio import MelSpectrogram, STFTSpectrogram  # noqa: F401
+from .image import (AutoContrast, ContrastLimitedAdaptiveHistogramEqualization, CutMix,  # noqa: F401
+                    Equalization, MixUp, RandomBrightness, RandomColorDegeneration,
+                    RandomColorJitter, RandomContrast, RandomErasing, RandomGaussianBlur,
+                    RandomGrayscale, RandomHue, RandomInvert, RandomPosterization,
+                    RandomSaturation, RandomSharpness, Solarization)

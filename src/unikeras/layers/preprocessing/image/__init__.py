@@ -10,3 +10,9 @@ from .max_num_bounding_boxes import MaxNumBoundingBoxes  # noqa: F401
 from .random_flip import RandomFlip  # noqa: F401
 from .resizing import Resizing  # noqa: F401
 from .warp import RandomElasticTransform, RandomPerspective  # noqa: F401
+from .color import (AutoContrast, ContrastLimitedAdaptiveHistogramEqualization,  # noqa: F401
+                    Equalization, RandomBrightness, RandomColorDegeneration,
+                    RandomColorJitter, RandomContrast, RandomGaussianBlur, RandomGrayscale,
+                    RandomHue, RandomInvert, RandomPosterization, RandomSaturation,
+                    RandomSharpness, Solarization)
+from .mix import CutMix, MixUp, RandomErasing  # noqa: F401
