@@ -659,11 +659,10 @@ def test_random_elastic_transform(any_framework, to_fw):
 
 def test_warp_layers_reproducible_and_identity_at_inference(any_framework, to_fw):
     x = _img((4, 6, 7, 3), seed=11)
+    # (the other affine layers' seeds: test_affine_draws_are_uniform_over_the_factor_range
+    # and test_random_layers_in_batched_tf_data; each new shape compiles on jax, ~2 s)
     for cls, kw in (("RandomPerspective", {"scale": 0.5}),
-                    ("RandomElasticTransform", {}), ("RandomRotation", {"factor": 0.3}),
-                    ("RandomZoom", {"height_factor": 0.4}),
-                    ("RandomTranslation", {"height_factor": 0.3, "width_factor": 0.3}),
-                    ("RandomShear", {"x_factor": 0.3})):
+                    ("RandomElasticTransform", {}), ("RandomShear", {"x_factor": 0.3})):
         a = _run(getattr(layers, cls)(**kw, seed=5), x, any_framework, to_fw)
         b = _run(getattr(layers, cls)(**kw, seed=5), x, any_framework, to_fw)
         np.testing.assert_array_equal(a, b)

@@ -198,22 +198,14 @@ class BaseImagePreprocessingLayer(Layer):
                 else:
                     data["bounding_boxes"] = self.transform_single_bounding_box(
                         boxes, transformation=transformation, training=training)
-            if "labels" in data:
-                labels = _utils.as_array(data["labels"], images)
-                if is_batched:
-                    data["labels"] = self.transform_labels(
-                        labels, transformation=transformation, training=training)
-                else:
-                    data["labels"] = self.transform_single_label(
-                        labels, transformation=transformation, training=training)
-            if "segmentation_masks" in data:
-                masks = _utils.as_array(data["segmentation_masks"], images)
-                if is_batched:
-                    data["segmentation_masks"] = self.transform_segmentation_masks(
-                        masks, transformation=transformation, training=training)
-                else:
-                    data["segmentation_masks"] = self.transform_single_segmentation_mask(
-                        masks, transformation=transformation, training=training)
+            for key, batched_fn, single_fn in (
+                    ("labels", self.transform_labels, self.transform_single_label),
+                    ("segmentation_masks", self.transform_segmentation_masks,
+                     self.transform_single_segmentation_mask)):
+                if key in data:
+                    fn = batched_fn if is_batched else single_fn
+                    data[key] = fn(_utils.as_array(data[key], images),
+                                   transformation=transformation, training=training)
             return data
         data = _utils.as_array(data, None)
         if self._is_batched(data):
