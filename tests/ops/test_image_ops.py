@@ -342,3 +342,15 @@ def test_image_ops_trace_with_unknown_batch_in_tf_function():
             kc.IMG[:, 1:4, 1:5], np.pad(kc.IMG, ((0, 0), (1, 1), (1, 1), (0, 0))))
     for g, w in zip(got, want):
         np.testing.assert_allclose(g.numpy(), _np(w), rtol=1e-5, atol=1e-6)
+
+
+def test_load_keras_model_with_image_operations(keras_script_refs):
+    """A .keras file written by Keras 3 whose graph holds keras.ops.image Operations
+    (Resize, CropImages, GaussianBlur, ExtractPatches) loads as OpLayer("image.<fn>")
+    nodes and predicts what Keras predicted."""
+    import unikeras
+
+    refs = keras_script_refs(Path(__file__).parent / "_keras_image_model.py")
+    model = unikeras.saving.load_model(str(refs["dir"] / "image_ops.keras"))
+    got = _np(model.predict(refs["x"], verbose=0))
+    np.testing.assert_allclose(got, refs["y"], rtol=1e-5, atol=1e-5)
