@@ -38,6 +38,7 @@ r["auto_scale"] = np.asarray(m.optimizer.dynamic_scale)
 r["auto_iterations"] = np.asarray(m.optimizer.iterations)
 for i, wi in enumerate(m.get_weights()):
     r[f"auto_after{i}"] = wi
+m.save(os.path.join(out, "mixed.keras"))  # the optimizer state with the scale
 
 # a scale so high that the float16 gradients overflow: skipped steps, halvings, then
 # growth every 3 finite steps

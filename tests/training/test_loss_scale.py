@@ -188,3 +188,33 @@ def _fw_data(a, framework):
 
     return asarray(a, framework=framework)
 
+
+
+def test_keras_files_keep_the_loss_scale_state(framework, mixed_float16, keras_script_refs,
+                                               tmp_path, to_fw):
+    """A Keras-written mixed_float16 model loads with its LossScaleOptimizer state (scale,
+    iterations, inner slots); unikeras writes the file in Keras' layout (the inner
+    optimizer's group too) and reads it back."""
+    import zipfile
+
+    import h5py
+
+    refs = keras_script_refs(REFS)
+    m = keras.saving.load_model(refs["dir"] / "mixed.keras")
+    assert isinstance(m.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert float(m.optimizer.dynamic_scale.numpy()) == float(refs["auto_scale"])
+    assert int(m.optimizer.iterations.numpy()) == int(refs["auto_iterations"])
+    for i, wi in enumerate(m.get_weights()):
+        np.testing.assert_allclose(wi, refs[f"auto_after{i}"], rtol=1e-6)
+    x, y = to_fw(refs["x"], framework), to_fw(refs["y"], framework)
+    m.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    path = tmp_path / "again.keras"
+    m.save(path)
+    with zipfile.ZipFile(path) as z, z.open("model.weights.h5") as f, h5py.File(f) as h5:
+        n_inner = len(h5["optimizer/inner_optimizer/vars"])
+        assert len(h5["optimizer/vars"]) == 4 + n_inner
+    back = keras.saving.load_model(path)
+    assert float(back.optimizer.dynamic_scale.numpy()) == float(m.optimizer.dynamic_scale.numpy())
+    assert int(back.optimizer.iterations.numpy()) == int(m.optimizer.iterations.numpy())
+    for a, b in zip(back.optimizer.variables, m.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(a.numpy()), np.asarray(b.numpy()))

@@ -130,6 +130,13 @@ def write(model, h5file, include_optimizer=True):
         group.attrs["name"] = opt.name
         for i, v in enumerate(opt.variables):
             group.create_dataset(str(i), data=np.asarray(v.numpy()))
+        inner = getattr(opt, "inner_optimizer", None)
+        if inner is not None and getattr(inner, "built", False):
+            # Keras also writes a LossScaleOptimizer's inner optimizer on its own (and
+            # warns when the group is missing); the reader uses optimizer/vars
+            group = h5file.require_group("optimizer/inner_optimizer/vars")
+            for i, v in enumerate(inner.variables):
+                group.create_dataset(str(i), data=np.asarray(v.numpy()))
 
 
 # ------------------------------------------------------------------ reading
