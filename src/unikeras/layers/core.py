@@ -8,25 +8,26 @@ from ..xp import namespace
 from ._arguments import numeric_input
 from .input_spec import InputSpec
 from .layer import Layer
+from .lora import LoRA
 
 
 @register
-class Dense(Layer):
+class Dense(LoRA, Layer):
     """``Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
     bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-    activity_regularizer=None, kernel_constraint=None, bias_constraint=None)``:
-    ``activation(inputs @ kernel + bias)``, kernel of shape (input_dim, units)."""
+    activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+    lora_rank=None, lora_alpha=None)``: ``activation(inputs @ kernel + bias)``, kernel of
+    shape (input_dim, units). LoRA: ``layers/lora.py`` (``enable_lora``)."""
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Dense: units must be a positive int; received units={units!r}")
-        if lora_rank is not None:
-            raise ValueError("Dense: lora_rank is not supported by unikeras yet; received "
-                             f"lora_rank={lora_rank!r}")
+        self._init_lora(lora_rank, lora_alpha)
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -57,9 +58,13 @@ class Dense(Layer):
             self.bias = None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank)  # alpha = rank, as Keras 3.15's Dense.build
 
     def call(self, inputs, training=None):
         kernel, bias = self.kernel, self.bias  # one read each (layers/_varread.py)
+        if self.lora_enabled:
+            kernel = self._lora_weight(kernel)
         x = numeric_input(inputs, kernel) @ kernel
         if bias is not None:
             x = x + bias
@@ -82,7 +87,7 @@ class Dense(Layer):
             "kernel_constraint": serialize_simple(self.kernel_constraint),
             "bias_constraint": serialize_simple(self.bias_constraint),
         })
-        return config
+        return self._lora_config(config)
 
 
 @register

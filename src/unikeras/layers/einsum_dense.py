@@ -18,6 +18,7 @@ from ..xp import namespace
 from ._arguments import numeric_input
 from .input_spec import InputSpec
 from .layer import Layer
+from .lora import LoRA
 
 
 # ----------------------------------------------------------------------------- einsum
@@ -210,22 +211,21 @@ def _fan_aware(init, kernel_shape, input_axes, output_axes):
 
 
 @register
-class EinsumDense(Layer):
+class EinsumDense(LoRA, Layer):
     """Keras 3's ``EinsumDense(equation, output_shape, activation=None, bias_axes=None,
     kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
     bias_regularizer=None, kernel_constraint=None, bias_constraint=None)``: computes
     ``activation(einsum(equation, inputs, kernel) + bias)``; the kernel and bias shapes
     follow from the equation, the input shape and ``output_shape`` (the output without
-    its batch axis). Weights: kernel, then bias."""
+    its batch axis). Weights: kernel, then bias. LoRA (``lora_rank``, ``lora_alpha``,
+    ``enable_lora``): ``layers/lora.py``."""
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
         super().__init__(**kwargs)
-        if lora_rank is not None:
-            raise ValueError("EinsumDense: lora_rank is not supported by unikeras; received "
-                             f"lora_rank={lora_rank!r}")
+        self._init_lora(lora_rank, lora_alpha)
         if not isinstance(equation, str):
             raise TypeError(f"EinsumDense: equation must be a string; received {equation!r}")
         self.equation = equation
@@ -263,9 +263,13 @@ class EinsumDense(Layer):
         else:
             self.bias = None
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     def call(self, inputs, training=None):
         kernel = self.kernel
+        if self.lora_enabled:
+            kernel = self._lora_weight(kernel)
         x = einsum2(self.equation, numeric_input(inputs, kernel), kernel)
         if self.bias is not None:
             x = x + self.bias
@@ -292,4 +296,4 @@ class EinsumDense(Layer):
             "kernel_constraint": serialize_simple(self.kernel_constraint),
             "bias_constraint": serialize_simple(self.bias_constraint),
         })
-        return config
+        return self._lora_config(config)

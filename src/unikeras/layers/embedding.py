@@ -6,21 +6,30 @@ from .. import constraints, initializers, regularizers
 from ..utils.serialization import register, serialize_simple
 from ..xp import namespace, standardize_dtype
 from .layer import Layer
+from .lora import LoRA
 from .normalization import dtype_obj
 
 _INIT_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
 
 
 @register
-class Embedding(Layer):
+class Embedding(LoRA, Layer):
     """Keras 3's ``Embedding(input_dim, output_dim, embeddings_initializer="uniform",
     embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
     weights=None)``: maps integer indices in ``[0, input_dim)`` to rows of the
     ``(input_dim, output_dim)`` weight ``embeddings``. With ``mask_zero=True`` the layer
     produces a mask, ``inputs != 0``, for the layers after it.
 
+    LoRA (``lora_rank``, ``lora_alpha``, ``enable_lora``; weights ``lora_embeddings_a/_b``):
+    ``layers/lora.py``.
+
     Out-of-range indices are not checked (checking would need a device-to-host sync per
     call); each framework does what its gather does with them."""
+
+    _lora_base = "embeddings"
+    _lora_names = ("lora_embeddings_a", "lora_embeddings_b")
+    _lora_constraint = "embeddings_constraint"
+    _lora_regularizer = "embeddings_regularizer"
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
@@ -29,11 +38,9 @@ class Embedding(Layer):
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ValueError(f"Embedding: {arg} must be a positive integer; received "
                                  f"{arg}={v!r} (of type {type(v).__name__})")
-        if lora_rank is not None:
-            raise ValueError("Embedding: lora_rank is not supported by unikeras; received "
-                             f"lora_rank={lora_rank!r}")
         kwargs.pop("input_length", None)
         super().__init__(**kwargs)
+        self._init_lora(lora_rank, lora_alpha)
         self.input_dim = input_dim
         self.output_dim = output_dim
         if isinstance(embeddings_initializer, str):
@@ -62,6 +69,8 @@ class Embedding(Layer):
                                           constraint=self.embeddings_constraint,
                                           trainable=True)
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank)  # alpha = rank, as Keras 3.15's build
 
     def call(self, inputs):
         xp = namespace(inputs)
@@ -72,6 +81,8 @@ class Embedding(Layer):
                                 f"received dtype {dt}")
             inputs = xp.astype(inputs, xp.int32)
         table = self.embeddings
+        if self.lora_enabled:
+            table = self._lora_weight(table)
         flat = xp.reshape(inputs, (-1,))
         out = xp.take(table, flat, axis=0)
         shape = tuple(inputs.shape)
@@ -101,7 +112,7 @@ class Embedding(Layer):
             "embeddings_constraint": serialize_simple(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         })
-        return config
+        return self._lora_config(config)
 
 
 @register

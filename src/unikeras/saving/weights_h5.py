@@ -106,7 +106,19 @@ def _walk_container(container, path, seen):
 
 
 def own_variables(layer):
-    return list(layer._own_weights())
+    """The variables a weights file stores for ``layer``, in Keras' order: its own weights,
+    or what its ``_saved_variables()`` names (a LoRA layer: all but the LoRA factors)."""
+    saved = getattr(layer, "_saved_variables", None)
+    return list(saved() if saved is not None else layer._own_weights())
+
+
+def _own_values(layer):
+    """The arrays written for ``own_variables(layer)`` (a LoRA layer's ``_saved_values``:
+    its base weight merged with the LoRA delta, as Keras saves it)."""
+    values = getattr(layer, "_saved_values", None)
+    if values is not None:
+        return values()
+    return [v.numpy() for v in own_variables(layer)]
 
 
 # ------------------------------------------------------------------ writing
@@ -122,8 +134,8 @@ def write(model, h5file, include_optimizer=True):
             for key, value in store.items():
                 group.create_dataset(str(key), data=np.asarray(value))
             continue
-        for i, v in enumerate(own_variables(layer)):
-            group.create_dataset(str(i), data=np.asarray(v.numpy()))
+        for i, value in enumerate(_own_values(layer)):
+            group.create_dataset(str(i), data=np.asarray(value))
     opt = getattr(model, "optimizer", None)
     if include_optimizer and opt is not None and getattr(opt, "built", False):
         group = h5file.require_group("optimizer/vars")
@@ -208,6 +220,10 @@ def read(model, h5file, skip_mismatch=False, include_optimizer=True):
     assign_all(pending)
     for layer, store in own:
         layer.load_own_variables(store)
+    for _, layer in walk(model):
+        after = getattr(layer, "_after_load", None)
+        if after is not None:  # a LoRA layer zeroes its factors (Keras' load_own_variables)
+            after()
 
 
 def _stage_named(h5file, path, owner, problems):
