@@ -476,3 +476,35 @@ def test_with_torch_as_default_framework_layers_are_modules_from_the_start():
         assert outer.lazy.layers[0].kernel.value.shape == (5, 2)
     finally:
         set_default_framework(None)
+
+
+def test_parameter_swap_by_setattr_and_class_swapping_wrapper():
+    # What torch wrappers such as FSDP2's fully_shard do to a module: swap its class for
+    # a subclass of its own, and swap parameters by setattr. The layer stays one Module
+    # (no second wrap), its call reads the Parameter torch put there, and the Keras
+    # Variable follows.
+    m = mlp()
+    x = torch.randn(5, 4)
+    m(x)
+    dense = m.layers[0]
+    cls = type(dense)
+
+    class WrapperMixin:
+        pass
+
+    dense.__class__ = type(f"Wrapped{cls.__name__}", (WrapperMixin, cls), {})
+    new_kernel = nn.Parameter(torch.randn(4, 8))
+    setattr(dense, "kernel", new_kernel)
+    assert dense._parameters["kernel"] is new_kernel
+    assert dense.weights[0].value is new_kernel
+    # torch's view on the wrapped class: the attribute is the Parameter
+    assert getattr(dense, "kernel") is new_kernel
+    assert [p is new_kernel for p in m.parameters()][0]
+    out = m(x)
+    assert type(dense).__mro__[1] is WrapperMixin  # not wrapped again by the call
+    twin = torch_twin(m)
+    with torch.no_grad():
+        twin[0].weight.copy_(new_kernel.T)
+    torch.testing.assert_close(out, twin(x))
+    out.sum().backward()
+    assert new_kernel.grad is not None and new_kernel.grad.shape == (4, 8)

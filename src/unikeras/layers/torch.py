@@ -182,7 +182,7 @@ def _module_entries(layer):
     out.extend(raw)
     if d.get("_framework") == "torch":
         for _, child in out:
-            if isinstance(child, Layer) and type(child).__dict__.get("_uk_torch_base") is None:
+            if isinstance(child, Layer) and not _adopted(type(child)):
                 child._move_to("torch")
     return [(name, child) for name, child in out if isinstance(child, _Module)]
 
@@ -213,9 +213,17 @@ def sync(layer):
         modules._version = -1
 
 
+def _adopted(cls):
+    """Whether ``cls`` is a Module class made here, or a subclass of one made by a torch
+    wrapper that swaps classes too (FSDP2's ``fully_shard``: ``FSDP<name>(FSDPModule,
+    <our class>)``); such a class is a Module already and is never wrapped again."""
+    return getattr(cls, "_uk_torch_base", None) is not None
+
+
 def torch_class(cls):
-    """The cached ``torch.nn.Module`` subclass of layer class ``cls``."""
-    if cls.__dict__.get("_uk_torch_base") is not None:
+    """The cached ``torch.nn.Module`` subclass of layer class ``cls`` (``cls`` itself
+    when it is one already)."""
+    if _adopted(cls):
         return cls
     try:
         return _classes[cls]
@@ -261,7 +269,7 @@ def adopt(root):
     layers = list(root._iter_layers())
     for layer in layers:
         cls = type(layer)
-        if cls.__dict__.get("_uk_torch_base") is None:
+        if not _adopted(cls):
             layer.__class__ = torch_class(cls)
             _Module.__init__(layer)
     for layer in layers:
@@ -274,7 +282,7 @@ def on_move(root, framework):
         adopt(root)
         return
     for layer in root._iter_layers():
-        if type(layer).__dict__.get("_uk_torch_base") is not None:
+        if _adopted(type(layer)):
             sync(layer)  # empties the parameter / buffer views
 
 
@@ -327,6 +335,12 @@ def _getattr(self, name):
             f"'{type(self).__name__}' object has no attribute '{name}'") from None
     if _context.current().depth:
         return self._read_in_call(v)
+    if type(self).__dict__.get("_uk_torch_base") is None:
+        # a class a torch wrapper made over ours (FSDP2): that wrapper reads and swaps
+        # the module's parameters by attribute, as torch's own modules expose them
+        params = d["_parameters"]
+        if name in params:
+            return dict.__getitem__(params, name)
     return v
 
 
@@ -348,6 +362,13 @@ def _train(self, mode=True):
 
 
 def _setattr(self, name, value):
+    if isinstance(value, torch.nn.Parameter):
+        params = self.__dict__["_parameters"]
+        if name in params._vars:
+            # torch's meaning: a Parameter assigned to a parameter's name replaces it
+            # (FSDP2 swaps sharded / unsharded parameters so); the Variable follows
+            params[name] = value
+            return
     self._uk_setattr(name, value)
     if isinstance(value, (Layer, Variable, list, tuple, dict, _Module)):
         if (isinstance(value, Layer) and self.__dict__.get("_framework") == "torch"
@@ -412,7 +433,7 @@ def _registry_getter(registry, torch_method):
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         found = mod.__dict__.get(registry)
-        if found is not None and name in found and type(mod).__dict__.get("_uk_torch_base"):
+        if found is not None and name in found and _adopted(type(mod)):
             return found[name]
         return torch_method(mod, name)
 

@@ -39,7 +39,7 @@ def keras_identity(cls):
     """``(module, registered_name)`` as Keras 3 writes them for ``cls``: the public Keras
     module and None for a built-in, the defining module and ``package>name`` (or the class
     name) for a user's class."""
-    cls = cls.__dict__.get("_uk_torch_base") or cls  # a layer living on torch (layers/torch.py)
+    cls = getattr(cls, "_uk_torch_base", None) or cls  # a layer living on torch (layers/torch.py)
     mod = cls.__module__
     if mod == "unikeras.training.functional" and cls.__name__ == "Functional":
         return "keras.src.models.functional", "Functional"
