@@ -32,6 +32,21 @@ def dynamic_model(X, y, loss, out_activation_function="softmax", layers=(10,)):
     return model
 
 
+class _Builder:
+    """``dynamic_model`` with a repr free of memory addresses: scikit-learn names each
+    check from the estimator's repr, and pytest-xdist needs every worker to collect the
+    same names (a function's repr carries its address, which differs per process)."""
+
+    def __call__(self, *args, **kwargs):
+        return dynamic_model(*args, **kwargs)
+
+    def __repr__(self):
+        return "dynamic_model"
+
+
+BUILDER = _Builder()
+
+
 # Keras 3.15's list (keras/src/wrappers/sklearn_test.py) less its "not an issue in
 # sklearn>=1.6" entries, which pass here: the checks that assume a fit is reproducible
 EXPECTED_FAILED = {
@@ -58,12 +73,12 @@ def torch_default():
 
 
 @parametrize_with_checks(
-    [SKLearnClassifier(model=dynamic_model,
+    [SKLearnClassifier(model=BUILDER,
                        model_kwargs={"loss": "categorical_crossentropy",
                                      "layers": [20, 20, 20]},
                        fit_kwargs={"epochs": 5}),
-     SKLearnRegressor(model=dynamic_model, model_kwargs={"loss": "mse"}),
-     SKLearnTransformer(model=dynamic_model, model_kwargs={"loss": "mse"})],
+     SKLearnRegressor(model=BUILDER, model_kwargs={"loss": "mse"}),
+     SKLearnTransformer(model=BUILDER, model_kwargs={"loss": "mse"})],
     expected_failed_checks=lambda est: EXPECTED_FAILED[type(est).__name__])
 def test_sklearn_estimator_checks(estimator, check, torch_default):
     check(estimator)
