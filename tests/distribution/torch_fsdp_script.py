@@ -52,6 +52,9 @@ def worker(rank, world, port, out):
     assert isinstance(m, FSDPModule) and isinstance(m.layers[0], FSDPModule)
     assert all(isinstance(p, DTensor) for p in m.parameters())
     assert type(m.layers[0]).__name__ == "FSDPDense", type(m.layers[0])
+    # Keras' identity of the classes is unchanged (configs name Dense, not FSDPDense)
+    config = m.get_config()
+    assert [c["class_name"] for c in config["layers"]] == ["InputLayer"] + ["Dense"] * 3, config
     train(m, slice(rank * 8, rank * 8 + 8), torch)
     # each process holds a shard of every parameter; full_tensor gathers them
     full = [p.full_tensor().detach().numpy() for p in m.parameters()]

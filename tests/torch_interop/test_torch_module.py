@@ -508,3 +508,23 @@ def test_parameter_swap_by_setattr_and_class_swapping_wrapper():
     torch.testing.assert_close(out, twin(x))
     out.sum().backward()
     assert new_kernel.grad is not None and new_kernel.grad.shape == (4, 8)
+
+
+def test_class_swapping_wrapper_keeps_keras_class_names():
+    # configs and .keras files name the Keras class, not the wrapper's (FSDPDense)
+    inp = keras.Input((4,))
+    f = keras.Model(inp, layers.Dense(3)(layers.Dense(8)(inp)))
+    s = mlp()
+    x = torch.randn(2, 4)
+    for m in (f, s):
+        m(x)
+        for layer in [*m.layers, m]:
+            cls = type(layer)
+            layer.__class__ = type(f"Wrapped{cls.__name__}", (cls,), {})
+        config = json.loads(m.to_json())
+        assert config["class_name"] in ("Functional", "Sequential")
+        names = [c["class_name"] for c in config["config"]["layers"]]
+        assert names == ["InputLayer", "Dense", "Dense"], names
+        again = keras.models.model_from_json(m.to_json())
+        again.set_weights(m.get_weights())
+        np.testing.assert_allclose(again(x.numpy()), m(x).detach().numpy(), rtol=1e-5, atol=1e-6)

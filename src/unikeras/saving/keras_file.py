@@ -27,8 +27,9 @@ import numpy as np
 
 from .. import __version__
 from ..utils.serialization import (SafeModeScope, builtin, deserialize_function, get_object,
-                                   in_safe_mode, keras_identity, lookup, serialize_function,
-                                   serialize_keras_object, serialize_simple)
+                                   in_safe_mode, keras_class, keras_identity, lookup,
+                                   serialize_function, serialize_keras_object,
+                                   serialize_simple)
 from . import _files, weights_h5
 
 CONFIG = "config.json"
@@ -76,7 +77,7 @@ def compile_config(model):
 def model_config(model):
     cls = type(model)
     module, registered = keras_identity(cls)
-    out = {"module": module, "class_name": cls.__name__, "config": model.get_config(),
+    out = {"module": module, "class_name": keras_class(cls).__name__, "config": model.get_config(),
            "registered_name": registered}
     build = getattr(model, "_build_shape", None)
     if build is not None:

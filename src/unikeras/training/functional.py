@@ -10,7 +10,7 @@ from __future__ import annotations
 from .._nest import map_nested
 from ..layers.operation import Operation
 from ..layers.symbolic import InputLayer, KerasTensor, Node, _flat
-from ..utils.serialization import keras_identity, lookup, register
+from ..utils.serialization import keras_class, keras_identity, lookup, register
 from ..xp import namespace, standardize_dtype
 from .data import check_numeric
 from .model import Model
@@ -217,7 +217,7 @@ class Functional(Model):
                                 "kwargs": _ser_tensors(n.kwargs, node_keys)})
             module, registered = keras_identity(type(layer))
             layer_configs.append({
-                "module": module, "class_name": type(layer).__name__,
+                "module": module, "class_name": keras_class(type(layer)).__name__,
                 "config": layer.get_config(), "registered_name": registered,
                 "name": layer.name, "inbound_nodes": inbound})
 

@@ -35,11 +35,18 @@ _PUBLIC_MODULES = (
 )
 
 
+def keras_class(cls):
+    """The class Keras knows ``cls`` by: for a layer living on torch, the layer class its
+    ``torch.nn.Module`` subclass was made from (layers/torch.py), also under a torch
+    wrapper's subclass of that (FSDP2's ``FSDP<name>``); else ``cls``."""
+    return getattr(cls, "_uk_torch_base", None) or cls
+
+
 def keras_identity(cls):
     """``(module, registered_name)`` as Keras 3 writes them for ``cls``: the public Keras
     module and None for a built-in, the defining module and ``package>name`` (or the class
     name) for a user's class."""
-    cls = getattr(cls, "_uk_torch_base", None) or cls  # a layer living on torch (layers/torch.py)
+    cls = keras_class(cls)
     mod = cls.__module__
     if mod == "unikeras.training.functional" and cls.__name__ == "Functional":
         return "keras.src.models.functional", "Functional"
@@ -289,7 +296,7 @@ def serialize_simple(obj):
     if isinstance(obj, str):
         return obj
     module, registered = keras_identity(type(obj))
-    return {"module": module, "class_name": type(obj).__name__,
+    return {"module": module, "class_name": keras_class(type(obj)).__name__,
             "config": obj.get_config(), "registered_name": registered}
 
 
