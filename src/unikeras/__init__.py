@@ -15,7 +15,7 @@ _SUBMODULES = {
     "optimizers", "callbacks", "activations", "initializers", "regularizers",
     "constraints", "random", "utils", "backend", "config", "saving",
     "dtype_policies", "mixed_precision", "export", "distribution", "tree",
-    "wrappers", "datasets", "distillation",
+    "wrappers", "datasets", "distillation", "quantizers",
     "preprocessing",
 }
 
@@ -43,6 +43,7 @@ _ATTRS = {
     "SymbolicScope": ("unikeras.layers.symbolic", "SymbolicScope"),
     "Function": ("unikeras.training.functional", "Function"),
     "name_scope": ("unikeras.state.variables", "name_scope"),
+    "Quantizer": ("unikeras.quantizers", "Quantizer"),
 }
 
 

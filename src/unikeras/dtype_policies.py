@@ -45,7 +45,7 @@ class DTypePolicy:
 
     @property
     def quantization_mode(self):
-        """``None``: no quantization (quantized policies are not part of unikeras)."""
+        """``None``: no quantization (``QuantizedDTypePolicy`` names its mode)."""
         return None
 
     def convert_input(self, x, autocast, dtype):
@@ -70,6 +70,53 @@ class DTypePolicy:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+QUANTIZATION_MODES = ("int8",)
+
+
+class QuantizedDTypePolicy(DTypePolicy):
+    """Keras 3's ``QuantizedDTypePolicy(mode, source_name=None)``: the policy of a layer
+    quantized with ``layer.quantize(mode)``, named ``f"{mode}_from_{source_name}"``
+    (``"int8_from_float32"``); variable and compute dtypes are the source policy's. The
+    modes unikeras implements: ``"int8"``."""
+
+    def __init__(self, mode, source_name=None):
+        source = DTypePolicy(source_name or dtype_policy().name)
+        if mode not in QUANTIZATION_MODES:
+            raise ValueError(f"Invalid quantization mode. Expected one of "
+                             f"{QUANTIZATION_MODES}. Received: mode={mode}")
+        if mode == "int8" and source.compute_dtype == "float16":
+            raise ValueError(f"Quantization mode='{mode}' doesn't work well with "
+                             "compute_dtype='float16'.")
+        self.variable_dtype, self.compute_dtype = source.variable_dtype, source.compute_dtype
+        self.name = f"{mode}_from_{source.name}"
+        self._quantization_mode = mode
+        self._source_name = source.name
+
+    @property
+    def quantization_mode(self):
+        return self._quantization_mode
+
+    def __eq__(self, other):
+        return isinstance(other, QuantizedDTypePolicy) and other.name == self.name
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __repr__(self):
+        return f'<QuantizedDTypePolicy "{self.name}">'
+
+    def get_config(self):
+        return {"mode": self._quantization_mode, "source_name": self._source_name}
+
+
+def _quantized_by_str(name):
+    parts = name.split("_from_")
+    if len(parts) != 2:
+        raise ValueError("Cannot convert `policy` into a valid pair (`mode`, `source_name`) "
+                         f"to instantiate `QuantizedDTypePolicy`. Received: policy={name}")
+    return QuantizedDTypePolicy(*parts)
 
 
 class FloatDTypePolicy(DTypePolicy):
@@ -197,20 +244,24 @@ def get(identifier) -> DTypePolicy:
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
-        if identifier.get("class_name") == "DTypePolicyMap":
+        if identifier.get("class_name") in ("DTypePolicyMap", "QuantizedDTypePolicy"):
             return deserialize(identifier)
         return DTypePolicy(identifier.get("config", identifier).get("name"))
+    if isinstance(identifier, str) and identifier.startswith(("int8_", "int4_", "float8_",
+                                                              "gptq", "awq")):
+        return _quantized_by_str(identifier)
     return DTypePolicy(identifier)
 
 
 _CLASSES = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
-            "DTypePolicyMap": DTypePolicyMap}
+            "DTypePolicyMap": DTypePolicyMap, "QuantizedDTypePolicy": QuantizedDTypePolicy}
 
 
 def serialize(dtype_policy) -> dict:
     """Keras' ``dtype_policies.serialize``: ``{"module", "class_name", "config",
     "registered_name"}`` as Keras writes it."""
-    module = "keras.dtype_policies" if isinstance(dtype_policy, DTypePolicyMap) else "keras"
+    module = ("keras.dtype_policies"
+              if isinstance(dtype_policy, (DTypePolicyMap, QuantizedDTypePolicy)) else "keras")
     return {"module": module, "class_name": type(dtype_policy).__name__,
             "config": dtype_policy.get_config(), "registered_name": None}
 

@@ -9,10 +9,11 @@ from ._arguments import numeric_input
 from .input_spec import InputSpec
 from .layer import Layer
 from .lora import LoRA
+from .quantize import Int8Dense
 
 
 @register
-class Dense(LoRA, Layer):
+class Dense(Int8Dense, LoRA, Layer):
     """``Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
     bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
     activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -23,11 +24,13 @@ class Dense(LoRA, Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None,
-                 lora_alpha=None, **kwargs):
+                 lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Dense: units must be a positive int; received units={units!r}")
         self._init_lora(lora_rank, lora_alpha)
+        self.quantization_config = quantization_config
+        self._int8 = False
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -45,10 +48,13 @@ class Dense(LoRA, Layer):
         if input_dim is None:
             raise ValueError(f'Dense layer "{self.name}": the last dimension of the inputs '
                              f"must be known; received input_shape={input_shape}")
-        self.kernel = self.add_weight(shape=(input_dim, self.units), name="kernel",
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        if self.quantization_mode == "int8":  # a quantized model being loaded
+            self._int8_build((input_dim, self.units), self.quantization_config)
+        else:
+            self.kernel = self.add_weight(shape=(input_dim, self.units), name="kernel",
+                                          initializer=self.kernel_initializer,
+                                          regularizer=self.kernel_regularizer,
+                                          constraint=self.kernel_constraint)
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.units,), name="bias",
                                         initializer=self.bias_initializer,
@@ -63,9 +69,12 @@ class Dense(LoRA, Layer):
 
     def call(self, inputs, training=None):
         kernel, bias = self.kernel, self.bias  # one read each (layers/_varread.py)
-        if self.lora_enabled:
-            kernel = self._lora_weight(kernel)
-        x = numeric_input(inputs, kernel) @ kernel
+        if self._int8:
+            x = self._int8_matmul(inputs, kernel, self.kernel_scale)
+        else:
+            if self.lora_enabled:
+                kernel = self._lora_weight(kernel)
+            x = numeric_input(inputs, kernel) @ kernel
         if bias is not None:
             x = x + bias
         return self.activation(x) if self.activation is not activations.linear else x
@@ -86,8 +95,18 @@ class Dense(LoRA, Layer):
             "activity_regularizer": serialize_simple(self.activity_regularizer),
             "kernel_constraint": serialize_simple(self.kernel_constraint),
             "bias_constraint": serialize_simple(self.bias_constraint),
+            "quantization_config": serialize_simple(self.quantization_config),
         })
         return self._lora_config(config)
+
+    @classmethod
+    def from_config(cls, config):
+        from .. import quantizers
+
+        config = dict(config)
+        config["quantization_config"] = quantizers.deserialize(
+            config.get("quantization_config"))
+        return cls(**config)
 
 
 @register

@@ -140,8 +140,8 @@ class Layer(Trackable):
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None,
                  autocast=True, name=None, **kwargs):
         if kwargs.pop("quantization_config", None) is not None:
-            raise ValueError(f"{type(self).__name__}: quantized layers are not supported by "
-                             "unikeras; received a quantization_config")
+            raise ValueError(f"{type(self).__name__}: a quantization_config is supported by "
+                             "unikeras' Dense only")
         unknown = set(kwargs) - _INIT_KWARGS
         if unknown:
             raise TypeError(
@@ -589,6 +589,12 @@ class Layer(Trackable):
         return self.__dict__["_vars_by_attr"][name]
 
     # ------------------------------------------------------------------ losses
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Keras 3's ``Layer.quantize``: implemented by the layers that can be quantized
+        (Dense, layers/quantize.py); ``Model.quantize`` skips the others."""
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize()` "
+                                  "method implemented.")
+
     def add_loss(self, loss):
         self._call_losses.append(loss)
 

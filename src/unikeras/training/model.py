@@ -771,6 +771,44 @@ class Model(Layer):
         return json.dumps(spec, default=_json_default, **kwargs)
 
     # ------------------------------------------------------------------ summary
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Keras 3's ``Model.quantize(mode, config=None, filters=None)``: quantize every
+        leaf layer that implements ``quantize`` (others are skipped with a warning, as in
+        Keras); ``filters``: a regex, a list of regexes (matched against layer names), or
+        a callable ``layer -> bool``. The model must be built."""
+        import re
+        import warnings
+
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to "
+                             f"{type(self).__name__}: {kwargs}")
+        if filters is not None and not isinstance(filters, (str, list, tuple)) \
+                and not callable(filters):
+            raise ValueError("The `filters` argument must be a regex string, a list of regex "
+                             f"strings, or a callable. Received: {type(filters)}")
+        if not self.built:
+            raise ValueError("Cannot quantize a model that isn't yet built. Build it (call "
+                             "it on data or give it an Input) first.")
+
+        def wanted(layer):
+            if filters is None:
+                return True
+            if callable(filters) and not isinstance(filters, str):
+                return bool(filters(layer))
+            pats = [filters] if isinstance(filters, str) else list(filters)
+            return any(re.search(p, layer.name) for p in pats)
+
+        for layer in self._iter_layers():
+            if layer is self or layer._layers or not wanted(layer):
+                continue
+            try:
+                layer.quantize(mode, type_check=type_check, config=config)
+            except NotImplementedError as e:
+                warnings.warn(str(e), stacklevel=2)
+            except AttributeError:
+                pass
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         from .summary import print_summary

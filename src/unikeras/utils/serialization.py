@@ -32,6 +32,7 @@ _PUBLIC_MODULES = (
     ("unikeras.initializers", "keras.initializers"),
     ("unikeras.regularizers", "keras.regularizers"),
     ("unikeras.constraints", "keras.constraints"),
+    ("unikeras.quantizers", "keras.quantizers"),
 )
 
 

@@ -1,0 +1,220 @@
+"""``keras.quantizers`` (Keras 3.15): abs-max quantization and its configs.
+
+``abs_max_quantize(x, axis, value_range=(-127, 127), dtype="int8", epsilon=1e-7)``:
+``scale = value_range[1] / (max(|x|, axis, keepdims) + epsilon)`` and
+``clip(round(x * scale), *value_range)`` cast to ``dtype`` (round half to even, as every
+framework's round). Written once against the Array API (or in NumPy with
+``to_numpy=True``, as Keras does for weights: the work stays on the host). Dequantize
+with ``q / scale``. Layers use it through ``layer.quantize("int8")`` (layers/quantize.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .utils.serialization import (deserialize_simple, register, serialize_keras_object,
+                                  serialize_simple)
+from .xp import framework_of, namespace, native_dtype, to_numpy as _host
+from .xp.dtypes import epsilon as _epsilon, standardize_dtype
+
+
+def _axes(axis, ndim):
+    axis = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(a % ndim for a in axis)
+
+
+def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype="int8", epsilon=None,
+                     to_numpy=False):
+    """Keras' ``abs_max_quantize``: ``(quantized, scale)`` with the scale kept (keepdims)
+    along ``axis`` in the input's dtype."""
+    eps = _epsilon() if epsilon is None else epsilon
+    if to_numpy or isinstance(inputs, (np.ndarray, list, tuple, float, int)):
+        x = np.asarray(_host(inputs))
+        dt = x.dtype
+        axes = _axes(axis, x.ndim)
+        scale = value_range[1] / (np.max(np.abs(x), axis=axes, keepdims=True) + eps)
+        out = np.clip(np.round(x * scale), value_range[0], value_range[1]).astype(dtype)
+        return out, scale.astype(dt)
+    xp = namespace(inputs)
+    axes = _axes(axis, inputs.ndim)
+    scale = value_range[1] / (xp.max(xp.abs(inputs), axis=axes, keepdims=True) + eps)
+    scale = xp.astype(scale, inputs.dtype)
+    out = xp.clip(xp.round(inputs * scale), float(value_range[0]), float(value_range[1]))
+    return xp.astype(out, getattr(xp, standardize_dtype(dtype))), scale
+
+
+# float8 formats: (mantissa bits, smallest normal exponent, largest finite value)
+_FLOAT8 = {"float8_e4m3fn": (3, -6, 448.0), "float8_e5m2": (2, -14, 57344.0)}
+
+
+def _round_to_float8(xp, x, fmt):
+    """``x`` (already within the format's finite range) rounded to the nearest value of
+    the float8 format ``fmt``, ties to even, subnormals included: the value a cast to that
+    dtype gives, computed in the float dtype of ``x`` (no framework needs float8)."""
+    nmant, minexp, _ = _FLOAT8[fmt]
+    mag = xp.abs(x)
+    tiny = xp.asarray(2.0 ** minexp, dtype=x.dtype)
+    e = xp.floor(xp.log2(xp.where(mag > tiny, mag, tiny)))
+    step = xp.pow(xp.asarray(2.0, dtype=x.dtype), e - nmant)
+    return xp.round(x / step) * step
+
+
+def quantize_and_dequantize(inputs, scale, quantized_dtype, compute_dtype):
+    """Keras' ``quantize_and_dequantize`` (its float8 training path): ``inputs / scale``
+    clipped to the float8 format's finite range, rounded to that format as a cast does,
+    and multiplied back by ``scale``, in ``compute_dtype``. ``quantized_dtype``:
+    ``"float8_e4m3fn"`` or ``"float8_e5m2"``."""
+    if quantized_dtype not in _FLOAT8:
+        raise ValueError(f"quantize_and_dequantize: quantized_dtype must be one of "
+                         f"{sorted(_FLOAT8)}; received {quantized_dtype!r}")
+    xp = namespace(inputs)
+    cd = native_dtype(framework_of(inputs), standardize_dtype(compute_dtype))
+    qmax = _FLOAT8[quantized_dtype][2]
+    scale = xp.asarray(np.asarray(_host(scale)), dtype=cd) if not hasattr(scale, "dtype") \
+        or isinstance(scale, np.ndarray | np.generic) else xp.astype(scale, cd)
+    x = xp.astype(inputs, cd) / scale
+    x = xp.clip(x, -qmax, qmax)
+    x = _round_to_float8(xp, x, quantized_dtype)
+    return x * scale
+
+
+@register
+class Quantizer:
+    """Keras' base ``Quantizer(output_dtype="int8")``: ``__call__(x)`` returns ``x``;
+    subclasses quantize."""
+
+    def __init__(self, output_dtype="int8"):
+        self.output_dtype = output_dtype
+
+    def __call__(self, x):
+        return x
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def get_config(self):
+        raise NotImplementedError(f"{self} does not implement get_config()")
+
+
+@register
+class AbsMaxQuantizer(Quantizer):
+    """Keras' ``AbsMaxQuantizer(axis=None, value_range=(-127, 127), epsilon=1e-7,
+    output_dtype="int8")``: ``quantizer(x, axis=None, to_numpy=False)`` ->
+    ``abs_max_quantize(x, axis or self.axis or -1, ...)``."""
+
+    def __init__(self, axis=None, value_range=(-127, 127), epsilon=None, output_dtype="int8"):
+        super().__init__(output_dtype=output_dtype)
+        self.axis = None if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
+        self.value_range = tuple(value_range)
+        self.epsilon = _epsilon() if epsilon is None else epsilon
+        if output_dtype == "int8" and (value_range[0] < -128 or value_range[1] > 127):
+            raise ValueError("Quantizer with output_dtype='int8' requires value_range to be "
+                             "within the interval [-128, 127]. Received: "
+                             f"value_range={value_range}")
+
+    def __call__(self, x, axis=None, to_numpy=False):
+        axis = axis if axis is not None else (self.axis if self.axis is not None else -1)
+        return abs_max_quantize(x, axis, self.value_range, self.output_dtype, self.epsilon,
+                                to_numpy)
+
+    def get_config(self):
+        config = {"value_range": self.value_range, "epsilon": self.epsilon,
+                  "output_dtype": self.output_dtype}
+        if self.axis is not None:
+            config["axis"] = self.axis
+        return config
+
+
+@register
+class QuantizationConfig:
+    """Keras' base ``QuantizationConfig(weight_quantizer=None,
+    activation_quantizer=None)``; subclasses name their ``mode``."""
+
+    def __init__(self, weight_quantizer=None, activation_quantizer=None):
+        self.weight_quantizer = weight_quantizer
+        self.activation_quantizer = activation_quantizer
+
+    @property
+    def mode(self):
+        raise NotImplementedError("Subclasses must implement this property. Do not "
+                                  "instantiate QuantizationConfig directly.")
+
+    def get_config(self):
+        return {"weight_quantizer": serialize_keras_object(self.weight_quantizer),
+                "activation_quantizer": serialize_keras_object(self.activation_quantizer)}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(weight_quantizer=deserialize(config.get("weight_quantizer")),
+                   activation_quantizer=deserialize(config.get("activation_quantizer")))
+
+    @staticmethod
+    def weight_quantizer_or_default(config, default):
+        if config is not None and config.weight_quantizer is not None:
+            return config.weight_quantizer
+        return default
+
+    @staticmethod
+    def activation_quantizer_or_default(config, default):
+        if config is not None:
+            return config.activation_quantizer
+        return default
+
+
+@register
+class Int8QuantizationConfig(QuantizationConfig):
+    """Keras' ``Int8QuantizationConfig(weight_quantizer=None,
+    activation_quantizer="default")`` ("default": ``AbsMaxQuantizer()`` on the inputs'
+    last axis; None: inputs not quantized)."""
+
+    def __init__(self, weight_quantizer=None, activation_quantizer="default"):
+        if isinstance(activation_quantizer, str) and activation_quantizer == "default":
+            activation_quantizer = AbsMaxQuantizer()
+        super().__init__(weight_quantizer, activation_quantizer)
+        if self.weight_quantizer is not None and self.weight_quantizer.output_dtype != "int8":
+            raise ValueError("Int8QuantizationConfig requires a weight_quantizer with "
+                             "output_dtype='int8'. Received: "
+                             f"output_dtype={self.weight_quantizer.output_dtype}")
+
+    @property
+    def mode(self):
+        return "int8"
+
+
+_ALL = {c.__name__: c for c in (Quantizer, AbsMaxQuantizer, QuantizationConfig,
+                                 Int8QuantizationConfig)}
+_ALL.update({"abs_max_quantizer": AbsMaxQuantizer, "quantizer": Quantizer,
+             "int8_quantization_config": Int8QuantizationConfig,
+             "quantization_config": QuantizationConfig})
+
+
+def serialize(initializer):
+    """Keras' ``quantizers.serialize``: ``{"module", "class_name", "config",
+    "registered_name"}``."""
+    return serialize_simple(initializer)
+
+
+def deserialize(config, custom_objects=None):
+    """Keras' ``quantizers.deserialize``: the quantizer (or config) a ``serialize`` dict
+    describes."""
+    if config is None or isinstance(config, (Quantizer, QuantizationConfig)):
+        return config
+    return deserialize_simple(config, aliases=_ALL, custom_objects=custom_objects)
+
+
+def get(identifier, **kwargs):
+    """Keras' ``quantizers.get``: None, a quantizer, its config dict, or a name
+    (``"abs_max_quantizer"``, ``"AbsMaxQuantizer"``) built with ``kwargs``."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        cls = _ALL.get(identifier)
+        if cls is None:
+            raise ValueError(f"Could not interpret quantizer identifier: {identifier}")
+        return cls(**kwargs)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret quantizer identifier: {identifier}")

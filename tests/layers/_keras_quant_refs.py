@@ -1,0 +1,71 @@
+"""Keras 3 reference for tests/layers/test_quantize.py (run as ``python THIS OUT_DIR`` with
+KERAS_BACKEND=jax by the ``keras_script_refs`` fixture; writes OUT_DIR/refs.npz and
+OUT_DIR/int8.keras)."""
+
+import os
+import sys
+
+import numpy as np
+
+import keras
+
+out = sys.argv[1]
+rng = np.random.default_rng(0)
+refs = {}
+
+
+def model(name_suffix=""):
+    return keras.Sequential([keras.Input((6,)),
+                             keras.layers.Dense(5, activation="relu", name="d1"),
+                             keras.layers.Dense(3, use_bias=False, name="d2")])
+
+
+x = rng.standard_normal((4, 6)).astype("float32")
+m = model()
+ws = [rng.standard_normal(w.shape).astype("float32") for w in m.weights]
+m.set_weights(ws)
+for i, w in enumerate(ws):
+    refs[f"float_w{i}"] = w
+refs["x"] = x
+refs["float_y"] = np.asarray(m(x))
+m.quantize("int8")
+refs["names"] = np.asarray([w.path for w in m.weights])
+for i, w in enumerate(m.get_weights()):
+    refs[f"int8_w{i}"] = w
+refs["int8_y"] = np.asarray(m(x))
+m.save(os.path.join(out, "int8.keras"))
+
+# weights only, inputs not quantized
+m2 = model()
+m2.set_weights(ws)
+m2.quantize(config=keras.quantizers.Int8QuantizationConfig(activation_quantizer=None))
+refs["w8_y"] = np.asarray(m2(x))
+
+# a fit through a quantized layer: the float layer before it trains through the
+# dequantized kernel (Keras' custom gradient)
+f = keras.Sequential([keras.Input((6,)), keras.layers.Dense(5, name="f1"),
+                      keras.layers.Dense(3, name="f2")])
+fw = [rng.standard_normal(w.shape).astype("float32") * 0.5 for w in f.weights]
+f.set_weights(fw)
+for i, w in enumerate(fw):
+    refs[f"fit_w{i}"] = w
+f.layers[1].quantize("int8")
+ys = rng.standard_normal((4, 3)).astype("float32")
+refs["fit_y"] = ys
+f.compile(keras.optimizers.SGD(0.05), "mse")
+h = f.fit(x, ys, batch_size=4, epochs=3, shuffle=False, verbose=0)
+refs["fit_loss"] = np.asarray(h.history["loss"])
+for i, w in enumerate(f.get_weights()):
+    refs[f"fit_after_w{i}"] = w
+
+# keras.quantizers functions
+a = rng.standard_normal((3, 4)).astype("float32")
+refs["q_in"] = a
+q, s = keras.quantizers.abs_max_quantize(a, axis=-1)
+refs["q_axis_last"], refs["q_scale_last"] = np.asarray(q), np.asarray(s)
+q, s = keras.quantizers.AbsMaxQuantizer(axis=0, value_range=(-8, 7))(a)
+refs["q_axis0"], refs["q_scale0"] = np.asarray(q), np.asarray(s)
+refs["qdq"] = np.asarray(keras.quantizers.quantize_and_dequantize(
+    a * 300, np.float32(0.5), "float8_e4m3fn", "float32"))
+
+np.savez(os.path.join(out, "refs.npz"), **refs)
