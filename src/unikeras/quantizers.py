@@ -5,7 +5,9 @@
 ``clip(round(x * scale), *value_range)`` cast to ``dtype`` (round half to even, as every
 framework's round). Written once against the Array API (or in NumPy with
 ``to_numpy=True``, as Keras does for weights: the work stays on the host). Dequantize
-with ``q / scale``. Layers use it through ``layer.quantize("int8")`` (layers/quantize.py).
+with ``q / scale``. Layers use it through ``layer.quantize("int8")`` (layers/quantize.py). Also Keras'
+int4 packing (``pack_int4``/``unpack_int4``, two values per byte) and the float8 scale
+helpers (``compute_float8_scale``, ``compute_float8_amax_history``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,83 @@ def quantize_and_dequantize(inputs, scale, quantized_dtype, compute_dtype):
     x = xp.clip(x, -qmax, qmax)
     x = _round_to_float8(xp, x, quantized_dtype)
     return x * scale
+
+
+def compute_float8_scale(amax, scale, dtype_max, margin=0):
+    """Keras' ``compute_float8_scale`` (Transformer Engine's rule): the new scale
+    ``1 / (dtype_max / amax / 2**margin)`` where ``amax`` is positive and finite, else the
+    old ``scale``."""
+    xp = namespace(amax, scale)
+    old = 1.0 / scale
+    ok = amax > 0.0
+    sf = (dtype_max / xp.where(ok, amax, xp.ones_like(amax))) / (2.0 ** margin)
+    sf = xp.where(ok, sf, old)
+    sf = xp.where(xp.isfinite(amax), sf, old)
+    return 1.0 / sf
+
+
+def compute_float8_amax_history(x, amax_history):
+    """Keras' ``compute_float8_amax_history``: the history rolled one step back
+    (``roll(h, -1)``) with its first entry replaced by ``max(|x|)``."""
+    xp = namespace(x, amax_history)
+    amax = xp.reshape(xp.astype(xp.max(xp.abs(x)), amax_history.dtype), (1,))
+    rolled = xp.roll(amax_history, shift=-1)
+    return xp.concat([amax, rolled[1:]])
+
+
+def _check_int4_dtype(dtype):
+    if dtype not in ("int8", "uint8"):
+        raise ValueError(f"Expected dtype to be 'int8' or 'uint8', but got '{dtype}'.")
+
+
+def pack_int4(arr, axis=0, dtype="int8"):
+    """Keras' ``pack_int4``: int4 values (an int8 array in ``[-8, 7]``) packed two per
+    byte along ``axis`` (row ``2i`` in the low nibble, ``2i + 1`` in the high one; an odd
+    count padded with a zero). Returns ``(packed, packed_shape, orig_len)``. Packing runs
+    on the host, as in Keras; ``packed`` is on the framework of ``arr``."""
+    _check_int4_dtype(dtype)
+    got = standardize_dtype(arr.dtype)
+    if got != dtype:
+        raise ValueError(f"Expected {dtype} tensor for packing, got {got}.")
+    a = np.asarray(_host(arr))
+    axis = axis % a.ndim
+    a = np.moveaxis(a, axis, 0)
+    n = a.shape[0]
+    if n % 2:
+        a = np.concatenate([a, np.zeros((1,) + a.shape[1:], a.dtype)], axis=0)
+    low = a[::2].astype(np.uint8) & 0x0F
+    high = a[1::2].astype(np.uint8) & 0x0F
+    packed = np.moveaxis((low | (high << 4)).astype(np.uint8).view(np.dtype(dtype)), 0, axis)
+    fw = framework_of(arr)
+    if fw not in (None, "numpy"):
+        from .xp import asarray
+
+        packed = asarray(np.ascontiguousarray(packed), framework=fw)
+    return packed, tuple(packed.shape), n
+
+
+def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
+    """Keras' ``unpack_int4``: the inverse of ``pack_int4`` (nibbles back to values in
+    ``[-8, 7]`` for ``dtype="int8"``, ``[0, 15]`` for ``"uint8"``), the padding dropped;
+    Array API on the array's device."""
+    _check_int4_dtype(dtype)
+    got = standardize_dtype(packed.dtype)
+    if got not in ("int8", "uint8"):
+        raise ValueError(f"Expected int8 or uint8 tensor for unpacking, got {packed.dtype}")
+    xp = namespace(packed)
+    rank = packed.ndim
+    axis = axis % rank
+    perm = (axis,) + tuple(i for i in range(rank) if i != axis)
+    inv = tuple(perm.index(i) for i in range(rank))
+    t = xp.astype(xp.permute_dims(packed, perm), xp.int16) % 256   # the byte, 0..255
+    low, high = t % 16, t // 16
+    if dtype == "int8":
+        low = xp.where(low >= 8, low - 16, low)
+        high = xp.where(high >= 8, high - 16, high)
+    both = xp.stack([low, high], axis=1)          # (n, 2, ...)
+    out = xp.reshape(both, (2 * t.shape[0],) + tuple(t.shape[1:]))[:orig_len]
+    out = xp.astype(out, getattr(xp, dtype))
+    return xp.permute_dims(out, inv)
 
 
 @register

@@ -68,4 +68,18 @@ refs["q_axis0"], refs["q_scale0"] = np.asarray(q), np.asarray(s)
 refs["qdq"] = np.asarray(keras.quantizers.quantize_and_dequantize(
     a * 300, np.float32(0.5), "float8_e4m3fn", "float32"))
 
+i4 = rng.integers(-8, 8, size=(5, 3, 4)).astype("int8")
+refs["i4"] = i4
+for axis in (0, 1, -1):
+    p, shape, n = keras.quantizers.pack_int4(i4, axis=axis)
+    refs[f"pack_{axis}"] = np.asarray(p)
+    refs[f"unpack_{axis}"] = np.asarray(keras.quantizers.unpack_int4(p, n, axis=axis))
+    refs[f"unpack_u_{axis}"] = np.asarray(
+        keras.quantizers.unpack_int4(p, n, axis=axis, dtype="uint8"))
+amax = np.array([0.0, 3.0, np.inf, 0.5], "float32")
+old = np.array([2.0, 2.0, 2.0, 0.25], "float32")
+refs["f8_scale"] = np.asarray(keras.quantizers.compute_float8_scale(amax, old, 448.0, 1))
+hist = np.arange(5, dtype="float32")
+refs["f8_hist"] = np.asarray(keras.quantizers.compute_float8_amax_history(-a * 7, hist))
+
 np.savez(os.path.join(out, "refs.npz"), **refs)

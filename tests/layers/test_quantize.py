@@ -142,6 +142,32 @@ def test_quantizer_functions_match_keras(any_framework, keras_script_refs):
     np.testing.assert_array_equal(_np(qdq), refs["qdq"])
 
 
+def test_int4_packing_and_float8_helpers_match_keras(any_framework, keras_script_refs):
+    refs = keras_script_refs(REFS)
+    i4 = asarray(refs["i4"], framework=any_framework)
+    for axis in (0, 1, -1):
+        p, shape, n = keras.quantizers.pack_int4(i4, axis=axis)
+        np.testing.assert_array_equal(_np(p), refs[f"pack_{axis}"])
+        assert shape == refs[f"pack_{axis}"].shape and n == refs["i4"].shape[axis]
+        np.testing.assert_array_equal(_np(keras.quantizers.unpack_int4(p, n, axis=axis)),
+                                      refs[f"unpack_{axis}"])
+        u = keras.quantizers.unpack_int4(p, n, axis=axis, dtype="uint8")
+        assert keras.ops.convert_to_numpy(u).dtype == np.uint8
+        np.testing.assert_array_equal(_np(u), refs[f"unpack_u_{axis}"])
+    np.testing.assert_array_equal(refs["unpack_0"], refs["i4"])
+    with pytest.raises(ValueError, match="Expected int8 tensor"):
+        keras.quantizers.pack_int4(asarray(refs["i4"].astype("int32"),
+                                           framework=any_framework))
+    amax = asarray(np.array([0.0, 3.0, np.inf, 0.5], "float32"), framework=any_framework)
+    old = asarray(np.array([2.0, 2.0, 2.0, 0.25], "float32"), framework=any_framework)
+    np.testing.assert_allclose(_np(keras.quantizers.compute_float8_scale(amax, old, 448.0, 1)),
+                               refs["f8_scale"], rtol=1e-6)
+    hist = asarray(np.arange(5, dtype="float32"), framework=any_framework)
+    a = asarray(-refs["q_in"] * 7, framework=any_framework)
+    np.testing.assert_allclose(
+        _np(keras.quantizers.compute_float8_amax_history(a, hist)), refs["f8_hist"])
+
+
 def test_quantize_errors_and_policy():
     d = keras.layers.Dense(3)
     with pytest.raises(ValueError, match="isn't yet built"):
