@@ -15,7 +15,7 @@ _SUBMODULES = {
     "optimizers", "callbacks", "activations", "initializers", "regularizers",
     "constraints", "random", "utils", "backend", "config", "saving",
     "dtype_policies", "mixed_precision", "export", "distribution", "tree",
-    "wrappers", "datasets", "distillation", "quantizers",
+    "wrappers", "datasets", "distillation", "quantizers", "applications",
     "preprocessing",
 }
 

@@ -49,7 +49,8 @@ def save_weights(model, filepath, overwrite=True):
 
 
 def load_weights(model, filepath, skip_mismatch=False):
-    """Load ``*.weights.h5`` (or the weights inside a ``.keras`` file) into ``model``:
+    """Load ``*.weights.h5`` (or the weights inside a ``.keras`` file, or Keras' legacy
+    ``.h5`` weights: ``legacy_h5``) into ``model``:
     every variable or, on any error (a ValueError naming the dataset), none."""
     from . import keras_file, weights_h5
 
@@ -67,10 +68,19 @@ def load_weights(model, filepath, skip_mismatch=False):
             with _files.weights_member(z, keras_file.WEIGHTS, filepath, "load_weights") as f:
                 _read(weights_h5, model, f, filepath, skip_mismatch)
         return
+    if not filepath.endswith(".weights.h5") and filepath.endswith((".h5", ".hdf5")):
+        # Keras' legacy HDF5 weights (Keras 2's files, the keras.applications ones)
+        from . import legacy_h5
+
+        if not os.path.isfile(filepath):
+            raise FileNotFoundError(f"load_weights: no file {filepath!r}")
+        with _files.open_h5(filepath) as f:
+            legacy_h5.read(model, f, filepath)
+        return
     if not filepath.endswith(".weights.h5"):
-        raise ValueError("load_weights: expected a file ending in .weights.h5 or .keras, or "
-                         "an Orbax checkpoint directory; "
-                         f"received {filepath!r}")
+        raise ValueError("load_weights: expected a file ending in .weights.h5, .keras or "
+                         "(Keras' legacy format) .h5/.hdf5, or an Orbax checkpoint "
+                         f"directory; received {filepath!r}")
     if not os.path.isfile(filepath):
         raise FileNotFoundError(f"load_weights: no file {filepath!r}")
     with _files.open_h5(filepath) as f:

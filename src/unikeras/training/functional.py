@@ -46,8 +46,10 @@ def cast_input(model, value, dtype):
     return xp.astype(value, getattr(xp, dtype))
 
 
-def _walk(outputs):
-    """Nodes reachable from ``outputs``, in topological order."""
+def _walk(outputs, first_seen=None):
+    """Nodes reachable from ``outputs``, in topological order (depth-first from the
+    outputs, inputs in call order). ``first_seen`` (a dict) receives each layer's
+    pre-order index, Keras' tie-break among layers of equal depth."""
     order, seen, visiting = [], set(), set()
 
     def visit(node):
@@ -55,6 +57,8 @@ def _walk(outputs):
             return
         if id(node) in visiting:
             raise ValueError("The layer graph has a cycle")
+        if first_seen is not None:
+            first_seen.setdefault(id(node.layer), len(first_seen))
         visiting.add(id(node))
         for t in node.inputs:
             if t._history is None:
@@ -72,6 +76,29 @@ def _walk(outputs):
     return order
 
 
+def _keras_layer_order(nodes, first_seen):
+    """The model's layers in Keras 3's order (``ops.function.map_graph``): by depth (the
+    longest path to an output) decreasing, ties by first visit from the outputs. The
+    order of ``model.layers`` is the order of the weights in ``get_weights`` and in
+    Keras' weights files, so it must be Keras's exactly (a residual block's main branch
+    comes before its shortcut, which creation order would not give)."""
+    node_depth, layer_depth = {}, {}
+    parents = {id(n): [t._history[0] for t in n.inputs] for n in nodes}
+    for node in reversed(nodes):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        node_depth[id(node)] = depth
+        for parent in parents[id(node)]:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    layers, ids = [], set()
+    for node in nodes:
+        if id(node.layer) not in ids:
+            ids.add(id(node.layer))
+            layers.append(node.layer)
+    layers.sort(key=lambda lay: (-layer_depth[id(lay)], first_seen[id(lay)]))
+    return layers
+
+
 @register
 class Functional(Model):
     """``Model(inputs, outputs, name=None)``."""
@@ -87,17 +114,15 @@ class Functional(Model):
                     t._history[0].layer, InputLayer):
                 raise ValueError("Model inputs must come from keras.Input(); received "
                                  f"{t!r}")
-        nodes = _walk(flat_out)
+        first_seen = {}
+        nodes = _walk(flat_out, first_seen)
         in_ids = {id(t) for t in flat_in}
         for node in nodes:
             if isinstance(node.layer, InputLayer) and id(node.outputs[0]) not in in_ids:
                 raise ValueError(
                     f'Graph disconnected: the output depends on Input "{node.layer.name}", '
                     "which is not among the model's inputs")
-        layers = []
-        for node in nodes:
-            if node.layer not in layers:
-                layers.append(node.layer)
+        layers = _keras_layer_order(nodes, first_seen)
         for layer in layers:
             if layer not in self._layers:
                 self._layers.append(layer)
