@@ -90,3 +90,32 @@ def cached_weights(name, file_name, origin):
             f"{where}, then place it at {path!r} (the Keras cache, $KERAS_HOME/models) "
             "or pass its local path as `weights=`.")
     return path
+
+
+def module_functions(mode):
+    """A module's ``preprocess_input(x, data_format=None)`` (``imagenet_utils``'
+    ``mode``) and ``decode_predictions(preds, top=5)``, as every Keras application
+    module has them."""
+    docs = {"caffe": "Caffe preprocessing: RGB -> BGR, minus the ImageNet channel means.",
+            "tf": "\"tf\" preprocessing: pixels scaled to [-1, 1].",
+            "torch": "\"torch\" preprocessing: pixels scaled to [0, 1], then normalized "
+                     "with the ImageNet channel means and stds."}
+
+    def preprocess_input(x, data_format=None):
+        return imagenet_utils.preprocess_input(x, data_format=data_format, mode=mode)
+
+    def decode_predictions(preds, top=5):
+        return imagenet_utils.decode_predictions(preds, top=top)
+
+    preprocess_input.__doc__ = docs[mode]
+    decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+    return preprocess_input, decode_predictions
+
+
+def input_shape_for(weights, include_top, classes, input_shape, default_size=224,
+                    min_size=32):
+    """Keras' weights/classes checks, then ``obtain_input_shape``."""
+    check_weights(weights, include_top, classes)
+    return imagenet_utils.obtain_input_shape(
+        input_shape, default_size=default_size, min_size=min_size,
+        data_format=image_data_format(), require_flatten=include_top, weights=weights)

@@ -131,13 +131,4 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id, bn)
     return x
 
 
-def preprocess_input(x, data_format=None):
-    """"tf" preprocessing: pixels scaled to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = _common.module_functions("tf")

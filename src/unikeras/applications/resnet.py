@@ -26,11 +26,7 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet",
     stacks, and the head; ``preact`` = ResNetV2 (batch norm before convolutions)."""
     from .. import layers
 
-    _common.check_weights(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32,
-        data_format=_common.image_data_format(), require_flatten=include_top,
-        weights=weights)
+    input_shape = _common.input_shape_for(weights, include_top, classes, input_shape)
     img_input = _common.image_input(input_tensor, input_shape)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
@@ -144,13 +140,4 @@ def _resnet_v1(depths, weights_name, kwargs):
                   **kwargs)
 
 
-def preprocess_input(x, data_format=None):
-    """Caffe preprocessing: RGB -> BGR, minus the ImageNet channel means."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = _common.module_functions("caffe")

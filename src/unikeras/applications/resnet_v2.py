@@ -3,7 +3,7 @@ in Deep Residual Networks", 2016), Keras 3.15's layers, names and weight layout.
 
 from __future__ import annotations
 
-from . import imagenet_utils
+from . import _common
 from .resnet import ResNet, stack_residual_blocks_v2
 
 
@@ -38,13 +38,4 @@ def ResNet152V2(include_top=True, weights="imagenet", input_tensor=None, input_s
     return _resnet_v2((3, 8, 36, 3), "resnet152v2", locals())
 
 
-def preprocess_input(x, data_format=None):
-    """"tf" preprocessing: pixels scaled to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = _common.module_functions("tf")

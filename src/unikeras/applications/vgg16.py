@@ -18,11 +18,7 @@ def build_vgg(blocks, include_top, weights, input_tensor, input_shape, pooling, 
     relu) and ``predictions``."""
     from .. import layers
 
-    _common.check_weights(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32,
-        data_format=_common.image_data_format(), require_flatten=include_top,
-        weights=weights)
+    input_shape = _common.input_shape_for(weights, include_top, classes, input_shape)
     img_input = _common.image_input(input_tensor, input_shape)
     x = img_input
     for b, (n, filters) in enumerate(zip(blocks, (64, 128, 256, 512, 512)), start=1):
@@ -55,13 +51,4 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
                      (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP))
 
 
-def preprocess_input(x, data_format=None):
-    """Caffe preprocessing: RGB -> BGR, minus the ImageNet channel means."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = _common.module_functions("caffe")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import imagenet_utils
+from . import _common
 from .vgg16 import build_vgg
 
 WEIGHTS_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/vgg19/"
@@ -19,13 +19,4 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
                      (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP))
 
 
-def preprocess_input(x, data_format=None):
-    """Caffe preprocessing: RGB -> BGR, minus the ImageNet channel means."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = _common.module_functions("caffe")
