@@ -313,6 +313,10 @@ layer("RandomGaussianBlur", lambda d: ({"factor": (1.0, 1.0), "sigma": (0.6, 0.6
 layer("RandomErasing", lambda d: ({}, _img(d), {"training": False}))
 layer("MixUp", lambda d: ({}, _img(d), {"training": False}))
 layer("CutMix", lambda d: ({}, _img(d), {"training": False}))
+# the policies draw their operations: inference (their numerics are tested against Keras
+# with given transformations in tests/layers/test_image_color.py)
+layer("RandAugment", lambda d: ({"num_ops": d.pick([1, 2])}, _img(d), {"training": False}))
+layer("AugMix", lambda d: ({"chain_depth": d.pick([1, 2])}, _img(d), {"training": False}))
 
 for _n in ("SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "StackedRNNCells", "Bidirectional"):

@@ -43,14 +43,22 @@ def _on(x, fw):
 
 
 def _tree_on(v, fw):
+    """NumPy arrays, also inside dicts and lists, as ``fw``'s arrays."""
     if isinstance(v, dict):
         return {k: _tree_on(u, fw) for k, u in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_tree_on(u, fw) for u in v)
     return _on(v, fw)
 
 
 def _np(v):
+    """Arrays, also inside dicts and lists, as NumPy (Python values unchanged)."""
     if isinstance(v, dict):
         return {k: _np(u) for k, u in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_np(u) for u in v)
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
     return to_numpy(v)
 
 
@@ -419,3 +427,115 @@ def test_layers_run_on_array_api_strict():
                      ("CutMix", {})]:
         out = getattr(layers, cls)(seed=1, **cfg)(x, training=True)
         assert type(out) is type(x) and tuple(out.shape) == X255.shape
+
+
+# ------------------------------------------------------------------ RandAugment, AugMix
+def _randaugment_transformation(layer, x, idx):
+    """All eleven operations' transformations (drawn on NumPy) and the given steps."""
+    set_default_framework("numpy")
+    t = {name: _np(getattr(layer, name).get_random_transformation(
+        x, training=True, seed=layer.generator)) for name in layer._AUGMENT_LAYERS}
+    return {"transforms": t, "layer_idxes": np.asarray(idx, "int32")}
+
+
+@pytest.mark.parametrize("idx", [[3, 9, 0], [6, 10, 2], [5, 7, 8]])
+def test_randaugment_given_transformation_matches_keras(any_framework, idx):
+    config = {"value_range": (0, 255), "num_ops": 3, "factor": 0.5, "seed": 1,
+              "dtype": "float32"}
+    layer = layers.RandAugment(**config)
+    t = _randaugment_transformation(layer, X255, idx)
+    want = keras_reference(("layer_method", "RandAugment", config, "transform_images",
+                            (X255, t), {}))
+    got = to_numpy(layer.transform_images(_on(X255, any_framework), _tree_on(t, any_framework)))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-3)
+
+
+def test_randaugment_traced_path_equals_the_eager_one(monkeypatch, any_framework):
+    from unikeras.layers.preprocessing.image import augment
+
+    layer = layers.RandAugment(seed=1)
+    t = _tree_on(_randaugment_transformation(layer, X255, [4, 1]), any_framework)
+    eager = to_numpy(layer.transform_images(_on(X255, any_framework), t))
+    monkeypatch.setattr(augment, "_concrete", lambda x: None)  # as inside jax.jit
+    traced = to_numpy(layer.transform_images(_on(X255, any_framework), t))
+    np.testing.assert_allclose(traced, eager, rtol=1e-6, atol=1e-4)
+
+
+def test_augmix_given_transformation_matches_keras(any_framework):
+    config = {"value_range": (0, 255), "num_chains": 3, "chain_depth": 2, "factor": 0.3,
+              "seed": 1, "dtype": "float32"}
+    layer = layers.AugMix(**config)
+    set_default_framework("numpy")
+    t = _np(layer.get_random_transformation(X255, training=True))
+    # a fixed set of chains over colour and geometry, each step drawn by our sublayer
+    names = [["random_rotation", "equalization"], ["solarization"],
+             ["random_contrast", "random_shear"]]
+    t["chain_transforms"] = [[{"layer_name": n, "transformation": _np(
+        getattr(layer, n).get_random_transformation(X255, training=True))} for n in chain]
+        for chain in names]
+    want = keras_reference(("layer_method", "AugMix", config, "transform_images", (X255, t), {}))
+    got = to_numpy(layer.transform_images(_on(X255, any_framework), _tree_on(t, any_framework)))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-3)
+
+
+def test_augmix_draws(any_framework):
+    layer = layers.AugMix(num_chains=4, chain_depth=3, alpha=0.5, all_ops=False, seed=3)
+    allowed = {"random_shear", "random_translation", "random_rotation",
+               "random_posterization", "solarization", "auto_contrast", "equalization"}
+    lengths, samples = [], []
+    for _ in range(30):
+        t = layer.get_random_transformation(_on(X255, any_framework), training=True)
+        w = to_numpy(t["chain_mixing_weights"])
+        assert w.shape == (4,) and (w >= 0).all() and abs(w.sum() - 1) < 1e-5
+        samples.append(float(to_numpy(t["weight_sample"])))
+        for chain in t["chain_transforms"]:
+            lengths.append(len(chain))
+            assert {s["layer_name"] for s in chain} <= allowed
+    # each step is one of 7 operations or none (1/8): chains of 0..3 steps
+    assert set(lengths) <= {0, 1, 2, 3} and 2.2 < np.mean(lengths) < 2.9
+    assert all(0 <= s <= 1 for s in samples)
+
+
+@pytest.mark.parametrize("cls", ["RandAugment", "AugMix"])
+def test_policies_seed_training_false_and_config(any_framework, cls):
+    x = _on(X255, any_framework)
+    a, b = getattr(layers, cls)(seed=7), getattr(layers, cls)(seed=7)
+    np.testing.assert_allclose(to_numpy(a(x, training=True)), to_numpy(b(x, training=True)),
+                               rtol=1e-6)
+    np.testing.assert_array_equal(to_numpy(a(x, training=False)), X255)
+    config = {"value_range": (0, 1), "factor": 0.4, "seed": 2,
+              "interpolation": "nearest"}
+    layer = getattr(layers, cls)(**config)
+    theirs = keras_reference(("layer_method", cls, config, "get_config", (), {}))
+    ours = layer.get_config()
+    for key in set(theirs) - {"name", "dtype", "trainable"}:
+        assert (list(ours[key]) if isinstance(ours[key], tuple) else ours[key]) == (
+            list(theirs[key]) if isinstance(theirs[key], (list, tuple)) else theirs[key]), key
+    back = layers.deserialize(layers.serialize(layer))
+    assert back.get_config() == ours
+
+
+def test_layers_in_tf_data():
+    """Inside ``tf.data.Dataset.map`` (batch size unknown until run time) every layer
+    runs in TensorFlow; the deterministic ones give their eager outputs. (About 30 s:
+    each map traces a graph, RandAugment's and AugMix's with all their sublayers.)"""
+    tf = pytest.importorskip("tensorflow")
+    x = np.concatenate([XINT] * 2)
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(2)
+    for layer in [layers.AutoContrast(), layers.Equalization(),
+                  layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2))]:
+        got = np.concatenate([b.numpy() for b in ds.map(lambda b: layer(b, training=True))])
+        want = np.concatenate([to_numpy(layer(_on(x[i:i + 2], "tensorflow"), training=True))
+                               for i in (0, 2)])
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-3)
+    for layer in [layers.RandomHue(0.3, seed=1), layers.RandomColorJitter(
+            brightness_factor=0.2, saturation_factor=0.3, seed=1), layers.CutMix(seed=1),
+            layers.RandomErasing(seed=1), layers.RandAugment(seed=1), layers.AugMix(seed=1)]:
+        out = [b.numpy() for b in ds.map(lambda b: layer(b, training=True))]
+        assert [o.shape for o in out] == [(2, 9, 10, 3)] * 2 and np.isfinite(out).all()
+    labels = np.eye(4, dtype="float32")
+    mixup = layers.MixUp(seed=1)
+    mixed = tf.data.Dataset.from_tensor_slices({"images": x, "labels": labels}).batch(4).map(
+        lambda d: mixup(d, training=True))
+    (batch,) = list(mixed)
+    np.testing.assert_allclose(batch["labels"].numpy().sum(1), 1.0, rtol=1e-5)

@@ -39,6 +39,7 @@ from .preprocessing import (CenterCrop, MaxNumBoundingBoxes, Pipeline, RandomCro
                             RandomZoom, Resizing, RandomElasticTransform,
                             RandomPerspective)
 from .preprocessing import MelSpectrogram, STFTSpectrogram
+from .preprocessing import AugMix, RandAugment
 from .preprocessing import (AutoContrast, ContrastLimitedAdaptiveHistogramEqualization,
                             CutMix, Equalization, MixUp, RandomBrightness,
                             RandomColorDegeneration, RandomColorJitter, RandomContrast,

@@ -246,11 +246,17 @@ def beta(shape, alpha, beta, dtype=None, seed=None, framework=None):
     shape = tuple(shape)
     both = (2,) + shape
     scalars = all(isinstance(v, (int, float, np.integer, np.floating)) for v in (alpha, beta))
-    if scalars:
+    static = all(isinstance(d, (int, np.integer)) for d in shape)
+    if scalars and static:
         conc = np.stack([np.full(shape, float(alpha)), np.full(shape, float(beta))])
         from . import asarray
 
         conc = asarray(conc.astype(calc), framework=framework) if framework in SHIMMED else conc
+    elif scalars:  # sizes known only at run time (a tf.data batch)
+        from . import namespace_of_framework
+
+        xp = namespace_of_framework(framework)
+        conc = xp.stack([xp.full(shape, float(v), dtype=getattr(xp, calc)) for v in (alpha, beta)])
     else:
         from . import namespace
 

@@ -20,6 +20,7 @@ from .image import (BaseImagePreprocessingLayer, CenterCrop, MaxNumBoundingBoxes
                     RandomZoom, Resizing, RandomElasticTransform, RandomPerspective)
 from .pipeline import Pipeline  # noqa: F401
 from .audio import MelSpectrogram, STFTSpectrogram  # noqa: F401
+from .image import AugMix, RandAugment  # noqa: F401
 from .image import (AutoContrast, ContrastLimitedAdaptiveHistogramEqualization, CutMix,  # noqa: F401
                     Equalization, MixUp, RandomBrightness, RandomColorDegeneration,
                     RandomColorJitter, RandomContrast, RandomErasing, RandomGaussianBlur,

@@ -16,3 +16,4 @@ from .color import (AutoContrast, ContrastLimitedAdaptiveHistogramEqualization, 
                     RandomHue, RandomInvert, RandomPosterization, RandomSaturation,
                     RandomSharpness, Solarization)
 from .mix import CutMix, MixUp, RandomErasing  # noqa: F401
+from .augment import AugMix, RandAugment  # noqa: F401

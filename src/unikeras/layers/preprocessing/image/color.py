@@ -76,8 +76,7 @@ def _batch_size(layer, images):
 
 def _take_flat(xp, table, idx):
     """``table[idx]`` for a 1-D ``table`` and indices of any shape."""
-    shape = tuple(idx.shape)
-    return xp.reshape(xp.take(table, xp.reshape(idx, (-1,)), axis=0), shape)
+    return xp.reshape(xp.take(table, xp.reshape(idx, (-1,)), axis=0), dims(idx))
 
 
 class _Random:
@@ -342,7 +341,11 @@ class ContrastLimitedAdaptiveHistogramEqualization(_PassThrough, BaseImagePrepro
         cdf_flat = xp.reshape(cdf_pad, (-1,))
         pixels = xp.astype(xp.clip(padded, 0, 255), xp.int32)
         nb = pixels.shape[0] if pixels.shape[0] is not None else batch
-        b_idx = xp.reshape(xp.arange(nb, dtype=xp.int32), (-1, 1, 1, 1))
+        if isinstance(nb, int):
+            b_idx = xp.arange(nb, dtype=xp.int32)
+        else:  # a batch size known at run time only (tf.data)
+            b_idx = xp.astype(xp.cumulative_sum(xp.ones((nb,), dtype=xp.int32)) - 1, xp.int32)
+        b_idx = xp.reshape(b_idx, (-1, 1, 1, 1))
         c_idx = xp.reshape(xp.arange(channels, dtype=xp.int32), (1, 1, 1, -1))
         y0e, y1e = xp.reshape(y0, (1, -1, 1, 1)), xp.reshape(y1, (1, -1, 1, 1))
         x0e, x1e = xp.reshape(x0, (1, 1, -1, 1)), xp.reshape(x1, (1, 1, -1, 1))
@@ -587,7 +590,7 @@ class RandomHue(_Random, _PassThrough, BaseImagePreprocessingLayer):
         images = self._transform_value_range(images, self.value_range, (0, 1))
         xp = namespace(images)
         adjust = cast(transformation["factor"], standardize_dtype(images.dtype))
-        adjust = xp.reshape(adjust, tuple(adjust.shape) + (1, 1))
+        adjust = xp.reshape(adjust, (-1, 1, 1))
         hsv = ops.rgb_to_hsv(images, data_format=self.data_format)
         h, s, v, axis = _hsv_channels(xp, hsv, self.data_format)
         h = h + adjust
@@ -628,7 +631,7 @@ class RandomSaturation(_Random, _PassThrough, BaseImagePreprocessingLayer):
         ops = _image_ops()
         xp = namespace(images)
         adjust = cast(transformation["factor"], self.compute_dtype)
-        adjust = xp.reshape(adjust, tuple(adjust.shape) + (1, 1))
+        adjust = xp.reshape(adjust, (-1, 1, 1))
         hsv = ops.rgb_to_hsv(images, data_format=self.data_format)
         h, s, v, axis = _hsv_channels(xp, hsv, self.data_format)
         s = xp.clip(s * cast(adjust, standardize_dtype(s.dtype)), float(self.value_range[0]),
@@ -666,7 +669,7 @@ class RandomGrayscale(_Random, _PassThrough, BaseImagePreprocessingLayer):
                         else self.get_random_transformation(images))
         xp = namespace(images)
         gray = _image_ops().rgb_to_grayscale(images, data_format=self.data_format)
-        gray = xp.broadcast_to(cast(gray, standardize_dtype(images.dtype)), tuple(images.shape))
+        gray = xp.broadcast_to(cast(gray, standardize_dtype(images.dtype)), dims(images))
         return xp.where(should_apply, gray, images)
 
     _CONFIG_KEYS = ("factor",)

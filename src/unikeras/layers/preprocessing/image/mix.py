@@ -64,7 +64,7 @@ class _Boxes:
         x0, x1, y0, y1 = (xp.reshape(c, (-1, 1, 1)) for c in corners)
         mask = (gx >= x0) & (gx < x1) & (gy >= y0) & (gy < y1)  # (B, H, W)
         mask = xp.expand_dims(mask, axis=1 if self.data_format == "channels_first" else 3)
-        full = (mask.shape[0],) + tuple(shape[-3:])
+        full = (dims(mask)[0],) + tuple(shape[-3:])
         return xp.broadcast_to(mask, full)
 
 
@@ -143,8 +143,10 @@ class RandomErasing(_Boxes, _Random, _PassThrough, BaseImagePreprocessingLayer):
 
 
 def _permutation(layer, batch, like, seed):
-    xp = namespace(like)
-    return xr.shuffle(xp.arange(batch), seed=layer._seed_pair(seed, like))
+    """A random permutation of the batch: the order of ``batch`` uniform draws (works
+    where the batch size is known only at run time, as in tf.data)."""
+    keys = xr.uniform((batch,), seed=layer._seed_pair(seed, like), framework=framework_of(like))
+    return namespace(keys).argsort(keys)
 
 
 @register
