@@ -702,3 +702,35 @@ def test_random_layers_in_batched_tf_data():
         assert all(np.isfinite(g).all() for g in got)
         if not isinstance(layer, layers.RandomCrop):
             assert not np.allclose(np.concatenate(got), x)
+
+
+def test_random_elastic_transform_in_tf_data_equals_eager():
+    """The drawn scale stays a tensor inside ``ds.map`` (alpha and sigma are not Python
+    numbers there): batched (unknown batch axis) and unbatched maps give exactly the
+    eager layer's output for the same seed, a fresh warp each epoch, identity at
+    inference."""
+    import tensorflow as tf
+
+    x = _img((8, 9, 7, 3), seed=14)
+
+    def make():
+        return layers.RandomElasticTransform(factor=1.0, scale=(0.2, 0.9), seed=4)
+
+    layer = make()
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(8).map(lambda a: layer(a, training=True))
+    assert ds.element_spec.shape.as_list() == [None, 9, 7, 3]
+    got = np.concatenate([b.numpy() for b in ds])
+    np.testing.assert_allclose(got, _np(make()(tf.constant(x), training=True)), atol=1e-4)
+    assert np.abs(got - x).mean() > 1.0
+    assert got.dtype == np.float32 and got.min() >= 0 and got.max() <= 255
+
+    layer = make()
+    ds = tf.data.Dataset.from_tensor_slices(x).map(lambda a: layer(a, training=True))
+    got = np.stack([b.numpy() for b in ds])
+    eager = make()
+    ref = np.stack([_np(eager(tf.constant(xi), training=True)) for xi in x])
+    np.testing.assert_allclose(got, ref, atol=1e-4)
+    assert not np.allclose(np.stack([b.numpy() for b in ds]), got)  # the seed advances
+
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(3).map(lambda a: layer(a, training=False))
+    np.testing.assert_array_equal(np.concatenate([b.numpy() for b in ds]), x)

@@ -416,7 +416,7 @@ def _sample(xp, fw, flat, sizes, coords, order, mode, cval, out_dtype):
         per_dim.append(nodes)
     strides = [int(np.prod(sizes[i + 1:])) for i in range(len(sizes))]
     rest = tuple(flat.shape[1:])
-    cshape = tuple(coords[0].shape)
+    cshape = tuple(-1 if d is None else d for d in coords[0].shape)   # -1: a tf.data batch
     out = None
     for items in itertools.product(*per_dim):
         flat_idx = None
@@ -505,6 +505,14 @@ def _grid(xp, fw, h, w, dtype):
     return ys[:, None], xs[None, :]
 
 
+def _dynamic_batch(fw, x):
+    """The run-time size of the leading axis of ``x`` (a ``tf.data`` batch axis, unknown
+    while the map function is traced)."""
+    from ..xp._registry import shim
+
+    return shim(fw, "xp").dynamic_shape(x)[0]
+
+
 def _warp(xp, fw, x, ycoords, xcoords, order, fill_mode, fill_value):
     """Sample channels_last batched images ``x`` (N, H, W, C) at per-image coordinates
     (N, h, w): the (N, h, w, C) result in the interpolation dtype."""
@@ -513,14 +521,25 @@ def _warp(xp, fw, x, ycoords, xcoords, order, fill_mode, fill_value):
         out = fast(x, ycoords, xcoords, order, fill_mode, fill_value)
         if out is not None:
             return out
-    n, h, w, c = (int(s) for s in x.shape)
-    flat = xp.reshape(x, (n * h * w, c))
+    n, h, w, c = (None if s is None else int(s) for s in x.shape)
+    sizes = (n, h, w)
+    if n is None:
+        # a tf.data batch axis, its size known only at run time: the batch coordinate
+        # is an exact index in [0, n), so any size above n leaves it as it is (the
+        # bilinear upper neighbour n, of weight 0, reads an appended zero image)
+        n = _dynamic_batch(fw, x)
+        x = xp.concat([x, xp.zeros_like(x[:1])], axis=0)
+        sizes = (2 ** 20, h, w)
+    flat = xp.reshape(x, (-1, c))
     cd = dtype_name(ycoords)
     od = _interp_dtype(dtype_name(x), cd)
     # the batch index is a coordinate that is always an exact integer
-    bidx = xp.reshape(xp.arange(n, dtype=ycoords.dtype), (n, 1, 1))
-    bidx = xp.broadcast_to(bidx, tuple(ycoords.shape))
-    return _sample(xp, fw, flat, (n, h, w), [bidx, ycoords, xcoords], order, fill_mode,
+    if isinstance(n, int):
+        bidx = xp.reshape(xp.arange(n, dtype=ycoords.dtype), (n, 1, 1))
+    else:               # 0, 1, ..., n-1 for a run-time n (arange needs a number)
+        bidx = xp.cumulative_sum(xp.ones_like(ycoords[:, :1, :1]), axis=0) - 1
+    bidx = bidx + xp.zeros_like(ycoords)
+    return _sample(xp, fw, flat, sizes, [bidx, ycoords, xcoords], order, fill_mode,
                    fill_value, od)
 
 
@@ -918,6 +937,17 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
     standard deviation ``sigma``) move each output pixel's sample point. The two fields
     (rows, columns) are drawn independently (Keras' JAX and TF backends draw them from
     one seed, so they coincide)."""
+    return _elastic_transform(images, alpha, sigma, interpolation, fill_mode, fill_value,
+                              seed, data_format)
+
+
+def _elastic_transform(images, alpha, sigma, interpolation, fill_mode, fill_value, seed,
+                       data_format, max_sigma=None):
+    """``elastic_transform``; ``alpha`` and ``sigma`` may also be framework scalars
+    (values drawn inside a ``tf.data`` map or a traced function) when ``max_sigma``, a
+    Python bound on ``sigma``, is given: the blur kernel then has the static size
+    ``int(6 max_sigma) | 1`` with its taps beyond ``int(6 sigma) | 1`` zeroed, which under
+    the zero "same" padding is exactly the smaller kernel."""
     from ..xp.random import normal
 
     df = _data_format(data_format)
@@ -927,15 +957,28 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
     _check_rank(x)
     d = dtype_name(x)
     cd = d if d in ("float32", "float64") else "float32"
-    sigma_f = float(sigma)
-    ksize = int(6 * sigma_f) | 1
     x, unbatched = _to_nhwc(xp, x, df)
-    n, h, w = int(x.shape[0]), int(x.shape[1]), int(x.shape[2])
-    noise = normal((n, h, w, 2), dtype=cd, seed=seed, framework=fw) * sigma_f
-    disp = gaussian_blur(noise, (ksize, ksize), (sigma_f, sigma_f), "channels_last")
+    h, w = int(x.shape[1]), int(x.shape[2])
+    n = x.shape[0] if x.shape[0] is not None else _dynamic_batch(fw, x)
+    noise = normal((n, h, w, 2), dtype=cd, seed=seed, framework=fw)
+    if isinstance(sigma, (int, float)) or max_sigma is None:
+        sigma_f = float(sigma)
+        ksize = int(6 * sigma_f) | 1
+        disp = gaussian_blur(noise * sigma_f, (ksize, ksize), (sigma_f, sigma_f),
+                             "channels_last")
+    else:
+        sig = cast_to(xp, fw, to_array(xp, fw, sigma), cd)
+        size = int(6 * float(max_sigma)) | 1
+        offs = to_array(xp, fw, np.arange(size, dtype=np.float64) - (size - 1) // 2, cd)
+        radius = xp.floor(xp.floor(6 * sig) / 2)           # (int(6 sigma) | 1) // 2
+        k = xp.where(xp.abs(offs) <= radius, xp.exp(-0.5 * (offs / sig) ** 2),
+                     xp.zeros_like(offs))
+        k = k / xp.sum(k)
+        disp = _depthwise_same(xp, fw, noise * sig, k[:, None] * k[None, :])
+    a = alpha if isinstance(alpha, (int, float)) else cast_to(xp, fw, to_array(xp, fw, alpha), cd)
     gy, gx = _grid(xp, fw, h, w, cd)
-    yin = gy[None] + float(alpha) * disp[..., 0]
-    xin = gx[None] + float(alpha) * disp[..., 1]
+    yin = gy[None] + a * disp[..., 0]
+    xin = gx[None] + a * disp[..., 1]
     out = _warp(xp, fw, x, yin, xin, AFFINE_INTERPOLATIONS[interpolation], fill_mode,
                 fill_value)
     return _from_nhwc(xp, _finish_interp(xp, fw, out, d), df, unbatched)

@@ -213,12 +213,14 @@ class RandomElasticTransform(_WarpBase):
             return images
         xp = namespace(images)
         h, w = images.shape[self.height_axis], images.shape[self.width_axis]
+        # the drawn factor stays an array (a tf.data map or a traced step cannot read it
+        # as a number); the blur kernel's size is bounded by the largest ``scale``
         alpha, sigma = self.get_elastic_transform_params(
-            h, w, float(transformation["distortion_factor"]))
-        warped = _image_ops().elastic_transform(
-            images, alpha=alpha, sigma=sigma, interpolation=interpolation,
-            fill_mode=self.fill_mode, fill_value=self.fill_value,
-            seed=transformation["seed"], data_format=self.data_format)
+            h, w, transformation["distortion_factor"])
+        _, max_sigma = self.get_elastic_transform_params(h, w, float(self.scale[1]))
+        warped = _image_ops()._elastic_transform(
+            images, alpha, sigma, interpolation, self.fill_mode, self.fill_value,
+            transformation["seed"], self.data_format, max_sigma=max_sigma)
         applied = transformation["apply_transform"][:, None, None, None]
         out = cast(xp.where(applied, cast(warped, images.dtype), images), self.compute_dtype)
         lo, hi = (float(v) for v in self.value_range)
