@@ -68,6 +68,22 @@ refs["q_axis0"], refs["q_scale0"] = np.asarray(q), np.asarray(s)
 refs["qdq"] = np.asarray(keras.quantizers.quantize_and_dequantize(
     a * 300, np.float32(0.5), "float8_e4m3fn", "float32"))
 
+# Embedding + Dense quantized together
+em = keras.Sequential([keras.Input((3,), dtype="int32"), keras.layers.Embedding(7, 4, name="e"),
+                       keras.layers.Dense(2, name="o")])
+ew = [rng.standard_normal(w.shape).astype("float32") for w in em.weights]
+em.set_weights(ew)
+for i, w in enumerate(ew):
+    refs[f"emb_float_w{i}"] = w
+ids = np.array([[0, 3, 6], [2, 2, 5]], "int32")
+refs["ids"] = ids
+em.quantize("int8")
+refs["emb_names"] = np.asarray([w.path.split("/", 1)[1] for w in em.weights])
+for i, w in enumerate(em.get_weights()):
+    refs[f"emb_int8_w{i}"] = w
+refs["emb_y"] = np.asarray(em(ids))
+em.save(os.path.join(out, "emb_int8.keras"))
+
 i4 = rng.integers(-8, 8, size=(5, 3, 4)).astype("int8")
 refs["i4"] = i4
 for axis in (0, 1, -1):

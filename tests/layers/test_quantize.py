@@ -168,6 +168,31 @@ def test_int4_packing_and_float8_helpers_match_keras(any_framework, keras_script
         _np(keras.quantizers.compute_float8_amax_history(a, hist)), refs["f8_hist"])
 
 
+def test_embedding_int8_matches_keras(any_framework, keras_script_refs, tmp_path):
+    refs = keras_script_refs(REFS)
+    em = keras.Sequential([keras.Input((3,), dtype="int32"), keras.layers.Embedding(7, 4, name="e"),
+                           keras.layers.Dense(2, name="o")])
+    em.set_weights([refs[f"emb_float_w{i}"] for i in range(3)])
+    em.quantize("int8")
+    assert [w.path for w in em.weights] == list(refs["emb_names"])
+    for i, w in enumerate(em.get_weights()):
+        assert w.dtype == refs[f"emb_int8_w{i}"].dtype
+        np.testing.assert_array_equal(w, refs[f"emb_int8_w{i}"])
+    ids = asarray(refs["ids"], framework=any_framework)
+    np.testing.assert_allclose(_np(em(ids)), refs["emb_y"], rtol=1e-5, atol=1e-5)
+    # the lookup written out: q[ids] / scale[ids]
+    e = em.get_layer("e")
+    np.testing.assert_allclose(
+        _np(e(ids)), e.embeddings.numpy()[refs["ids"]]
+        / e.embeddings_scale.numpy()[refs["ids"]][..., None], rtol=1e-6)
+    back = keras.saving.load_model(str(refs["dir"] / "emb_int8.keras"))
+    np.testing.assert_allclose(_np(back(ids)), refs["emb_y"], rtol=1e-5, atol=1e-5)
+    em.save(tmp_path / "e.keras")
+    assert _h5_layout(tmp_path / "e.keras") == _h5_layout(refs["dir"] / "emb_int8.keras")
+    again = keras.saving.load_model(tmp_path / "e.keras")
+    np.testing.assert_allclose(_np(again(ids)), refs["emb_y"], rtol=1e-5, atol=1e-5)
+
+
 def test_quantize_errors_and_policy():
     d = keras.layers.Dense(3)
     with pytest.raises(ValueError, match="isn't yet built"):
@@ -180,6 +205,16 @@ def test_quantize_errors_and_policy():
         d.quantize("int8")
     with pytest.raises(NotImplementedError, match="does not have a `quantize"):
         keras.layers.Flatten().quantize("int8")
+
+    class MyDense(keras.layers.Dense):
+        pass
+
+    sub = MyDense(2)
+    sub.build((None, 3))
+    with pytest.raises(NotImplementedError, match="MyDense does not have a `quantize"):
+        sub.quantize("int8")
+    sub.quantize("int8", type_check=False)
+    assert sub.quantization_mode == "int8"
     p = keras.dtype_policies.get("int8_from_mixed_bfloat16")
     assert (p.quantization_mode, p.variable_dtype, p.compute_dtype) == (
         "int8", "float32", "bfloat16")

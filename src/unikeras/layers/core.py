@@ -20,6 +20,8 @@ class Dense(Int8Dense, LoRA, Layer):
     lora_rank=None, lora_alpha=None)``: ``activation(inputs @ kernel + bias)``, kernel of
     shape (input_dim, units). LoRA: ``layers/lora.py`` (``enable_lora``)."""
 
+    _quantizable = True  # layers/quantize.py
+
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,

@@ -7,13 +7,14 @@ from ..utils.serialization import register, serialize_simple
 from ..xp import namespace, standardize_dtype
 from .layer import Layer
 from .lora import LoRA
+from .quantize import Int8Embedding
 from .normalization import dtype_obj
 
 _INIT_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
 
 
 @register
-class Embedding(LoRA, Layer):
+class Embedding(Int8Embedding, LoRA, Layer):
     """Keras 3's ``Embedding(input_dim, output_dim, embeddings_initializer="uniform",
     embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
     weights=None)``: maps integer indices in ``[0, input_dim)`` to rows of the
@@ -26,6 +27,7 @@ class Embedding(LoRA, Layer):
     Out-of-range indices are not checked (checking would need a device-to-host sync per
     call); each framework does what its gather does with them."""
 
+    _quantizable = True  # layers/quantize.py
     _lora_base = "embeddings"
     _lora_names = ("lora_embeddings_a", "lora_embeddings_b")
     _lora_constraint = "embeddings_constraint"
@@ -33,7 +35,8 @@ class Embedding(LoRA, Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, lora_rank=None, lora_alpha=None, **kwargs):
+                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
         for arg, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ValueError(f"Embedding: {arg} must be a positive integer; received "
@@ -41,6 +44,8 @@ class Embedding(LoRA, Layer):
         kwargs.pop("input_length", None)
         super().__init__(**kwargs)
         self._init_lora(lora_rank, lora_alpha)
+        self.quantization_config = quantization_config
+        self._int8 = False
         self.input_dim = input_dim
         self.output_dim = output_dim
         if isinstance(embeddings_initializer, str):
@@ -62,12 +67,15 @@ class Embedding(LoRA, Layer):
     def build(self, input_shape=None):
         if self.built:
             return
-        self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
-                                          initializer=self.embeddings_initializer,
-                                          name="embeddings",
-                                          regularizer=self.embeddings_regularizer,
-                                          constraint=self.embeddings_constraint,
-                                          trainable=True)
+        if self.quantization_mode == "int8":  # a quantized model being loaded
+            self._int8_build((self.input_dim, self.output_dim), self.quantization_config)
+        else:
+            self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
+                                              initializer=self.embeddings_initializer,
+                                              name="embeddings",
+                                              regularizer=self.embeddings_regularizer,
+                                              constraint=self.embeddings_constraint,
+                                              trainable=True)
         self.built = True
         if self.lora_rank:
             self.enable_lora(self.lora_rank)  # alpha = rank, as Keras 3.15's build
@@ -81,10 +89,13 @@ class Embedding(LoRA, Layer):
                                 f"received dtype {dt}")
             inputs = xp.astype(inputs, xp.int32)
         table = self.embeddings
-        if self.lora_enabled:
-            table = self._lora_weight(table)
         flat = xp.reshape(inputs, (-1,))
-        out = xp.take(table, flat, axis=0)
+        if self._int8:
+            out = self._int8_lookup(table, self.embeddings_scale, flat)
+        else:
+            if self.lora_enabled:
+                table = self._lora_weight(table)
+            out = xp.take(table, flat, axis=0)
         shape = tuple(inputs.shape)
         if sum(d is None for d in shape) == 1:  # traced with a dynamic batch (export)
             shape = tuple(-1 if d is None else d for d in shape)
@@ -111,8 +122,18 @@ class Embedding(LoRA, Layer):
             "activity_regularizer": serialize_simple(self.activity_regularizer),
             "embeddings_constraint": serialize_simple(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
+            "quantization_config": serialize_simple(self.quantization_config),
         })
         return self._lora_config(config)
+
+    @classmethod
+    def from_config(cls, config):
+        from .. import quantizers
+
+        config = dict(config)
+        config["quantization_config"] = quantizers.deserialize(
+            config.get("quantization_config"))
+        return cls(**config)
 
 
 @register

@@ -1,4 +1,7 @@
-"""``layer.quantize("int8")`` / ``model.quantize("int8")`` for Dense (Keras 3.15's scheme).
+"""``layer.quantize("int8")`` / ``model.quantize("int8")`` for Dense and Embedding
+(Keras 3.15's scheme). Embedding: an int8 ``embeddings`` table with one
+``embeddings_scale`` per row (abs-max over the output axis); a lookup gives
+``take(q, ids) / take(scale, ids)[..., None]``; weights embeddings, embeddings_scale.
 
 The float kernel ``(input_dim, units)`` becomes an int8 ``kernel`` with a per-output-
 channel ``kernel_scale`` (``AbsMaxQuantizer(axis=0)``: ``scale = 127 / (max |k| over the
@@ -24,8 +27,14 @@ from ..xp import namespace, standardize_dtype
 from .normalization import dtype_obj
 
 
-class Int8Dense:
-    """Mixin of Dense: ``quantize``, the int8 build and call."""
+class Int8:
+    """Mixin of the quantizable layers: ``quantize`` and the int8 build. A subclass names
+    its base weight, its scale weight, the axis the weight quantizer reduces and the order of its stored
+    variables; the class that may be quantized sets ``_quantizable = True`` in its own
+    body (``type_check``, as Keras: its subclasses are not quantized)."""
+
+    _q_base, _q_scale, _q_axis = "kernel", "kernel_scale", 0
+    _q_saved = ("kernel", "bias", "kernel_scale")
 
     @property
     def quantization_mode(self):
@@ -34,6 +43,10 @@ class Int8Dense:
     def quantize(self, mode=None, type_check=True, config=None):
         """Keras 3's ``Layer.quantize(mode, config=None)``: quantize the built layer's
         weights in place (modes: ``"int8"``)."""
+        cls = type(self).__dict__.get("_uk_torch_base") or type(self)
+        if type_check and not cls.__dict__.get("_quantizable", False):
+            raise NotImplementedError(f"Layer {cls.__name__} does not have a `quantize()` "
+                                      "method implemented.")
         if config is not None and mode is None:
             mode = config.mode
         if mode != "int8":
@@ -54,17 +67,17 @@ class Int8Dense:
             raise ValueError(f'Layer "{self.name}": quantizing a LoRA-enabled layer is not '
                              "supported by unikeras; merge or quantize before enable_lora")
         self.quantization_config = config
-        kernel = self.kernel
+        base = self._vars_by_attr[self._q_base]
         wq = quantizers.QuantizationConfig.weight_quantizer_or_default(
-            config, quantizers.AbsMaxQuantizer(axis=0))
-        q, scale = wq(kernel.numpy(), to_numpy=True)
-        scale = np.squeeze(np.asarray(scale), axis=0)
-        self._untrack(kernel)
+            config, quantizers.AbsMaxQuantizer(axis=self._q_axis))
+        q, scale = wq(base.numpy(), to_numpy=True)
+        scale = np.squeeze(np.asarray(scale), axis=self._q_axis)
+        self._untrack(base)
         policy = dtype_policies.QuantizedDTypePolicy(mode, self.dtype_policy.name)
         self.dtype_policy = policy
-        self._int8_build(tuple(kernel.shape), config)
-        self.kernel.assign(np.asarray(q))
-        self.kernel_scale.assign(scale)
+        self._int8_build(tuple(base.shape), config)
+        self._vars_by_attr[self._q_base].assign(np.asarray(q))
+        self._vars_by_attr[self._q_scale].assign(scale)
 
     def _untrack(self, v):
         from ..state.tree import bump_structure_version
@@ -80,14 +93,34 @@ class Int8Dense:
             _state_shim_layers("torch").sync(self)
         bump_structure_version()
 
-    def _int8_build(self, kernel_shape, config=None):
+    def _int8_build(self, shape, config=None):
         self._int8 = True
+        setattr(self, self._q_base, self.add_weight(
+            name=self._q_base, shape=shape, initializer="zeros", dtype="int8",
+            trainable=False))
+        setattr(self, self._q_scale, self.add_weight(
+            name=self._q_scale, shape=(shape[self._q_axis - 1],), initializer="ones",
+            trainable=False))
+
+    def _saved_variables(self):
+        if not self._int8:
+            return super()._saved_variables()
+        by = self._vars_by_attr
+        return [by[n] for n in self._q_saved if n in by]
+
+    def _saved_values(self):
+        if not self._int8:
+            return super()._saved_values()
+        return [np.asarray(v.numpy()) for v in self._saved_variables()]
+
+
+class Int8Dense(Int8):
+    """Dense's int8: the inputs quantizer and the matmul."""
+
+    def _int8_build(self, kernel_shape, config=None):
         self.inputs_quantizer = quantizers.QuantizationConfig.activation_quantizer_or_default(
             config, quantizers.AbsMaxQuantizer())
-        self.kernel = self.add_weight(name="kernel", shape=kernel_shape, initializer="zeros",
-                                      dtype="int8", trainable=False)
-        self.kernel_scale = self.add_weight(name="kernel_scale", shape=(kernel_shape[-1],),
-                                            initializer="ones", trainable=False)
+        super()._int8_build(kernel_shape, config)
 
     def _int8_matmul(self, x, kernel, kernel_scale):
         from ..ops import stop_gradient
@@ -107,14 +140,15 @@ class Int8Dense:
             scale = scale * xs
         return xp.matmul(x, k) / scale
 
-    def _saved_variables(self):
-        if self.quantization_mode != "int8":
-            return super()._saved_variables()
-        return [self._vars_by_attr["kernel"]] + (
-            [self._vars_by_attr["bias"]] if self.bias is not None else []) + [
-            self._vars_by_attr["kernel_scale"]]
 
-    def _saved_values(self):
-        if self.quantization_mode != "int8":
-            return super()._saved_values()
-        return [np.asarray(v.numpy()) for v in self._saved_variables()]
+class Int8Embedding(Int8):
+    """Embedding's int8: one scale per row."""
+
+    _q_base, _q_scale, _q_axis = "embeddings", "embeddings_scale", -1
+    _q_saved = ("embeddings", "embeddings_scale")
+
+    def _int8_lookup(self, table, scale, ids):
+        xp = namespace(table)
+        cd = dtype_obj(xp, table, self.compute_dtype)
+        rows = xp.astype(xp.take(table, ids, axis=0), cd)
+        return rows / xp.astype(xp.take(scale, ids, axis=0), cd)[:, None]
