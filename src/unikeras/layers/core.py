@@ -101,15 +101,6 @@ class Dense(Int8Dense, LoRA, Layer):
         })
         return self._lora_config(config)
 
-    @classmethod
-    def from_config(cls, config):
-        from .. import quantizers
-
-        config = dict(config)
-        config["quantization_config"] = quantizers.deserialize(
-            config.get("quantization_config"))
-        return cls(**config)
-
 
 @register
 class Activation(Layer):

@@ -126,15 +126,6 @@ class Embedding(Int8Embedding, LoRA, Layer):
         })
         return self._lora_config(config)
 
-    @classmethod
-    def from_config(cls, config):
-        from .. import quantizers
-
-        config = dict(config)
-        config["quantization_config"] = quantizers.deserialize(
-            config.get("quantization_config"))
-        return cls(**config)
-
 
 @register
 class Masking(Layer):

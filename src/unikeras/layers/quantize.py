@@ -36,6 +36,14 @@ class Int8:
     _q_base, _q_scale, _q_axis = "kernel", "kernel_scale", 0
     _q_saved = ("kernel", "bias", "kernel_scale")
 
+    @classmethod
+    def from_config(cls, config):
+        """The config's ``quantization_config`` (a serialized QuantizationConfig) rebuilt."""
+        config = dict(config)
+        config["quantization_config"] = quantizers.deserialize(
+            config.get("quantization_config"))
+        return cls(**config)
+
     @property
     def quantization_mode(self):
         return self.dtype_policy.quantization_mode
