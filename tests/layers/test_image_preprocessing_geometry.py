@@ -734,3 +734,77 @@ def test_random_elastic_transform_in_tf_data_equals_eager():
 
     ds = tf.data.Dataset.from_tensor_slices(x).batch(3).map(lambda a: layer(a, training=False))
     np.testing.assert_array_equal(np.concatenate([b.numpy() for b in ds]), x)
+
+
+# every image preprocessing layer inside ``ds.batch(4).map(lambda x: layer(x, training=True))``
+# (the batch axis unknown while the map traces): a config that always transforms, and
+# whether the layer is random (then the output differs from the input) or deterministic
+# (then it equals the eager call)
+_TF_DATA_CASES = {
+    "RandomFlip": ({"mode": "horizontal_and_vertical"}, True),
+    "RandomRotation": ({"factor": 0.3}, True),
+    "RandomShear": ({"x_factor": 0.3, "y_factor": 0.3}, True),
+    "RandomTranslation": ({"height_factor": 0.3, "width_factor": 0.3}, True),
+    "RandomZoom": ({"height_factor": 0.3}, True),
+    "RandomCrop": ({"height": 6, "width": 5}, True),
+    "CenterCrop": ({"height": 6, "width": 5}, False),
+    "Resizing": ({"height": 6, "width": 5}, False),
+    "RandomPerspective": ({"scale": 0.5}, True),
+    "RandomElasticTransform": ({}, True),
+    "RandomBrightness": ({"factor": 0.3}, True),
+    "RandomContrast": ({"factor": 0.5}, True),
+    "RandomHue": ({"factor": 0.3}, True),
+    "RandomSaturation": ({"factor": 0.5}, True),
+    "RandomColorJitter": ({"brightness_factor": 0.2, "contrast_factor": 0.3,
+                           "saturation_factor": 0.3, "hue_factor": 0.2}, True),
+    "RandomColorDegeneration": ({"factor": 0.5}, True),
+    "RandomGrayscale": ({"factor": 1.0}, True),
+    "RandomInvert": ({"factor": 1.0}, True),
+    "RandomPosterization": ({"factor": (1, 4)}, True),
+    "RandomSharpness": ({"factor": 0.5}, True),
+    "RandomGaussianBlur": ({"factor": 1.0}, True),
+    "RandomErasing": ({"factor": 1.0}, True),
+    "Solarization": ({"addition_factor": 0.3, "threshold_factor": 0.5}, True),
+    "AutoContrast": ({}, False),
+    "Equalization": ({}, False),
+    "ContrastLimitedAdaptiveHistogramEqualization": ({"tile_grid_size": (2, 2)}, False),
+    "MixUp": ({}, True),
+    "CutMix": ({}, True),
+    "RandAugment": ({}, True),
+    "AugMix": ({}, True),
+}
+
+
+def test_tf_data_cases_cover_every_image_layer():
+    from unikeras.layers.preprocessing import image
+
+    names = {n for n, v in vars(image).items() if isinstance(v, type)
+             and issubclass(v, image.BaseImagePreprocessingLayer)}
+    # MaxNumBoundingBoxes pads bounding boxes only (images pass through)
+    assert names - {"BaseImagePreprocessingLayer", "MaxNumBoundingBoxes"} == set(_TF_DATA_CASES)
+
+
+# RandAugment and AugMix trace all their sublayers (~17 s each): they run in batched
+# maps in test_image_color.py::test_layers_in_tf_data
+@pytest.mark.parametrize("name", sorted(set(_TF_DATA_CASES) - {"RandAugment", "AugMix"}))
+def test_every_image_layer_in_batched_tf_data_map(name):
+    import tensorflow as tf
+
+    config, random = _TF_DATA_CASES[name]
+    x = _img((8, 8, 7, 3), seed=15)
+    layer = getattr(layers, name)(**config, **({"seed": 2} if random else {}))
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(4).map(lambda a: layer(a, training=True))
+    assert ds.element_spec.shape[0] is None
+    out = [b.numpy() for b in ds]
+    h, w = (config["height"], config["width"]) if "height" in config else (8, 7)
+    assert [o.shape for o in out] == [(4, h, w, 3)] * 2
+    assert all(o.dtype == np.float32 for o in out)
+    got = np.concatenate(out)
+    assert np.isfinite(got).all()
+    assert got.min() >= -1e-3 and got.max() <= 255 + 1e-3
+    if random:
+        assert not np.allclose(got, x) if got.shape == x.shape else got.std() > 1.0
+    else:
+        eager = np.concatenate([_np(layer(tf.constant(x[i:i + 4]), training=True))
+                                for i in (0, 4)])
+        np.testing.assert_allclose(got, eager, rtol=1e-5, atol=1e-3)
