@@ -421,8 +421,9 @@ def _apply(self, fn, recurse=True):
             d = getattr(inp, "__dict__", {})
             if d.get("_dtype_name") in FLOATS:
                 d["_dtype_name"] = changed
-                if d.get("output") is not None:
-                    d["output"].dtype = changed
+                tensor = d.get("_fixed_output")  # an InputLayer's tensor (Layer.output)
+                if tensor is not None:
+                    tensor.dtype = changed
     return out
 
 
