@@ -225,3 +225,38 @@ def test_quantize_errors_and_policy():
     assert keras.dtype_policies.get(cfg) == p
     with pytest.raises(ValueError, match="float16"):
         keras.dtype_policies.QuantizedDTypePolicy("int8", "mixed_float16")
+
+
+def test_keras_loads_unikeras_quantized_lora_file(framework, tmp_path):
+    """Keras 3 itself (a subprocess, numpy backend) loads a file unikeras wrote with an
+    int8 Embedding, an int8 Dense and a LoRA Dense, and computes the same outputs."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("keras")
+    inp = keras.Input((3,), dtype="int32")
+    h = keras.layers.Embedding(7, 4, name="emb")(inp)
+    h = keras.layers.Dense(5, name="d")(h)
+    y = keras.layers.Dense(2, name="o", lora_rank=2)(h)
+    m = keras.Model(inp, y)
+    rng = np.random.default_rng(0)
+    m.set_weights([rng.standard_normal(w.shape).astype("float32") for w in m.weights])
+    m.get_layer("emb").quantize("int8")
+    m.get_layer("d").quantize("int8")
+    ids = np.array([[0, 3, 6], [2, 2, 5]], "int32")
+    expected = _np(m(asarray(ids, framework=framework)))
+    m.save(tmp_path / "u.keras")
+    script = f"""
+import os; os.environ["KERAS_BACKEND"] = "numpy"
+import numpy as np, keras
+m = keras.saving.load_model({str(tmp_path / 'u.keras')!r})
+assert m.get_layer("d").dtype_policy.name == "int8_from_float32"
+assert m.get_layer("o").lora_enabled
+np.save({str(tmp_path / 'y.npy')!r}, np.asarray(m(np.array({ids.tolist()}, "int32"))))
+"""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, rtol=1e-5, atol=1e-5)
