@@ -720,7 +720,9 @@ def test_random_elastic_transform_in_tf_data_equals_eager():
     ds = tf.data.Dataset.from_tensor_slices(x).batch(8).map(lambda a: layer(a, training=True))
     assert ds.element_spec.shape.as_list() == [None, 9, 7, 3]
     got = np.concatenate([b.numpy() for b in ds])
-    np.testing.assert_allclose(got, _np(make()(tf.constant(x), training=True)), atol=1e-4)
+    # (eagerly the blur kernel has the drawn size, in the graph the largest one with
+    # zeroed taps: equal up to the convolution's rounding)
+    np.testing.assert_allclose(got, _np(make()(tf.constant(x), training=True)), atol=1e-3)
     assert np.abs(got - x).mean() > 1.0
     assert got.dtype == np.float32 and got.min() >= 0 and got.max() <= 255
 
@@ -729,7 +731,7 @@ def test_random_elastic_transform_in_tf_data_equals_eager():
     got = np.stack([b.numpy() for b in ds])
     eager = make()
     ref = np.stack([_np(eager(tf.constant(xi), training=True)) for xi in x])
-    np.testing.assert_allclose(got, ref, atol=1e-4)
+    np.testing.assert_allclose(got, ref, atol=1e-3)
     assert not np.allclose(np.stack([b.numpy() for b in ds]), got)  # the seed advances
 
     ds = tf.data.Dataset.from_tensor_slices(x).batch(3).map(lambda a: layer(a, training=False))

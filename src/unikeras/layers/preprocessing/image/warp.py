@@ -213,11 +213,13 @@ class RandomElasticTransform(_WarpBase):
             return images
         xp = namespace(images)
         h, w = images.shape[self.height_axis], images.shape[self.width_axis]
-        # the drawn factor stays an array (a tf.data map or a traced step cannot read it
-        # as a number); the blur kernel's size is bounded by the largest ``scale``
-        alpha, sigma = self.get_elastic_transform_params(
-            h, w, transformation["distortion_factor"])
-        _, max_sigma = self.get_elastic_transform_params(h, w, float(self.scale[1]))
+        factor = transformation["distortion_factor"]
+        try:        # eagerly: the blur kernel of the drawn size
+            factor, max_sigma = float(factor), None
+        except Exception:  # a tf.data map or a traced step: the drawn factor stays an
+            # array and the blur kernel has the static size of the largest ``scale``
+            _, max_sigma = self.get_elastic_transform_params(h, w, float(self.scale[1]))
+        alpha, sigma = self.get_elastic_transform_params(h, w, factor)
         warped = _image_ops()._elastic_transform(
             images, alpha, sigma, interpolation, self.fill_mode, self.fill_value,
             transformation["seed"], self.data_format, max_sigma=max_sigma)
