@@ -205,6 +205,7 @@ def test_quantize_errors_and_policy():
         d.quantize("int8")
     with pytest.raises(NotImplementedError, match="does not have a `quantize"):
         keras.layers.Flatten().quantize("int8")
+    assert keras.layers.Flatten().quantization_mode is None
 
     class MyDense(keras.layers.Dense):
         pass

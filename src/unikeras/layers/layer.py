@@ -141,7 +141,7 @@ class Layer(Trackable):
                  autocast=True, name=None, **kwargs):
         if kwargs.pop("quantization_config", None) is not None:
             raise ValueError(f"{type(self).__name__}: a quantization_config is supported by "
-                             "unikeras' Dense only")
+                             "unikeras' Dense and Embedding only")
         unknown = set(kwargs) - _INIT_KWARGS
         if unknown:
             raise TypeError(
@@ -589,6 +589,12 @@ class Layer(Trackable):
         return self.__dict__["_vars_by_attr"][name]
 
     # ------------------------------------------------------------------ losses
+    @property
+    def quantization_mode(self):
+        """Keras 3's ``Layer.quantization_mode``: the dtype policy's (None unless the
+        layer was quantized, layers/quantize.py)."""
+        return self.dtype_policy.quantization_mode
+
     def quantize(self, mode=None, type_check=True, config=None):
         """Keras 3's ``Layer.quantize``: implemented by the layers that can be quantized
         (Dense, layers/quantize.py); ``Model.quantize`` skips the others."""

@@ -44,10 +44,6 @@ class Int8:
             config.get("quantization_config"))
         return cls(**config)
 
-    @property
-    def quantization_mode(self):
-        return self.dtype_policy.quantization_mode
-
     def quantize(self, mode=None, type_check=True, config=None):
         """Keras 3's ``Layer.quantize(mode, config=None)``: quantize the built layer's
         weights in place (modes: ``"int8"``)."""
