@@ -35,6 +35,8 @@ CASES = [
     ("densenet121", "densenet", "DenseNet121", dict(include_top=False,
                                                     input_shape=(32, 32, 3),
                                                     pooling="avg")),
+    ("mobilenet", "mobilenet", "MobileNet", dict(alpha=0.25, depth_multiplier=2,
+                                                 input_shape=(32, 32, 3), classes=3)),
     ("mobilenetv2", "mobilenet_v2", "MobileNetV2", dict(alpha=0.35, input_shape=(32, 32, 3),
                                                         classes=4,
                                                         classifier_activation=None)),

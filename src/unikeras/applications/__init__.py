@@ -12,13 +12,13 @@ from __future__ import annotations
 import importlib
 
 _MODULES = ("imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2",
-            "mobilenet_v2", "densenet")
+            "mobilenet_v2", "densenet", "mobilenet")
 
 _FUNCTIONS = {
     "VGG16": "vgg16", "VGG19": "vgg19",
     "ResNet50": "resnet", "ResNet101": "resnet", "ResNet152": "resnet",
     "ResNet50V2": "resnet_v2", "ResNet101V2": "resnet_v2", "ResNet152V2": "resnet_v2",
-    "MobileNetV2": "mobilenet_v2",
+    "MobileNetV2": "mobilenet_v2", "MobileNet": "mobilenet",
     "DenseNet121": "densenet", "DenseNet169": "densenet", "DenseNet201": "densenet",
 }
 
