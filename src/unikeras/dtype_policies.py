@@ -51,8 +51,7 @@ class DTypePolicy:
     def convert_input(self, x, autocast, dtype):
         """Keras' ``DTypePolicy.convert_input``: ``x`` cast to ``dtype`` when ``autocast``
         and ``x`` is a floating array of another dtype, else unchanged."""
-        from .xp import namespace
-        from .xp.dtypes import native_dtype
+        from .xp import framework_of, namespace, native_dtype
 
         d = standardize_dtype(dtype)
         xdt = getattr(x, "dtype", None)
@@ -62,7 +61,7 @@ class DTypePolicy:
         if cur == d or not (cur.startswith("float") or cur.startswith("bfloat")):
             return x
         xp = namespace(x)
-        return xp.astype(x, native_dtype(d, x))
+        return xp.astype(x, native_dtype(framework_of(x) or "numpy", d))
 
     def get_config(self):
         return {"name": self.name}

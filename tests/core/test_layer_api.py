@@ -242,3 +242,16 @@ def test_custom_layer_calls_ops_on_its_weights(framework, to_fw):
     assert hist.history["loss"][-1] < hist.history["loss"][0]
     v = keras.Variable(np.array([-1.0, 2.0], "float32"))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(ops.relu(v)), [0.0, 2.0])
+
+
+def test_dtype_policy_convert_input(any_framework, to_fw, to_np):
+    """Keras' DTypePolicy.convert_input: floating arrays cast to the dtype when autocast,
+    on the array's own framework; ints and autocast=False unchanged."""
+    policy = dtype_policies.DTypePolicy("float32")
+    x = to_fw(np.array([1.5, -2.25], "float64"), any_framework)
+    y = policy.convert_input(x, True, "float16")
+    assert keras.ops.dtype(y) == "float16" and xp.framework_of(y) == xp.framework_of(x)
+    np.testing.assert_array_equal(to_np(y), [1.5, -2.25])
+    assert policy.convert_input(x, False, "float16") is x
+    i = to_fw(np.array([1, 2], "int32"), any_framework)
+    assert keras.ops.dtype(policy.convert_input(i, True, "float16")) == "int32"
