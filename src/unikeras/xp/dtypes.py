@@ -45,6 +45,7 @@ def set_floatx(value: str) -> None:
     if value not in FLOATS:
         raise ValueError(f"floatx must be one of {FLOATS}; received {value!r}")
     _config["floatx"] = value
+    _cache.clear()  # None, float and "float" name floatx: cached under the old value
 
 
 def epsilon() -> float:
