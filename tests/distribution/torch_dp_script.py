@@ -65,6 +65,7 @@ def worker(rank, world, port, out):
         loss = torch.nn.functional.mse_loss(ddp(xb), yb)
         opt.zero_grad(); loss.backward(); opt.step()
     np.save(f"{out}/ddp{rank}.npy", np.concatenate([w.ravel() for w in m.get_weights()]))
+    torch.distributed.barrier()  # no process tears the group down while another is in it
     torch.distributed.destroy_process_group()
 
 if __name__ == "__main__":

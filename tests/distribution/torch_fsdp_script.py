@@ -66,6 +66,7 @@ def worker(rank, world, port, out):
     assert dense.weights[0].value is dense.kernel
     keras_weights = np.concatenate([w.ravel() for w in m.get_weights()])
     np.testing.assert_array_equal(keras_weights, np.load(f"{out}/fsdp{rank}.npy"))
+    dist.barrier()  # no process tears the group down while another is in it
     dist.destroy_process_group()
 
 
