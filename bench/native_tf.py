@@ -6,47 +6,11 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from native_jax import W6_CONVS
-from workloads import EMB5, HEADS, KEY_DIM, MLP, SEQ, T5, UNITS5, VOCAB5, WIDTH, glorot
+from workloads import HEADS, KEY_DIM, MLP, SEQ, T5, UNITS5, W6_CONVS, WIDTH, numpy_params
 
 
 def init_params(key, rng):
-    z = lambda *s: np.zeros(s, np.float32)  # noqa: E731
-    if key == "W1":
-        p = {"w1": glorot(rng, (784, 512), 784, 512), "b1": z(512),
-             "w2": glorot(rng, (512, 512), 512, 512), "b2": z(512),
-             "w3": glorot(rng, (512, 10), 512, 10), "b3": z(10)}
-    elif key == "W2":
-        p = {"k1": glorot(rng, (3, 3, 1, 32), 9, 288), "c1": z(32),
-             "k2": glorot(rng, (3, 3, 32, 64), 288, 576), "c2": z(64),
-             "w": glorot(rng, (1600, 10), 1600, 10), "b": z(10)}
-    elif key == "W3":
-        d = WIDTH
-        p = {"wq": glorot(rng, (d, d), d, d), "bq": z(d), "wk": glorot(rng, (d, d), d, d),
-             "bk": z(d), "wv": glorot(rng, (d, d), d, d), "bv": z(d),
-             "wo": glorot(rng, (d, d), d, d), "bo": z(d),
-             "g1": np.ones(d, np.float32), "be1": z(d), "g2": np.ones(d, np.float32), "be2": z(d),
-             "wf1": glorot(rng, (d, MLP), d, MLP), "bf1": z(MLP),
-             "wf2": glorot(rng, (MLP, d), MLP, d), "bf2": z(d),
-             "wh": glorot(rng, (d, 10), d, 10), "bh": z(10)}
-    elif key == "W4":
-        p = {"w1": glorot(rng, (32, 32), 32, 32), "b1": z(32),
-             "w2": glorot(rng, (32, 1), 32, 1), "b2": z(1)}
-    elif key == "W5":
-        u = UNITS5
-        p = {"emb": rng.uniform(-0.05, 0.05, (VOCAB5, EMB5)).astype(np.float32),
-             "wi": glorot(rng, (EMB5, 4 * u), EMB5, 4 * u),
-             "wh": glorot(rng, (u, 4 * u), u, 4 * u), "b": z(4 * u),
-             "wd": glorot(rng, (u, 2), u, 2), "bd": z(2)}
-    elif key == "W6":
-        p = {}
-        for name, cin, cout, k, _ in W6_CONVS:
-            p[name] = glorot(rng, (k, k, cin, cout), k * k * cin, k * k * cout)
-            p[name + "_g"], p[name + "_b"] = np.ones(cout, np.float32), z(cout)
-        p["wd"], p["bd"] = glorot(rng, (32, 10), 32, 10), z(10)
-    elif key == "W7":
-        return init_params("W1", rng)
-    return {k: tf.Variable(v, name=k) for k, v in p.items()}
+    return {k: tf.Variable(v, name=k) for k, v in numpy_params(key, rng).items()}
 
 
 def init_state(key):
