@@ -21,7 +21,7 @@ from ..convolutional import conv_output_length
 from ..input_spec import InputSpec
 from ..layer import Layer
 from .cells import DropoutRNNCell
-from .recurrent import RNN
+from .recurrent import RNN, _cell_layer_config, _from_flat_config
 
 
 class ConvLSTMCell(DropoutRNNCell, Layer):
@@ -262,19 +262,8 @@ class ConvLSTM(RNN):
             return tuple(KerasTensor(s, self.compute_dtype) for s in shapes)
         return KerasTensor(shapes, self.compute_dtype)
 
-    def get_config(self):
-        config = super().get_config()
-        del config["cell"]
-        cell_config = self.cell.get_config()
-        for k in ("name", "trainable", "dtype"):
-            cell_config.pop(k, None)
-        config.update(cell_config)
-        config["activity_regularizer"] = serialize_simple(self.activity_regularizer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        return cls(**dict(config))
+    get_config = _cell_layer_config
+    from_config = classmethod(_from_flat_config)
 
 
 def _conv_lstm_class(name, rank):

@@ -284,6 +284,23 @@ _CELL_ATTRS = ("units", "activation", "use_bias", "kernel_initializer",
                "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout")
 
 
+def _cell_layer_config(self):
+    """The config of an RNN layer that builds its own cell (SimpleRNN, LSTM, GRU,
+    ConvLSTM): the cell's arguments flattened into the layer's, as Keras writes them."""
+    config = RNN.get_config(self)
+    del config["cell"]
+    cell_config = self.cell.get_config()
+    for k in ("name", "trainable", "dtype"):
+        cell_config.pop(k, None)
+    config.update(cell_config)
+    config["activity_regularizer"] = serialize_simple(self.activity_regularizer)
+    return config
+
+
+def _from_flat_config(cls, config, custom_objects=None):
+    return cls(**dict(config))
+
+
 class _CellLayer(RNN):
     """An RNN layer built around one of the built-in cells (SimpleRNN, LSTM, GRU):
     constructor arguments are forwarded to the cell, attributes read from it."""
@@ -350,19 +367,8 @@ class _CellLayer(RNN):
                 return getattr(cell, name)
         return super().__getattr__(name)
 
-    def get_config(self):
-        config = super().get_config()
-        del config["cell"]
-        cell_config = self.cell.get_config()
-        for k in ("name", "trainable", "dtype"):
-            cell_config.pop(k, None)
-        config.update(cell_config)
-        config["activity_regularizer"] = serialize_simple(self.activity_regularizer)
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        return cls(**dict(config))
+    get_config = _cell_layer_config
+    from_config = classmethod(_from_flat_config)
 
 
 @register
