@@ -154,6 +154,15 @@ def _zeros_like(like):
     return namespace(like).zeros_like(like)
 
 
+
+def _height_width_config(layer, config):
+    """RandomTranslation's and RandomZoom's config (the same arguments in Keras)."""
+    config.update({"height_factor": layer.height_factor, "width_factor": layer.width_factor,
+                   "fill_mode": layer.fill_mode, "interpolation": layer.interpolation,
+                   "seed": layer.seed, "fill_value": layer.fill_value,
+                   "data_format": layer.data_format})
+    return config
+
 @register
 class RandomTranslation(_AffineBase):
     """Keras 3's ``RandomTranslation(height_factor, width_factor, fill_mode="reflect",
@@ -223,12 +232,7 @@ class RandomTranslation(_AffineBase):
                                    height=h, width=w)
 
     def get_config(self):
-        config = super().get_config()
-        config.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
-                       "fill_mode": self.fill_mode, "interpolation": self.interpolation,
-                       "seed": self.seed, "fill_value": self.fill_value,
-                       "data_format": self.data_format})
-        return config
+        return _height_width_config(self, super().get_config())
 
 
 @register
@@ -321,12 +325,7 @@ class RandomZoom(_AffineBase):
                                    height=h, width=w)
 
     def get_config(self):
-        config = super().get_config()
-        config.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
-                       "fill_mode": self.fill_mode, "interpolation": self.interpolation,
-                       "seed": self.seed, "fill_value": self.fill_value,
-                       "data_format": self.data_format})
-        return config
+        return _height_width_config(self, super().get_config())
 
 
 @register
