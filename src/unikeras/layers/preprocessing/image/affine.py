@@ -154,7 +154,6 @@ def _zeros_like(like):
     return namespace(like).zeros_like(like)
 
 
-
 def _height_width_config(layer, config):
     """RandomTranslation's and RandomZoom's config (the same arguments in Keras)."""
     config.update({"height_factor": layer.height_factor, "width_factor": layer.width_factor,
@@ -162,6 +161,7 @@ def _height_width_config(layer, config):
                    "seed": layer.seed, "fill_value": layer.fill_value,
                    "data_format": layer.data_format})
     return config
+
 
 @register
 class RandomTranslation(_AffineBase):
