@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +22,8 @@ import unikeras as keras
 from unikeras.xp import to_numpy
 
 pytest.importorskip("keras")
+sys.path.insert(0, str(Path(__file__).parent))
+from _keras_apps import X, build, check_forward, check_structure, keras_reference  # noqa: E402
 
 # (case id, module, function, kwargs); every kwarg is passed as is to Keras and unikeras
 CASES = [
@@ -49,105 +51,28 @@ STRUCTURE_ONLY = [
     ("densenet201", "densenet", "DenseNet201", dict(input_shape=(32, 32, 3), classes=3)),
 ]
 
-rng = np.random.default_rng(3)
-X = rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
-
-_KERAS_SIDE = r"""
-import os, sys, json
-import numpy as np, keras, h5py
-from keras.src.legacy.saving import legacy_h5_format
-d = sys.argv[1]
-cases = json.load(open(d + "/cases.json"))
-x = np.load(d + "/x.npy")
-rng = np.random.default_rng(0)
-out = {}
-for cid, mod, fn, kw, forward in cases:
-    if "input_shape" in kw: kw["input_shape"] = tuple(kw["input_shape"])
-    module = getattr(keras.applications, mod)
-    m = getattr(module, fn)(weights=None, **kw)
-    out[cid] = {"layers": [l.name for l in m.layers if l.weights],
-                "classes": [type(l).__name__ for l in m.layers],
-                "weights": [[w.path, list(w.shape)] for w in m.weights],
-                "name": m.name}
-    if not forward:
-        continue
-    for l in m.layers:
-        if isinstance(l, keras.layers.BatchNormalization):
-            n = l.gamma.shape[0]
-            l.set_weights([rng.uniform(0.5, 1.5, n), rng.normal(0, 0.1, n),
-                           rng.normal(0, 0.1, n), rng.uniform(0.5, 1.5, n)])
-    m.save_weights(d + f"/{cid}.weights.h5")
-    if cid == "resnet50":
-        with h5py.File(d + f"/{cid}.h5", "w") as f:
-            legacy_h5_format.save_weights_to_hdf5_group(f, m)
-    xp = module.preprocess_input(x.copy())
-    np.save(d + f"/{cid}_pre.npy", xp)
-    np.save(d + f"/{cid}_out.npy", keras.ops.convert_to_numpy(m(xp, training=False)))
-json.dump(out, open(d + "/facts.json", "w"))
-"""
-
 
 @pytest.fixture(scope="module")
 def keras_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("apps")
-    np.save(d / "x.npy", X)
-    cases = [[c, m, f, kw, True] for c, m, f, kw in CASES]
-    cases += [[c, m, f, kw, False] for c, m, f, kw in STRUCTURE_ONLY]
-    (d / "cases.json").write_text(json.dumps(cases))
-    # Keras' torch backend: the same Keras code, built ~20x faster than on jax here (no
-    # per-initializer compilation); Keras never shares this process with unikeras.
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="torch",
-               OMP_NUM_THREADS="1")
-    subprocess.run([sys.executable, "-c", _KERAS_SIDE, str(d)], check=True, env=env,
-                   capture_output=True)
-    return d
-
-
-def _build(module, fn, kw, weights=None):
-    return getattr(getattr(keras.applications, module), fn)(weights=weights, **kw)
-
-
-def _check_structure(m, facts):
-    assert m.name == facts["name"]
-    assert [layer.name for layer in m.layers if layer.weights] == facts["layers"]
-    assert [type(layer).__name__ for layer in m.layers] == facts["classes"]
-    assert [[w.path, list(w.shape)] for w in m.weights] == facts["weights"]
+    return keras_reference(tmp_path_factory, CASES, STRUCTURE_ONLY)
 
 
 @pytest.mark.parametrize("cid,module,fn,kw", CASES, ids=[c[0] for c in CASES])
 def test_matches_keras(cid, module, fn, kw, keras_dir, any_framework, to_fw):
-    facts = json.loads((keras_dir / "facts.json").read_text())[cid]
-    m = _build(module, fn, kw, weights=str(keras_dir / f"{cid}.weights.h5"))
-    _check_structure(m, facts)
-    pre_ref = np.load(keras_dir / f"{cid}_pre.npy")
-    pre_np = getattr(keras.applications, module).preprocess_input(X.copy())
-    np.testing.assert_allclose(pre_np, pre_ref, rtol=1e-6, atol=1e-5)
-    # (NumPy arrays are preprocessed in place, as in Keras: give a copy)
-    pre = getattr(keras.applications, module).preprocess_input(to_fw(X.copy(), any_framework))
-    np.testing.assert_allclose(to_numpy(pre), pre_ref, rtol=1e-6, atol=1e-4)
-    if any_framework == "jax":
-        # compiled once as a jax user would run it: op-by-op eager jax compiles each
-        # primitive per shape (~30 s for DenseNet121's ~400 layers, 12 s under jit)
-        out = to_numpy(m.predict(pre, verbose=0))
-    else:
-        out = to_numpy(m(pre, training=False))
-    ref = np.load(keras_dir / f"{cid}_out.npy")
-    assert out.shape == ref.shape
-    scale = float(np.abs(ref).max())
-    np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-4 * scale)
+    check_forward(cid, module, fn, kw, keras_dir, any_framework, to_fw)
 
 
 @pytest.mark.parametrize("cid,module,fn,kw", STRUCTURE_ONLY, ids=[c[0] for c in STRUCTURE_ONLY])
 def test_deep_variants_have_keras_layers(cid, module, fn, kw, keras_dir):
-    _check_structure(_build(module, fn, kw),
+    check_structure(build(module, fn, kw),
                      json.loads((keras_dir / "facts.json").read_text())[cid])
 
 
 def test_legacy_h5_weights_load(keras_dir, to_fw):
     """Keras' legacy HDF5 layout (the ImageNet files' format) loads as the new one."""
     kw = dict(input_shape=(32, 32, 3), classes=5)
-    a = _build("resnet50", "ResNet50", kw, weights=str(keras_dir / "resnet50.h5"))
-    b = _build("resnet50", "ResNet50", kw, weights=str(keras_dir / "resnet50.weights.h5"))
+    a = build("resnet50", "ResNet50", kw, weights=str(keras_dir / "resnet50.h5"))
+    b = build("resnet50", "ResNet50", kw, weights=str(keras_dir / "resnet50.weights.h5"))
     for wa, wb in zip(a.weights, b.weights):
         np.testing.assert_array_equal(to_numpy(wa.numpy()), to_numpy(wb.numpy()))
     # a file for another architecture is refused, naming the mismatch
@@ -174,7 +99,7 @@ def test_imagenet_weights_from_the_keras_cache(tmp_path, monkeypatch, keras_dir)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     os.makedirs(tmp_path / "models")
     kw = dict(include_top=False, input_shape=(32, 32, 3), pooling="avg")
-    ref = _build("vgg16", "VGG16", kw, weights=str(keras_dir / "vgg16.weights.h5"))
+    ref = build("vgg16", "VGG16", kw, weights=str(keras_dir / "vgg16.weights.h5"))
     # the cached file must be Keras' legacy .h5 by name: write it from the reference
     from unikeras.saving import legacy_h5  # noqa: F401  (the reader under test)
     import h5py
