@@ -19,8 +19,19 @@ import numpy as np
 import unikeras as keras
 from unikeras.xp import to_numpy
 
-rng = np.random.default_rng(3)
-X = rng.uniform(0, 255, size=(2, 32, 32, 3)).astype("float32")
+
+def images(shape=(32, 32, 3)):
+    """The two test images of ``shape`` (the same pixels for every call)."""
+    rng = np.random.default_rng(3)
+    return rng.uniform(0, 255, size=(2, *shape)).astype("float32")
+
+
+def case_images(kw):
+    """A case's test images: its ``input_shape`` (32x32x3 when it names none)."""
+    return images(tuple(kw.get("input_shape", (32, 32, 3))))
+
+
+X = images()
 
 _KERAS_SIDE = r"""
 import os, sys, json
@@ -28,12 +39,12 @@ import numpy as np, keras, h5py
 from keras.src.legacy.saving import legacy_h5_format
 d = sys.argv[1]
 cases = json.load(open(d + "/cases.json"))
-x = np.load(d + "/x.npy")
 rng = np.random.default_rng(0)
 out = {}
 for cid, mod, fn, kw, forward in cases:
     if "input_shape" in kw: kw["input_shape"] = tuple(kw["input_shape"])
     module = getattr(keras.applications, mod)
+    keras.backend.clear_session()  # automatic layer names as in a fresh session
     m = getattr(module, fn)(weights=None, **kw)
     out[cid] = {"layers": [l.name for l in m.layers if l.weights],
                 "classes": [type(l).__name__ for l in m.layers],
@@ -43,14 +54,16 @@ for cid, mod, fn, kw, forward in cases:
         continue
     for l in m.layers:
         if isinstance(l, keras.layers.BatchNormalization):
-            n = l.gamma.shape[0]
-            l.set_weights([rng.uniform(0.5, 1.5, n), rng.normal(0, 0.1, n),
-                           rng.normal(0, 0.1, n), rng.uniform(0.5, 1.5, n)])
+            n = l.moving_mean.shape[0]
+            new = {"gamma": rng.uniform(0.5, 1.5, n), "beta": rng.normal(0, 0.1, n),
+                   "moving_mean": rng.normal(0, 0.1, n),
+                   "moving_variance": rng.uniform(0.5, 1.5, n)}
+            l.set_weights([new[w.name] for w in l.weights])  # (no gamma if scale=False)
     m.save_weights(d + f"/{cid}.weights.h5")
     if cid == "resnet50":
         with h5py.File(d + f"/{cid}.h5", "w") as f:
             legacy_h5_format.save_weights_to_hdf5_group(f, m)
-    xp = module.preprocess_input(x.copy())
+    xp = module.preprocess_input(np.load(d + f"/{cid}_x.npy"))
     np.save(d + f"/{cid}_pre.npy", xp)
     np.save(d + f"/{cid}_out.npy", keras.ops.convert_to_numpy(m(xp, training=False)))
 json.dump(out, open(d + "/facts.json", "w"))
@@ -60,7 +73,8 @@ json.dump(out, open(d + "/facts.json", "w"))
 def keras_reference(tmp_path_factory, cases_forward, cases_structure=()):
     """Run Keras on the cases; return the directory of its files."""
     d = tmp_path_factory.mktemp("apps")
-    np.save(d / "x.npy", X)
+    for cid, _, _, kw in cases_forward:
+        np.save(d / f"{cid}_x.npy", case_images(kw))
     cases = [[c, m, f, kw, True] for c, m, f, kw in cases_forward]
     cases += [[c, m, f, kw, False] for c, m, f, kw in cases_structure]
     (d / "cases.json").write_text(json.dumps(cases))
@@ -73,18 +87,10 @@ def keras_reference(tmp_path_factory, cases_forward, cases_structure=()):
     return d
 
 
-def _build(module, fn, kw, weights=None):
-    return getattr(getattr(keras.applications, module), fn)(weights=weights, **kw)
-
-
-def _check_structure(m, facts):
-    assert m.name == facts["name"]
-    assert [layer.name for layer in m.layers if layer.weights] == facts["layers"]
-    assert [type(layer).__name__ for layer in m.layers] == facts["classes"]
-    assert [[w.path, list(w.shape)] for w in m.weights] == facts["weights"]
-
-
 def build(module, fn, kw, weights=None):
+    """unikeras's model for the case, its automatic layer names counted from a fresh
+    session (as the Keras side builds each case)."""
+    keras.utils.clear_session(free_memory=False)
     return getattr(getattr(keras.applications, module), fn)(weights=weights, **kw)
 
 
@@ -95,17 +101,17 @@ def check_structure(m, facts):
     assert [[w.path, list(w.shape)] for w in m.weights] == facts["weights"]
 
 
-
 def check_forward(cid, module, fn, kw, keras_dir, framework, to_fw):
     """Keras's weights file loads; structure, preprocess_input and outputs equal Keras's."""
     facts = json.loads((keras_dir / "facts.json").read_text())[cid]
     m = build(module, fn, kw, weights=str(keras_dir / f"{cid}.weights.h5"))
     check_structure(m, facts)
     pre_ref = np.load(keras_dir / f"{cid}_pre.npy")
-    pre_np = getattr(keras.applications, module).preprocess_input(X.copy())
+    x = case_images(kw)
+    pre_np = getattr(keras.applications, module).preprocess_input(x.copy())
     np.testing.assert_allclose(pre_np, pre_ref, rtol=1e-6, atol=1e-5)
     # (NumPy arrays are preprocessed in place, as in Keras: give a copy)
-    pre = getattr(keras.applications, module).preprocess_input(to_fw(X.copy(), framework))
+    pre = getattr(keras.applications, module).preprocess_input(to_fw(x.copy(), framework))
     np.testing.assert_allclose(to_numpy(pre), pre_ref, rtol=1e-6, atol=1e-4)
     if framework == "jax":
         # compiled once as a jax user would run it: op-by-op eager jax compiles each
