@@ -16,7 +16,7 @@ _SUBMODULES = {
     "constraints", "random", "utils", "backend", "config", "saving",
     "dtype_policies", "mixed_precision", "export", "distribution", "tree",
     "wrappers", "datasets", "distillation", "quantizers", "applications",
-    "preprocessing",
+    "preprocessing", "visualization",
 }
 
 _ATTRS = {
