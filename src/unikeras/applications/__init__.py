@@ -12,7 +12,8 @@ from __future__ import annotations
 import importlib
 
 _MODULES = ("imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2",
-            "mobilenet_v2", "densenet", "mobilenet")
+            "mobilenet_v2", "densenet", "mobilenet", "xception", "inception_v3",
+            "inception_resnet_v2")
 
 _FUNCTIONS = {
     "VGG16": "vgg16", "VGG19": "vgg19",
@@ -20,6 +21,8 @@ _FUNCTIONS = {
     "ResNet50V2": "resnet_v2", "ResNet101V2": "resnet_v2", "ResNet152V2": "resnet_v2",
     "MobileNetV2": "mobilenet_v2", "MobileNet": "mobilenet",
     "DenseNet121": "densenet", "DenseNet169": "densenet", "DenseNet201": "densenet",
+    "Xception": "xception", "InceptionV3": "inception_v3",
+    "InceptionResNetV2": "inception_resnet_v2",
 }
 
 

@@ -74,6 +74,13 @@ def finish(img_input, input_tensor, x, name, weights, file_name, origin):
     return model
 
 
+def keras_weights_file(base_url, key, include_top):
+    """``(file_name, origin)`` of Keras' ImageNet file for ``key`` (e.g. "xception"):
+    ``{key}_weights_tf_dim_ordering_tf_kernels[_notop].h5`` under ``base_url``."""
+    file_name = f"{key}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
+    return file_name, base_url + file_name
+
+
 def cached_weights(name, file_name, origin):
     """The path of Keras' pretrained weights file in the Keras cache
     (``$KERAS_HOME/models``, where ``keras.utils.get_file`` puts it); unikeras cannot

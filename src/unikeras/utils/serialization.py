@@ -56,6 +56,10 @@ def keras_identity(cls):
             return public, None
     registered = _registered_as.get(cls) or _registered_by_name.get(
         (mod, getattr(cls, "__qualname__", cls.__name__)))
+    if mod.startswith("unikeras.applications."):
+        # an application's own layer (InceptionResNetV2's CustomScaleLayer): Keras names
+        # it by its module under keras.src, which Keras imports when loading
+        mod = "keras.src" + mod[len("unikeras"):]
     return mod, registered or cls.__name__
 
 
