@@ -45,7 +45,8 @@ for cid, mod, fn, kw, forward in cases:
     if "input_shape" in kw: kw["input_shape"] = tuple(kw["input_shape"])
     module = getattr(keras.applications, mod)
     keras.backend.clear_session()  # automatic layer names as in a fresh session
-    m = getattr(module, fn)(weights=None, **kw)
+    # (keras.applications.mobilenet_v3 has no MobileNetV3Small: only the package has it)
+    m = (getattr(module, fn, None) or getattr(keras.applications, fn))(weights=None, **kw)
     out[cid] = {"layers": [l.name for l in m.layers if l.weights],
                 "classes": [type(l).__name__ for l in m.layers],
                 "weights": [[w.path, list(w.shape)] for w in m.weights],
@@ -59,6 +60,8 @@ for cid, mod, fn, kw, forward in cases:
                    "moving_mean": rng.normal(0, 0.1, n),
                    "moving_variance": rng.uniform(0.5, 1.5, n)}
             l.set_weights([new[w.name] for w in l.weights])  # (no gamma if scale=False)
+        elif type(l).__name__ == "LayerScale":  # ConvNeXt's (initialized to 1e-6)
+            l.set_weights([rng.uniform(0.5, 1.5, l.projection_dim)])
     m.save_weights(d + f"/{cid}.weights.h5")
     if cid == "resnet50":
         with h5py.File(d + f"/{cid}.h5", "w") as f:
@@ -66,13 +69,20 @@ for cid, mod, fn, kw, forward in cases:
     xp = module.preprocess_input(np.load(d + f"/{cid}_x.npy"))
     np.save(d + f"/{cid}_pre.npy", xp)
     np.save(d + f"/{cid}_out.npy", keras.ops.convert_to_numpy(m(xp, training=False)))
+EXTRA
 json.dump(out, open(d + "/facts.json", "w"))
 """
 
 
-def keras_reference(tmp_path_factory, cases_forward, cases_structure=()):
-    """Run Keras on the cases; return the directory of its files."""
+def keras_reference(tmp_path_factory, cases_forward, cases_structure=(), extra="",
+                    backend="torch", before=None):
+    """Run Keras on the cases; return the directory of its files. ``extra``: more
+    Keras-side code, run after the cases (``d``, ``keras``, ``np`` and the ``out`` dict
+    written to facts.json in scope); ``before(d)`` writes unikeras' files for it first;
+    ``backend``: Keras' backend (NASNetMobile refuses torch)."""
     d = tmp_path_factory.mktemp("apps")
+    if before is not None:
+        before(d)
     for cid, _, _, kw in cases_forward:
         np.save(d / f"{cid}_x.npy", case_images(kw))
     cases = [[c, m, f, kw, True] for c, m, f, kw in cases_forward]
@@ -80,10 +90,11 @@ def keras_reference(tmp_path_factory, cases_forward, cases_structure=()):
     (d / "cases.json").write_text(json.dumps(cases))
     # Keras' torch backend: the same Keras code, built ~20x faster than on jax here (no
     # per-initializer compilation); Keras never shares this process with unikeras.
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND="torch",
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", KERAS_BACKEND=backend,
                OMP_NUM_THREADS="1")
-    subprocess.run([sys.executable, "-c", _KERAS_SIDE, str(d)], check=True, env=env,
-                   capture_output=True)
+    r = subprocess.run([sys.executable, "-c", _KERAS_SIDE.replace("EXTRA", extra), str(d)],
+                       env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
     return d
 
 
@@ -97,7 +108,9 @@ def build(module, fn, kw, weights=None):
 def check_structure(m, facts):
     assert m.name == facts["name"]
     assert [layer.name for layer in m.layers if layer.weights] == facts["layers"]
-    assert [type(layer).__name__ for layer in m.layers] == facts["classes"]
+    # Keras lists no op node (`x + y` on KerasTensors); unikeras records them as OpLayers
+    assert [type(layer).__name__ for layer in m.layers
+            if type(layer).__name__ != "OpLayer"] == facts["classes"]
     assert [[w.path, list(w.shape)] for w in m.weights] == facts["weights"]
 
 

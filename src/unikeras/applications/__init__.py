@@ -13,7 +13,7 @@ import importlib
 
 _MODULES = ("imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2",
             "mobilenet_v2", "densenet", "mobilenet", "xception", "inception_v3",
-            "inception_resnet_v2")
+            "inception_resnet_v2", "convnext")
 
 _FUNCTIONS = {
     "VGG16": "vgg16", "VGG19": "vgg19",
@@ -23,6 +23,8 @@ _FUNCTIONS = {
     "DenseNet121": "densenet", "DenseNet169": "densenet", "DenseNet201": "densenet",
     "Xception": "xception", "InceptionV3": "inception_v3",
     "InceptionResNetV2": "inception_resnet_v2",
+    "ConvNeXtTiny": "convnext", "ConvNeXtSmall": "convnext", "ConvNeXtBase": "convnext",
+    "ConvNeXtLarge": "convnext", "ConvNeXtXLarge": "convnext",
 }
 
 

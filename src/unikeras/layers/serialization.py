@@ -4,7 +4,7 @@ running code from the config)."""
 
 from __future__ import annotations
 
-from ..utils.serialization import lookup, serialize_simple
+from ..utils.serialization import keras_src_class, lookup, serialize_simple
 
 
 def serialize(layer):
@@ -24,7 +24,8 @@ def deserialize(config, custom_objects=None):
         from .symbolic import OpLayer  # a Keras 3 Operation node (x + y, ops.mean(x))
 
         return OpLayer.from_keras_operation(config)
-    cls = (custom_objects or {}).get(name) or lookup(name)
+    cls = ((custom_objects or {}).get(name)
+           or keras_src_class(str(config.get("module") or ""), name) or lookup(name))
     if cls is None:
         raise ValueError(f"Unknown layer class {name!r}: define or register it, or pass it "
                          "in custom_objects")

@@ -43,6 +43,36 @@ def keras_class(cls):
     return getattr(cls, "_uk_torch_base", None) or cls
 
 
+# An application's own layer class (ConvNeXt's LayerScale), which Keras writes with
+# its keras.src module (keras_identity below) and its class name as registered name,
+# can be looked up by (Keras module, class name) only, out of the plain-name registry,
+# so that a user's class of the same name keeps its name. A file naming such a module
+# imports the unikeras application module of that name (and nothing else).
+_keras_src: dict[tuple, type] = {}
+_APPLICATIONS = "keras.src.applications."
+
+
+def register_keras_src(cls):
+    """Register ``cls`` (defined in ``unikeras.applications.<m>``) as Keras' class of
+    its name in ``keras.src.applications.<m>`` only."""
+    if _registry.get(cls.__name__) is cls:
+        del _registry[cls.__name__]
+    _keras_src[("keras.src" + cls.__module__[len("unikeras"):], cls.__name__)] = cls
+    return cls
+
+
+def keras_src_class(module, name):
+    """The class a file names by a ``keras.src.applications.<m>`` module and class
+    name (registered with ``register_keras_src``), or None."""
+    if not module.startswith(_APPLICATIONS):
+        return None
+    sub = module[len(_APPLICATIONS):]
+    if sub not in importlib.import_module("unikeras.applications")._MODULES:
+        return None
+    importlib.import_module("unikeras.applications." + sub)
+    return _keras_src.get((module, name))
+
+
 def keras_identity(cls):
     """``(module, registered_name)`` as Keras 3 writes them for ``cls``: the public Keras
     module and None for a built-in, the defining module and ``package>name`` (or the class
