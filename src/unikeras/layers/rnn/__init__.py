@@ -4,7 +4,8 @@ cells and ``StackedRNNCells``.
 ``loop.py`` is the time loop (``time_loop``, a Python loop over the time axis on the
 Array API); ``cells.py`` the cells; ``recurrent.py`` the layers. A framework may give a
 fast path of ``time_loop`` in ``rnn/<framework>.py`` (the shim area ``layers.rnn``; jax:
-``lax.scan`` when traced).
+``lax.scan`` when traced), and fused LSTM/GRU kernels (torch: ``torch.lstm``/``gru``;
+TensorFlow: ``CudnnRNNV3`` on GPU, ``BlockLSTMV2`` on CPU with one intra-op thread).
 """
 
 from .cells import DropoutRNNCell, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells

@@ -332,7 +332,8 @@ class _CellLayer(RNN):
     def _fused_call(self, sequences, initial_state, mask, training):
         """The fused kernel when the configuration allows it, as Keras' cuDNN
         conditions: tanh/sigmoid activations, no recurrent dropout, no mask, not
-        unrolled, ``use_cudnn`` not False (and GRU ``reset_after=True``). Input
+        unrolled, ``use_cudnn`` not False (and GRU ``reset_after=True``), and the
+        shim's ``fused_supported`` (where it has one: TF's device / dtype rules). Input
         dropout is one mask for every step, as the generic loop draws it."""
         cell = self.cell
         if (self._fused_kernel is None or self.use_cudnn is False or self.unroll
@@ -342,12 +343,16 @@ class _CellLayer(RNN):
                 or not getattr(cell, "reset_after", True)):
             return None
         fw = framework_of(sequences)
-        kernel = getattr(shim(fw, "layers.rnn"), self._fused_kernel, None) if fw else None
+        mod = shim(fw, "layers.rnn") if fw else None
+        kernel = getattr(mod, self._fused_kernel, None)
         if kernel is None:
             return None
         weights = (cell.kernel, cell.recurrent_kernel, cell.bias)
         if any(w is not None and w.dtype != sequences.dtype for w in weights):
             return None  # e.g. float16 inputs with float32 weights: the generic loop
+        supported = getattr(mod, "fused_supported", None)
+        if supported is not None and not supported(self._fused_kernel, sequences, *weights):
+            return None  # the framework has no kernel for this device / dtype
         x = sequences
         if training and 0.0 < cell.dropout < 1.0:
             try:

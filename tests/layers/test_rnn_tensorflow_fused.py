@@ -1,0 +1,272 @@
+"""TensorFlow's fused LSTM (``layers/rnn/tensorflow.py``): on CPU ``BlockLSTMV2`` with
+the V2 gradient, used where TF's intra-op pool has one thread (``CPU_BLOCK_LSTM``
+"auto"; forced on here with the module attribute). Every configuration branch the layer
+lets through (return_sequences / return_state, go_backwards, initial states, no bias,
+input dropout) against the generic loop (``use_cudnn=False``) and against Keras 3 (TF
+backend, in one subprocess for the module): outputs, states and gradients under
+``tf.GradientTape`` (weights and inputs), and ``fit``. Configurations outside Keras'
+cuDNN conditions never reach the kernel. The GPU path (``CudnnRNNV3``) cannot run on
+these CPU-only machines."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+import unikeras as keras  # noqa: E402
+from unikeras.layers.rnn import GRU, LSTM  # noqa: E402
+from unikeras.layers.rnn import tensorflow as fused  # noqa: E402
+
+RNG = np.random.default_rng(7)
+B, T, F, U = 4, 6, 3, 6  # BlockLSTM warns when batch and units are both odd
+X = RNG.standard_normal((B, T, F)).astype("float32")
+INIT = [RNG.standard_normal((B, U)).astype("float32") for _ in range(2)]
+MASK = np.array([[1] * T, [1] * (T - 2) + [0] * 2, [1] * T, [1] * 3 + [0] * (T - 3)], bool)
+
+# case -> (layer kwargs, pass INIT as initial_state)
+CASES = {
+    "last": (dict(), False),
+    "seq_state": (dict(return_sequences=True, return_state=True), False),
+    "backwards_seq": (dict(go_backwards=True, return_sequences=True), False),
+    "backwards_state": (dict(go_backwards=True, return_state=True), False),
+    "no_bias_state": (dict(use_bias=False, return_state=True, return_sequences=True), False),
+    "initial_state": (dict(return_sequences=True, return_state=True), True),
+    "no_forget_bias": (dict(unit_forget_bias=False, return_sequences=True), False),
+}
+
+
+def _weights(kwargs):
+    shapes = [(F, 4 * U), (U, 4 * U)] + ([] if kwargs.get("use_bias") is False else [(4 * U,)])
+    return [RNG.uniform(-0.8, 0.8, s).astype("float32") for s in shapes]
+
+
+WEIGHTS = {case: _weights(kw) for case, (kw, _) in CASES.items()}
+
+
+def _cotangents(case):
+    """Fixed random weights for the scalar loss sum(out_i * ct_i) of each output."""
+    kw, _ = CASES[case]
+    rng = np.random.default_rng(abs(hash(case)) % 2**32)
+    seq = (B, T, U) if kw.get("return_sequences") else (B, U)
+    shapes = [seq] + ([(B, U), (B, U)] if kw.get("return_state") else [])
+    return [rng.standard_normal(s).astype("float32") for s in shapes]
+
+
+COTANGENTS = {case: _cotangents(case) for case in CASES}
+
+_KERAS_SIDE = r"""
+import pickle, sys
+import numpy as np, keras, tensorflow as tf
+cases, x, init = pickle.load(open(sys.argv[1], "rb"))
+out = {}
+for case, (kw, use_init, weights, cts) in cases.items():
+    layer = keras.layers.LSTM(6, **kw)
+    xt = tf.constant(x)
+    call = {"initial_state": [tf.constant(s) for s in init]} if use_init else {}
+    layer(xt, **call)
+    layer.set_weights(weights)
+    watched = [xt] + list(call.get("initial_state", []))
+    with tf.GradientTape() as tape:
+        tape.watch(watched)
+        res = layer(xt, **call)
+        res = list(res) if isinstance(res, (list, tuple)) else [res]
+        loss = tf.add_n([tf.reduce_sum(r * c) for r, c in zip(res, cts)])
+    grads = tape.gradient(loss, layer.trainable_variables + watched)
+    out[case] = ([np.asarray(r) for r in res], [np.asarray(g) for g in grads])
+pickle.dump(out, open(sys.argv[2], "wb"))
+"""
+
+
+@pytest.fixture(scope="module")
+def keras_reference(tmp_path_factory):
+    """Keras 3's LSTM (TF backend, CPU: its generic loop) on every case: outputs and
+    gradients, in one subprocess."""
+    import pickle
+
+    d = tmp_path_factory.mktemp("keras_lstm")
+    cases = {c: (kw, use_init, WEIGHTS[c], COTANGENTS[c]) for c, (kw, use_init) in CASES.items()}
+    with open(d / "in.pkl", "wb") as f:
+        pickle.dump((cases, X, INIT), f)
+    env = dict(os.environ, KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="",
+               TF_CPP_MIN_LOG_LEVEL="3")
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run([sys.executable, "-c", _KERAS_SIDE, str(d / "in.pkl"),
+                           str(d / "out.pkl")], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(d / "out.pkl", "rb") as f:
+        return pickle.load(f)
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Force the CPU kernel on and count the calls of the shim's fused kernels."""
+    calls = []
+    monkeypatch.setattr(fused, "CPU_BLOCK_LSTM", True)
+    for name in ("fused_lstm", "fused_gru"):
+        real = getattr(fused, name)
+        monkeypatch.setattr(fused, name,
+                            lambda *a, real=real, name=name: calls.append(name) or real(*a))
+    return calls
+
+
+def _run(layer, case):
+    """Outputs and gradients (weights, then inputs and initial states) of ``layer`` on
+    ``case``'s inputs under tf.GradientTape."""
+    kw, use_init = CASES[case]
+    xt = tf.constant(X)
+    call = {"initial_state": [tf.constant(s) for s in INIT]} if use_init else {}
+    layer(xt, **call)
+    layer.set_weights(WEIGHTS[case])
+    watched = [xt] + list(call.get("initial_state", []))
+    with tf.GradientTape() as tape:
+        tape.watch(watched)
+        res = layer(xt, **call)
+        res = list(res) if isinstance(res, (list, tuple)) else [res]
+        loss = tf.add_n([tf.reduce_sum(r * c) for r, c in zip(res, COTANGENTS[case])])
+    grads = tape.gradient(loss, layer.trainable_variables + watched)
+    return [r.numpy() for r in res], [g.numpy() for g in grads]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_fused_lstm_matches_generic_loop_and_keras(case, spy, keras_reference):
+    kw, _ = CASES[case]
+    got_out, got_grads = _run(LSTM(U, **kw), case)
+    assert spy == ["fused_lstm"] * 2  # the build call and the taped call
+    loop_out, loop_grads = _run(LSTM(U, use_cudnn=False, **kw), case)
+    assert spy == ["fused_lstm"] * 2
+    want_out, want_grads = keras_reference[case]
+    assert len(got_out) == len(loop_out) == len(want_out)
+    assert len(got_grads) == len(loop_grads) == len(want_grads)
+    for g, lo, w in zip(got_out, loop_out, want_out):
+        np.testing.assert_allclose(g, lo, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    for g, lo, w in zip(got_grads, loop_grads, want_grads):
+        np.testing.assert_allclose(g, lo, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_tf_registered_block_lstm_v2_gradient_is_not_used(spy):
+    """TF registers BlockLSTM's (V1, gates i, c, f, o) gradient for BlockLSTMV2 (gates
+    i, f, c, o); the kernel's own gradient must be the V2 one: check it against the
+    generic loop on the recurrent kernel, where the two layouts differ."""
+    a, b = LSTM(U), LSTM(U, use_cudnn=False)
+    xt = tf.constant(X)
+    a(xt), b(xt)
+    w = WEIGHTS["last"]
+    a.set_weights(w), b.set_weights(w)
+    grads = []
+    for layer in (a, b):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.sin(layer(xt)))
+        grads.append(tape.gradient(loss, layer.cell.recurrent_kernel).numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-5)
+    # and the registered gradient really is wrong for the V2 op (why the custom one)
+    x_tm = tf.transpose(xt, [1, 0, 2])
+    wt = tf.constant(np.concatenate(w[:2]))
+    z = tf.zeros([U])
+    with tf.GradientTape() as tape:
+        tape.watch(wt)
+        h = tf.raw_ops.BlockLSTMV2(seq_len_max=tf.constant(T, tf.int64), x=x_tm,
+                                   cs_prev=tf.zeros([B, U]), h_prev=tf.zeros([B, U]), w=wt,
+                                   wci=z, wcf=z, wco=z, b=tf.constant(w[2]),
+                                   cell_clip=0.0, use_peephole=False)[6]
+        loss = tf.reduce_sum(tf.sin(h[-1]))
+    registered = tape.gradient(loss, wt).numpy()[F:]
+    assert not np.allclose(registered, grads[1], rtol=1e-3, atol=1e-4)
+
+
+def test_fused_lstm_input_dropout_matches_generic_loop(spy):
+    """Input dropout (one mask for every step) runs in the fused path and draws the same
+    mask as the generic loop from the same seed; training differs from inference."""
+    xt = tf.constant(X)
+    a = LSTM(U, dropout=0.5, seed=11, return_sequences=True)
+    b = LSTM(U, dropout=0.5, seed=11, return_sequences=True, use_cudnn=False)
+    a(xt), b(xt)
+    w = WEIGHTS["last"]
+    a.set_weights(w), b.set_weights(w)
+    spy.clear()
+    with tf.GradientTape(persistent=True) as tape:
+        ya, yb = a(xt, training=True), b(xt, training=True)
+    assert spy == ["fused_lstm"]
+    np.testing.assert_allclose(ya.numpy(), yb.numpy(), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(ya.numpy(), a(xt).numpy())
+    for p, q in zip(tape.gradient(ya, a.trainable_variables),
+                    tape.gradient(yb, b.trainable_variables)):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_fused_lstm_fit_matches_generic_loop(spy):
+    """``fit`` (a tf.function train step) through the fused kernel gives the generic
+    loop's weights after a few steps of Adam."""
+    x, y = tf.constant(X), tf.constant(X.sum(axis=(1, 2))[:, None])
+    models = []
+    for use_cudnn in ("auto", False):
+        keras.utils.set_random_seed(0)
+        m = keras.Sequential([keras.Input((T, F)), LSTM(U, use_cudnn=use_cudnn),
+                              keras.layers.Dense(1)])
+        m.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+        models.append(m)
+    models[1].set_weights(models[0].get_weights())
+    hist = [m.fit(x, y, epochs=5, batch_size=2, shuffle=False, verbose=0).history["loss"] for m in models]
+    assert "fused_lstm" in spy
+    np.testing.assert_allclose(hist[0], hist[1], rtol=1e-4)
+    assert hist[0][-1] < hist[0][0]
+    for p, q in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(p, q, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("make, call", [
+    (lambda: LSTM(U, recurrent_dropout=0.3), dict(training=True)),
+    (lambda: LSTM(U, activation="relu"), {}),
+    (lambda: LSTM(U, recurrent_activation="hard_sigmoid"), {}),
+    (lambda: LSTM(U, unroll=True), {}),
+    (lambda: LSTM(U, use_cudnn=False), {}),
+    (lambda: LSTM(U), dict(mask=MASK)),
+    (lambda: LSTM(U, dtype="float64"), {}),
+    (lambda: GRU(U), {}),  # no CPU whole-sequence GRU in TF
+    (lambda: GRU(U, reset_after=False), {}),
+])
+def test_fused_kernel_only_where_the_configuration_allows(make, call, spy):
+    layer = make()
+    x = tf.constant(X, tf.float64) if layer.dtype == "float64" else tf.constant(X)
+    if "mask" in call:
+        call = dict(mask=tf.constant(call["mask"]))
+    out = layer(x, **call)
+    assert spy == []
+    assert out.shape == (B, U)
+
+
+def test_cpu_kernel_rule_follows_tf_intra_op_threads(monkeypatch):
+    """"auto": the CPU kernel only with a one-thread intra-op pool (measured faster
+    there, slower with more threads); True / False force it."""
+    threading = tf.config.threading
+    x = tf.constant(X)
+    w = (None, None, None)
+    monkeypatch.setattr(fused, "CPU_BLOCK_LSTM", "auto")
+    monkeypatch.setattr(threading, "get_intra_op_parallelism_threads", lambda: 1)
+    assert fused.fused_supported("fused_lstm", x, *w)
+    assert not fused.fused_supported("fused_gru", x, *w)
+    assert not fused.fused_supported("fused_lstm", tf.cast(x, tf.float64), *w)
+    monkeypatch.setattr(threading, "get_intra_op_parallelism_threads", lambda: 4)
+    assert not fused.fused_supported("fused_lstm", x, *w)
+    # not configured (0): TF_NUM_INTRAOP_THREADS, else the core count
+    monkeypatch.setattr(threading, "get_intra_op_parallelism_threads", lambda: 0)
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "1")
+    assert fused.fused_supported("fused_lstm", x, *w)
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS")
+    monkeypatch.setattr(fused.os, "cpu_count", lambda: 1)
+    assert fused.fused_supported("fused_lstm", x, *w)
+    monkeypatch.setattr(fused.os, "cpu_count", lambda: 8)
+    assert not fused.fused_supported("fused_lstm", x, *w)
+    monkeypatch.setattr(fused, "CPU_BLOCK_LSTM", True)
+    assert fused.fused_supported("fused_lstm", x, *w)
+    monkeypatch.setattr(fused, "CPU_BLOCK_LSTM", False)
+    monkeypatch.setattr(threading, "get_intra_op_parallelism_threads", lambda: 1)
+    assert not fused.fused_supported("fused_lstm", x, *w)
