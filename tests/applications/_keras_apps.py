@@ -63,6 +63,8 @@ for cid, mod, fn, kw, forward in cases:
         elif type(l).__name__ == "LayerScale":  # ConvNeXt's (initialized to 1e-6)
             l.set_weights([rng.uniform(0.5, 1.5, l.projection_dim)])
     m.save_weights(d + f"/{cid}.weights.h5")
+    if cid == "inception_resnet_v2":  # its own layer class, in a whole-model file
+        m.save(d + f"/{cid}.keras")
     if cid == "resnet50":
         with h5py.File(d + f"/{cid}.h5", "w") as f:
             legacy_h5_format.save_weights_to_hdf5_group(f, m)
