@@ -6,6 +6,7 @@ Keras, so they carry the automatic names of a fresh session)."""
 from __future__ import annotations
 
 from ..layers.layer import Layer
+from ..utils.serialization import register_keras_src
 from . import _common
 
 BASE_WEIGHT_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -34,7 +35,8 @@ def conv2d_bn(x, filters, kernel_size, strides=1, padding="same", activation="re
 
 class CustomScaleLayer(Layer):
     """``inputs[0] + inputs[1] * scale``: the shortcut plus the scaled residual (Keras'
-    class of the same name; files name it by its Keras module)."""
+    class of the same name, in files under Keras' module
+    ``keras.src.applications.inception_resnet_v2``)."""
 
     def __init__(self, scale, **kwargs):
         super().__init__(**kwargs)
@@ -47,6 +49,11 @@ class CustomScaleLayer(Layer):
 
     def call(self, inputs):
         return inputs[0] + inputs[1] * self.scale
+
+
+# Keras writes and reads it under its own module and registered name; it stays out of
+# the registry's plain names (a user's own "CustomScaleLayer" keeps its name)
+register_keras_src(CustomScaleLayer)
 
 
 def _chain(x, *convs):

@@ -133,7 +133,6 @@ _BUILTIN_MODULES = (
     "unikeras.initializers",
     "unikeras.regularizers",
     "unikeras.constraints",
-    "unikeras.applications.inception_resnet_v2",  # CustomScaleLayer, in Keras' files
 )
 _GETTERS = {
     "optimizer": ("unikeras.training.optimizers", "get"),
