@@ -71,7 +71,7 @@ class DTypePolicy:
         return cls(**config)
 
 
-QUANTIZATION_MODES = ("int8",)
+QUANTIZATION_MODES = ("int8", "gptq", "awq")
 
 
 class QuantizedDTypePolicy(DTypePolicy):
@@ -110,11 +110,78 @@ class QuantizedDTypePolicy(DTypePolicy):
         return {"mode": self._quantization_mode, "source_name": self._source_name}
 
 
+def _parse_weight_only_mode(cls, algo, mode, bits_ok, bits_msg, group_msg):
+    """``"<algo>/<weight_bits>/<group_size>"`` checked as Keras' GPTQ/AWQ policies do:
+    ``(weight_bits, group_size)``."""
+    parts = mode.split("/") if isinstance(mode, str) else []
+    fmt = f"'{algo}/<weight_bits>/<group_size>'"
+    if len(parts) != 3 or parts[0] != algo:
+        raise ValueError(f"Invalid mode for {cls}. Expected format {fmt}, but got '{mode}'.")
+    try:
+        bits, group = int(parts[1]), int(parts[2])
+    except ValueError:
+        raise ValueError(f"Invalid mode for {cls}. <weight_bits> and <group_size> must be "
+                         f"integers. Expected format {fmt}, but got '{mode}'.") from None
+    if bits not in bits_ok:
+        raise ValueError(f"Invalid weight_bits in mode. {bits_msg}, but got {bits} from "
+                         f"'{mode}'.")
+    if group < -1 or group == 0:
+        raise ValueError(f"Invalid group_size in mode. Supported values are -1 ({group_msg}) "
+                         f"or a positive integer, but got {group} from '{mode}'.")
+    return bits, group
+
+
+class GPTQDTypePolicy(QuantizedDTypePolicy):
+    """Keras 3's ``GPTQDTypePolicy(mode, source_name=None)``: the policy of a layer
+    quantized by ``model.quantize("gptq", config=GPTQConfig(...))``; ``mode`` is
+    ``"gptq/<weight_bits>/<group_size>"`` (bits 2, 3, 4 or 8; group -1 or positive), the
+    name ``"gptq/4/128_from_float32"``. It is what rebuilds the GPTQ variables when a
+    quantized model loads (quantization/, layers/quantize_gptq.py)."""
+
+    _algo, _bits_ok = "gptq", (2, 3, 4, 8)
+    _bits_msg = "Supported values are 2, 3, 4, and 8"
+    _group_msg = "whole-tensor"
+
+    def __init__(self, mode, source_name=None):
+        bits, group = _parse_weight_only_mode(type(self).__name__, self._algo, mode,
+                                              self._bits_ok, self._bits_msg, self._group_msg)
+        super().__init__(self._algo, source_name)
+        self.name = f"{mode}_from_{self._source_name}"
+        self.mode = self._algo
+        self.weight_bits, self.group_size = bits, group
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.name == self.name
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __repr__(self):
+        return f'<{type(self).__name__} "{self.name}">'
+
+    def get_config(self):
+        return {"mode": f"{self.mode}/{self.weight_bits}/{self.group_size}",
+                "source_name": self._source_name}
+
+
+class AWQDTypePolicy(GPTQDTypePolicy):
+    """Keras 3's ``AWQDTypePolicy(mode, source_name=None)``: ``"awq/4/<group_size>"``
+    (AWQ is 4-bit only), for ``model.quantize("awq", config=AWQConfig(...))``."""
+
+    _algo, _bits_ok = "awq", (4,)
+    _bits_msg = "AWQ only supports 4-bit quantization"
+    _group_msg = "per-channel"
+
+
 def _quantized_by_str(name):
     parts = name.split("_from_")
     if len(parts) != 2:
         raise ValueError("Cannot convert `policy` into a valid pair (`mode`, `source_name`) "
                          f"to instantiate `QuantizedDTypePolicy`. Received: policy={name}")
+    if parts[0].startswith("gptq"):
+        return GPTQDTypePolicy(*parts)
+    if parts[0].startswith("awq"):
+        return AWQDTypePolicy(*parts)
     return QuantizedDTypePolicy(*parts)
 
 
@@ -243,7 +310,8 @@ def get(identifier) -> DTypePolicy:
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
-        if identifier.get("class_name") in ("DTypePolicyMap", "QuantizedDTypePolicy"):
+        if identifier.get("class_name") in ("DTypePolicyMap", "QuantizedDTypePolicy",
+                                            "GPTQDTypePolicy", "AWQDTypePolicy"):
             return deserialize(identifier)
         return DTypePolicy(identifier.get("config", identifier).get("name"))
     if isinstance(identifier, str) and identifier.startswith(("int8_", "int4_", "float8_",
@@ -253,7 +321,8 @@ def get(identifier) -> DTypePolicy:
 
 
 _CLASSES = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
-            "DTypePolicyMap": DTypePolicyMap, "QuantizedDTypePolicy": QuantizedDTypePolicy}
+            "DTypePolicyMap": DTypePolicyMap, "QuantizedDTypePolicy": QuantizedDTypePolicy,
+            "GPTQDTypePolicy": GPTQDTypePolicy, "AWQDTypePolicy": AWQDTypePolicy}
 
 
 def serialize(dtype_policy) -> dict:

@@ -297,3 +297,124 @@ def get(identifier, **kwargs):
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret quantizer identifier: {identifier}")
+
+
+
+
+# ----------------------------------------------------------------------------- GPTQ, AWQ
+# The configs of the two modes model.quantize calibrates on data; the algorithms are in
+# unikeras/quantization/ (gptq.py, awq.py), the layer side in layers/quantize_gptq.py.
+@register
+class GPTQConfig(QuantizationConfig):
+    """Keras 3's ``GPTQConfig(dataset, tokenizer, *, weight_bits=4, num_samples=128,
+    per_channel=True, sequence_length=512, hessian_damping=0.01, group_size=128,
+    symmetric=False, activation_order=False, quantization_layer_structure=None)``.
+
+    ``dataset``: an iterable of strings (tokenized with ``tokenizer.tokenize``) or of
+    token arrays; ``quantization_layer_structure``: ``{"pre_block_layers": [...],
+    "sequential_blocks": [...]}`` (else ``model.get_quantization_layer_structure``).
+    ``model.quantize("gptq", config=...)`` calibrates on ``num_samples`` windows of
+    ``sequence_length`` tokens."""
+
+    def __init__(self, dataset, tokenizer, *, weight_bits: int = 4, num_samples: int = 128,
+                 per_channel: bool = True, sequence_length: int = 512,
+                 hessian_damping: float = 0.01, group_size: int = 128,
+                 symmetric: bool = False, activation_order: bool = False,
+                 quantization_layer_structure: dict = None):
+        super().__init__()
+        if weight_bits not in [2, 3, 4, 8]:
+            raise ValueError(f"Unsupported weight_bits {weight_bits}. Supported values are 2, "
+                             "3, 4, and 8.")
+        if num_samples <= 0:
+            raise ValueError("num_samples must be a positive integer.")
+        if sequence_length <= 0:
+            raise ValueError("sequence_length must be a positive integer.")
+        if hessian_damping < 0 or hessian_damping > 1:
+            raise ValueError("hessian_damping must be between 0 and 1.")
+        if group_size < -1 or group_size == 0:
+            raise ValueError("Invalid group_size. Supported values are -1 (whole-tensor) or a "
+                             f"positive integer, but got {group_size}.")
+        self.dataset, self.tokenizer = dataset, tokenizer
+        self.num_samples = num_samples
+        self.per_channel = per_channel
+        self.sequence_length = sequence_length
+        self.hessian_damping = hessian_damping
+        self.weight_bits = weight_bits
+        self.group_size = group_size
+        self.symmetric = symmetric
+        self.activation_order = activation_order
+        self.quantization_layer_structure = quantization_layer_structure
+
+    def get_config(self):
+        # the dataset and tokenizer serve one calibration and are not saved (as Keras)
+        return {"dataset": None, "tokenizer": None, "weight_bits": self.weight_bits,
+                "num_samples": self.num_samples, "per_channel": self.per_channel,
+                "sequence_length": self.sequence_length,
+                "hessian_damping": self.hessian_damping, "group_size": self.group_size,
+                "symmetric": self.symmetric, "activation_order": self.activation_order,
+                "quantization_layer_structure": self.quantization_layer_structure}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    @property
+    def mode(self):
+        return "gptq"
+
+    def dtype_policy_string(self):
+        """The policy mode this config gives, ``"gptq/<weight_bits>/<group_size>"``."""
+        return f"gptq/{self.weight_bits}/{self.group_size}"
+
+
+@register
+class AWQConfig(QuantizationConfig):
+    """Keras 3's ``AWQConfig(dataset, tokenizer, *, weight_bits=4, num_samples=128,
+    sequence_length=512, group_size=128, num_grid_points=20,
+    quantization_layer_structure=None)`` (AWQ is 4-bit only)."""
+
+    def __init__(self, dataset, tokenizer, *, weight_bits: int = 4, num_samples: int = 128,
+                 sequence_length: int = 512, group_size: int = 128,
+                 num_grid_points: int = 20, quantization_layer_structure: dict = None):
+        super().__init__()
+        if weight_bits != 4:
+            raise ValueError("AWQ only supports 4-bit quantization. Received "
+                             f"weight_bits={weight_bits}.")
+        if num_samples <= 0:
+            raise ValueError("num_samples must be a positive integer.")
+        if sequence_length <= 0:
+            raise ValueError("sequence_length must be a positive integer.")
+        if group_size < -1 or group_size == 0:
+            raise ValueError("Invalid group_size. Supported values are -1 (per-channel) or a "
+                             f"positive integer, but got {group_size}.")
+        if num_grid_points <= 0:
+            raise ValueError("num_grid_points must be a positive integer.")
+        self.dataset, self.tokenizer = dataset, tokenizer
+        self.weight_bits = weight_bits
+        self.num_samples = num_samples
+        self.sequence_length = sequence_length
+        self.group_size = group_size
+        self.num_grid_points = num_grid_points
+        self.quantization_layer_structure = quantization_layer_structure
+
+    @property
+    def mode(self):
+        return "awq"
+
+    def dtype_policy_string(self):
+        """The policy mode this config gives, ``"awq/<weight_bits>/<group_size>"``."""
+        return f"awq/{self.weight_bits}/{self.group_size}"
+
+    def get_config(self):
+        return {"dataset": None, "tokenizer": None, "weight_bits": self.weight_bits,
+                "num_samples": self.num_samples, "sequence_length": self.sequence_length,
+                "group_size": self.group_size, "num_grid_points": self.num_grid_points,
+                "quantization_layer_structure": self.quantization_layer_structure}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+_ALL.update({"GPTQConfig": GPTQConfig, "AWQConfig": AWQConfig, "gptq_config": GPTQConfig,
+             "awq_config": AWQConfig})

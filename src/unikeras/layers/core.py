@@ -10,10 +10,11 @@ from .input_spec import InputSpec
 from .layer import Layer
 from .lora import LoRA
 from .quantize import Int8Dense
+from .quantize_gptq import WeightOnlyQuant
 
 
 @register
-class Dense(Int8Dense, LoRA, Layer):
+class Dense(WeightOnlyQuant, Int8Dense, LoRA, Layer):
     """``Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
     bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
     activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -50,8 +51,11 @@ class Dense(Int8Dense, LoRA, Layer):
         if input_dim is None:
             raise ValueError(f'Dense layer "{self.name}": the last dimension of the inputs '
                              f"must be known; received input_shape={input_shape}")
-        if self.quantization_mode == "int8":  # a quantized model being loaded
+        mode = self.quantization_mode
+        if mode == "int8":  # a quantized model being loaded
             self._int8_build((input_dim, self.units), self.quantization_config)
+        elif mode in ("gptq", "awq"):  # layers/quantize_gptq.py
+            self._wq_build((input_dim, self.units), mode, policy=self.dtype_policy)
         else:
             self.kernel = self.add_weight(shape=(input_dim, self.units), name="kernel",
                                           initializer=self.kernel_initializer,
@@ -70,6 +74,9 @@ class Dense(Int8Dense, LoRA, Layer):
             self.enable_lora(self.lora_rank)  # alpha = rank, as Keras 3.15's Dense.build
 
     def call(self, inputs, training=None):
+        if self._wq is not None:  # GPTQ / AWQ (layers/quantize_gptq.py)
+            x = inputs @ self._wq_kernel(inputs)
+            return self._wq_bias_activation(x)
         kernel, bias = self.kernel, self.bias  # one read each (layers/_varread.py)
         if self._int8:
             x = self._int8_matmul(inputs, kernel, self.kernel_scale)

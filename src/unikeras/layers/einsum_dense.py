@@ -19,6 +19,7 @@ from ._arguments import numeric_input
 from .input_spec import InputSpec
 from .layer import Layer
 from .lora import LoRA
+from .quantize_gptq import WeightOnlyQuant
 
 
 # ----------------------------------------------------------------------------- einsum
@@ -211,21 +212,29 @@ def _fan_aware(init, kernel_shape, input_axes, output_axes):
 
 
 @register
-class EinsumDense(LoRA, Layer):
+class EinsumDense(WeightOnlyQuant, LoRA, Layer):
     """Keras 3's ``EinsumDense(equation, output_shape, activation=None, bias_axes=None,
     kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
     bias_regularizer=None, kernel_constraint=None, bias_constraint=None)``: computes
     ``activation(einsum(equation, inputs, kernel) + bias)``; the kernel and bias shapes
     follow from the equation, the input shape and ``output_shape`` (the output without
     its batch axis). Weights: kernel, then bias. LoRA (``lora_rank``, ``lora_alpha``,
-    ``enable_lora``): ``layers/lora.py``."""
+    ``enable_lora``): ``layers/lora.py``. GPTQ/AWQ: ``layers/quantize_gptq.py``
+    (``gptq_unpacked_column_size``: the 2-D kernel view's column count, in a GPTQ layer's
+    config)."""
+
+    _quantizable = True
+    _wq_zero_name = "zero_point"
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+                 bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
         self._init_lora(lora_rank, lora_alpha)
+        self.gptq_unpacked_column_size = gptq_unpacked_column_size
+        self.quantization_config = quantization_config
         if not isinstance(equation, str):
             raise TypeError(f"EinsumDense: equation must be a string; received {equation!r}")
         self.equation = equation
@@ -252,9 +261,14 @@ class EinsumDense(LoRA, Layer):
         init = self.kernel_initializer
         if isinstance(init, initializers.VarianceScaling) and len(kernel_shape) > 2:
             init = _fan_aware(init, kernel_shape, in_axes, out_axes)
-        self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
-                                      initializer=init, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, trainable=True)
+        mode = self.quantization_mode
+        if mode in ("gptq", "awq"):  # a quantized model being loaded
+            self._wq_build(tuple(kernel_shape), mode, policy=self.dtype_policy)
+        else:
+            self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
+                                          initializer=init,
+                                          regularizer=self.kernel_regularizer,
+                                          constraint=self.kernel_constraint, trainable=True)
         if bias_shape is not None:
             self.bias = self.add_weight(name="bias", shape=tuple(bias_shape),
                                         initializer=self.bias_initializer,
@@ -267,6 +281,9 @@ class EinsumDense(LoRA, Layer):
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     def call(self, inputs, training=None):
+        if self._wq is not None:  # GPTQ / AWQ
+            return self._wq_bias_activation(
+                einsum2(self.equation, inputs, self._wq_kernel(inputs)))
         kernel = self.kernel
         if self.lora_enabled:
             kernel = self._lora_weight(kernel)
@@ -295,5 +312,8 @@ class EinsumDense(LoRA, Layer):
             "activity_regularizer": serialize_simple(self.activity_regularizer),
             "kernel_constraint": serialize_simple(self.kernel_constraint),
             "bias_constraint": serialize_simple(self.bias_constraint),
+            "quantization_config": serialize_simple(self.quantization_config),
         })
+        if self._wq is not None and self._wq["mode"] == "gptq":
+            config["gptq_unpacked_column_size"] = self._wq["columns"]
         return self._lora_config(config)

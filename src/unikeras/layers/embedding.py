@@ -8,13 +8,14 @@ from ..xp import namespace, standardize_dtype
 from .layer import Layer
 from .lora import LoRA
 from .quantize import Int8Embedding
+from .quantize_gptq import WeightOnlyQuant
 from .normalization import dtype_obj
 
 _INIT_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
 
 
 @register
-class Embedding(Int8Embedding, LoRA, Layer):
+class Embedding(WeightOnlyQuant, Int8Embedding, LoRA, Layer):
     """Keras 3's ``Embedding(input_dim, output_dim, embeddings_initializer="uniform",
     embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
     weights=None)``: maps integer indices in ``[0, input_dim)`` to rows of the
@@ -28,6 +29,7 @@ class Embedding(Int8Embedding, LoRA, Layer):
     call); each framework does what its gather does with them."""
 
     _quantizable = True  # layers/quantize.py
+    _wq_supported = False  # GPTQ/AWQ refused as Keras does (layers/quantize_gptq.py)
     _lora_base = "embeddings"
     _lora_names = ("lora_embeddings_a", "lora_embeddings_b")
     _lora_constraint = "embeddings_constraint"

@@ -799,6 +799,12 @@ class Model(Layer):
             pats = [filters] if isinstance(filters, str) else list(filters)
             return any(re.search(p, layer.name) for p in pats)
 
+        calibrated = (mode if mode is not None else getattr(config, "mode", None)) \
+            in ("gptq", "awq")
+        if calibrated:
+            from ..layers.quantize_gptq import resolve_weight_only_config
+
+            mode, config = resolve_weight_only_config(mode, config)
         for layer in self._iter_layers():
             if layer is self or layer._layers or not wanted(layer):
                 continue
@@ -808,6 +814,18 @@ class Model(Layer):
                 warnings.warn(str(e), stacklevel=2)
             except AttributeError:
                 pass
+        if calibrated:  # GPTQ / AWQ: calibrate block by block (unikeras/quantization/)
+            from ..quantization import quantize_model
+
+            quantize_model(self, mode, config, filters=filters)
+
+    def get_quantization_layer_structure(self, mode=None):
+        """Keras 3's hook for ``quantize("gptq" | "awq")``: ``{"pre_block_layers": [...],
+        "sequential_blocks": [...]}`` (the layers the calibration tokens go through
+        first, then the blocks quantized one after the other), or None (the default: the
+        config's ``quantization_layer_structure`` must give it)."""
+        del mode
+        return None
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
