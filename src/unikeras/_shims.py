@@ -214,10 +214,10 @@ AREAS = (
     Area(
         "layers.rnn",
         "The recurrent time loop (lax.scan under jax tracing) and fused LSTM/GRU "
-        "kernels (torch.lstm / torch.gru; TF CudnnRNNV3 on GPU, BlockLSTMV2 on CPU), "
+        "kernels (torch.lstm / torch.gru; TF CudnnRNNV3 on GPU, BlockLSTMV2 / GRUBlockCell on CPU), "
         "with `fused_supported` saying where a fused kernel applies (device, dtype).",
         optional=("time_loop", "SCAN_MIN_STEPS", "fused_lstm", "fused_gru",
-                  "fused_supported", "CPU_BLOCK_LSTM"),
+                  "fused_gru_reset_before", "fused_supported", "CPU_BLOCK_LSTM"),
     ),
     Area(
         "utils",

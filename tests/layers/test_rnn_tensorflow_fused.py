@@ -1,10 +1,12 @@
-"""TensorFlow's fused LSTM (``layers/rnn/tensorflow.py``): on CPU ``BlockLSTMV2`` with
-the V2 gradient, used where TF's intra-op pool has one thread (``CPU_BLOCK_LSTM``
-"auto"; forced on here with the module attribute). Every configuration branch the layer
-lets through (return_sequences / return_state, go_backwards, initial states, no bias,
-input dropout) against the generic loop (``use_cudnn=False``) and against Keras 3 (TF
-backend, in one subprocess for the module): outputs, states and gradients under
-``tf.GradientTape`` (weights and inputs), and ``fit``. Configurations outside Keras'
+"""TensorFlow's fused recurrent kernels on CPU (``layers/rnn/tensorflow.py``): LSTM as
+``BlockLSTMV2`` with the V2 gradient, used where TF's intra-op pool has one thread
+(``CPU_BLOCK_LSTM`` "auto"; forced on here with the module attribute), and the
+``reset_after=False`` GRU as one ``GRUBlockCell`` per step with ``GRUBlockCellGrad``.
+Every configuration branch the layers let through (return_sequences / return_state,
+go_backwards, initial states, no bias, input dropout) against the generic loop
+(``use_cudnn=False``) and against Keras 3 (TF backend, in one subprocess for the
+module): outputs, states and gradients under ``tf.GradientTape`` (weights, inputs and
+initial states), and ``fit``. Configurations outside Keras'
 cuDNN conditions never reach the kernel. The GPU path (``CudnnRNNV3``) cannot run on
 these CPU-only machines."""
 
@@ -29,32 +31,44 @@ X = RNG.standard_normal((B, T, F)).astype("float32")
 INIT = [RNG.standard_normal((B, U)).astype("float32") for _ in range(2)]
 MASK = np.array([[1] * T, [1] * (T - 2) + [0] * 2, [1] * T, [1] * 3 + [0] * (T - 3)], bool)
 
-# case -> (layer kwargs, pass INIT as initial_state)
+# case -> (layer, layer kwargs, pass INIT as initial_state)
+_GRU = dict(reset_after=False)
 CASES = {
-    "last": (dict(), False),
-    "seq_state": (dict(return_sequences=True, return_state=True), False),
-    "backwards_seq": (dict(go_backwards=True, return_sequences=True), False),
-    "backwards_state": (dict(go_backwards=True, return_state=True), False),
-    "no_bias_state": (dict(use_bias=False, return_state=True, return_sequences=True), False),
-    "initial_state": (dict(return_sequences=True, return_state=True), True),
-    "no_forget_bias": (dict(unit_forget_bias=False, return_sequences=True), False),
+    "lstm_last": ("LSTM", dict(), False),
+    "lstm_seq_state": ("LSTM", dict(return_sequences=True, return_state=True), False),
+    "lstm_backwards_seq": ("LSTM", dict(go_backwards=True, return_sequences=True), False),
+    "lstm_backwards_state": ("LSTM", dict(go_backwards=True, return_state=True), False),
+    "lstm_no_bias_state": ("LSTM", dict(use_bias=False, return_state=True,
+                                        return_sequences=True), False),
+    "lstm_initial_state": ("LSTM", dict(return_sequences=True, return_state=True), True),
+    "lstm_no_forget_bias": ("LSTM", dict(unit_forget_bias=False, return_sequences=True),
+                            False),
+    "gru_last": ("GRU", _GRU, False),
+    "gru_seq_state": ("GRU", dict(_GRU, return_sequences=True, return_state=True), False),
+    "gru_backwards_seq": ("GRU", dict(_GRU, go_backwards=True, return_sequences=True), False),
+    "gru_no_bias_state": ("GRU", dict(_GRU, use_bias=False, return_state=True), False),
+    "gru_initial_state": ("GRU", dict(_GRU, return_sequences=True, return_state=True), True),
 }
+LAYERS = {"LSTM": LSTM, "GRU": GRU}
+KERNEL = {"LSTM": "fused_lstm", "GRU": "fused_gru_reset_before"}
 
 
-def _weights(kwargs):
-    shapes = [(F, 4 * U), (U, 4 * U)] + ([] if kwargs.get("use_bias") is False else [(4 * U,)])
+def _weights(name, kwargs):
+    g = 4 if name == "LSTM" else 3
+    shapes = [(F, g * U), (U, g * U)] + ([] if kwargs.get("use_bias") is False else [(g * U,)])
     return [RNG.uniform(-0.8, 0.8, s).astype("float32") for s in shapes]
 
 
-WEIGHTS = {case: _weights(kw) for case, (kw, _) in CASES.items()}
+WEIGHTS = {case: _weights(name, kw) for case, (name, kw, _) in CASES.items()}
 
 
 def _cotangents(case):
     """Fixed random weights for the scalar loss sum(out_i * ct_i) of each output."""
-    kw, _ = CASES[case]
-    rng = np.random.default_rng(abs(hash(case)) % 2**32)
+    name, kw, _ = CASES[case]
+    rng = np.random.default_rng(sum(map(ord, case)))
     seq = (B, T, U) if kw.get("return_sequences") else (B, U)
-    shapes = [seq] + ([(B, U), (B, U)] if kw.get("return_state") else [])
+    states = 2 if name == "LSTM" else 1
+    shapes = [seq] + ([(B, U)] * states if kw.get("return_state") else [])
     return [rng.standard_normal(s).astype("float32") for s in shapes]
 
 
@@ -65,10 +79,11 @@ import pickle, sys
 import numpy as np, keras, tensorflow as tf
 cases, x, init = pickle.load(open(sys.argv[1], "rb"))
 out = {}
-for case, (kw, use_init, weights, cts) in cases.items():
-    layer = keras.layers.LSTM(6, **kw)
+for case, (name, kw, use_init, weights, cts) in cases.items():
+    layer = getattr(keras.layers, name)(6, **kw)
     xt = tf.constant(x)
-    call = {"initial_state": [tf.constant(s) for s in init]} if use_init else {}
+    n = 2 if name == "LSTM" else 1
+    call = {"initial_state": [tf.constant(s) for s in init[:n]]} if use_init else {}
     layer(xt, **call)
     layer.set_weights(weights)
     watched = [xt] + list(call.get("initial_state", []))
@@ -85,12 +100,13 @@ pickle.dump(out, open(sys.argv[2], "wb"))
 
 @pytest.fixture(scope="module")
 def keras_reference(tmp_path_factory):
-    """Keras 3's LSTM (TF backend, CPU: its generic loop) on every case: outputs and
-    gradients, in one subprocess."""
+    """Keras 3's LSTM / GRU (TF backend, CPU: its generic loop) on every case: outputs
+    and gradients, in one subprocess."""
     import pickle
 
     d = tmp_path_factory.mktemp("keras_lstm")
-    cases = {c: (kw, use_init, WEIGHTS[c], COTANGENTS[c]) for c, (kw, use_init) in CASES.items()}
+    cases = {c: (name, kw, use_init, WEIGHTS[c], COTANGENTS[c])
+             for c, (name, kw, use_init) in CASES.items()}
     with open(d / "in.pkl", "wb") as f:
         pickle.dump((cases, X, INIT), f)
     env = dict(os.environ, KERAS_BACKEND="tensorflow", CUDA_VISIBLE_DEVICES="",
@@ -109,7 +125,7 @@ def spy(monkeypatch):
     """Force the CPU kernel on and count the calls of the shim's fused kernels."""
     calls = []
     monkeypatch.setattr(fused, "CPU_BLOCK_LSTM", True)
-    for name in ("fused_lstm", "fused_gru"):
+    for name in ("fused_lstm", "fused_gru", "fused_gru_reset_before"):
         real = getattr(fused, name)
         monkeypatch.setattr(fused, name,
                             lambda *a, real=real, name=name: calls.append(name) or real(*a))
@@ -119,9 +135,10 @@ def spy(monkeypatch):
 def _run(layer, case):
     """Outputs and gradients (weights, then inputs and initial states) of ``layer`` on
     ``case``'s inputs under tf.GradientTape."""
-    kw, use_init = CASES[case]
+    name, kw, use_init = CASES[case]
     xt = tf.constant(X)
-    call = {"initial_state": [tf.constant(s) for s in INIT]} if use_init else {}
+    n = 2 if name == "LSTM" else 1
+    call = {"initial_state": [tf.constant(s) for s in INIT[:n]]} if use_init else {}
     layer(xt, **call)
     layer.set_weights(WEIGHTS[case])
     watched = [xt] + list(call.get("initial_state", []))
@@ -135,12 +152,12 @@ def _run(layer, case):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_fused_lstm_matches_generic_loop_and_keras(case, spy, keras_reference):
-    kw, _ = CASES[case]
-    got_out, got_grads = _run(LSTM(U, **kw), case)
-    assert spy == ["fused_lstm"] * 2  # the build call and the taped call
-    loop_out, loop_grads = _run(LSTM(U, use_cudnn=False, **kw), case)
-    assert spy == ["fused_lstm"] * 2
+def test_fused_kernel_matches_generic_loop_and_keras(case, spy, keras_reference):
+    name, kw, _ = CASES[case]
+    got_out, got_grads = _run(LAYERS[name](U, **kw), case)
+    assert spy == [KERNEL[name]] * 2  # the build call and the taped call
+    loop_out, loop_grads = _run(LAYERS[name](U, use_cudnn=False, **kw), case)
+    assert spy == [KERNEL[name]] * 2
     want_out, want_grads = keras_reference[case]
     assert len(got_out) == len(loop_out) == len(want_out)
     assert len(got_grads) == len(loop_grads) == len(want_grads)
@@ -159,7 +176,7 @@ def test_tf_registered_block_lstm_v2_gradient_is_not_used(spy):
     a, b = LSTM(U), LSTM(U, use_cudnn=False)
     xt = tf.constant(X)
     a(xt), b(xt)
-    w = WEIGHTS["last"]
+    w = WEIGHTS["lstm_last"]
     a.set_weights(w), b.set_weights(w)
     grads = []
     for layer in (a, b):
@@ -189,7 +206,7 @@ def test_fused_lstm_input_dropout_matches_generic_loop(spy):
     a = LSTM(U, dropout=0.5, seed=11, return_sequences=True)
     b = LSTM(U, dropout=0.5, seed=11, return_sequences=True, use_cudnn=False)
     a(xt), b(xt)
-    w = WEIGHTS["last"]
+    w = WEIGHTS["lstm_last"]
     a.set_weights(w), b.set_weights(w)
     spy.clear()
     with tf.GradientTape(persistent=True) as tape:
@@ -202,20 +219,22 @@ def test_fused_lstm_input_dropout_matches_generic_loop(spy):
         np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-4, atol=1e-5)
 
 
-def test_fused_lstm_fit_matches_generic_loop(spy):
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_fit_through_the_fused_kernel_matches_generic_loop(name, spy):
     """``fit`` (a tf.function train step) through the fused kernel gives the generic
-    loop's weights after a few steps of Adam."""
+    loop's losses and weights after a few steps of Adam."""
+    kw = _GRU if name == "GRU" else {}
     x, y = tf.constant(X), tf.constant(X.sum(axis=(1, 2))[:, None])
     models = []
     for use_cudnn in ("auto", False):
         keras.utils.set_random_seed(0)
-        m = keras.Sequential([keras.Input((T, F)), LSTM(U, use_cudnn=use_cudnn),
+        m = keras.Sequential([keras.Input((T, F)), LAYERS[name](U, use_cudnn=use_cudnn, **kw),
                               keras.layers.Dense(1)])
         m.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
         models.append(m)
     models[1].set_weights(models[0].get_weights())
     hist = [m.fit(x, y, epochs=5, batch_size=2, shuffle=False, verbose=0).history["loss"] for m in models]
-    assert "fused_lstm" in spy
+    assert KERNEL[name] in spy
     np.testing.assert_allclose(hist[0], hist[1], rtol=1e-4)
     assert hist[0][-1] < hist[0][0]
     for p, q in zip(models[0].get_weights(), models[1].get_weights()):
@@ -230,8 +249,10 @@ def test_fused_lstm_fit_matches_generic_loop(spy):
     (lambda: LSTM(U, use_cudnn=False), {}),
     (lambda: LSTM(U), dict(mask=MASK)),
     (lambda: LSTM(U, dtype="float64"), {}),
-    (lambda: GRU(U), {}),  # no CPU whole-sequence GRU in TF
-    (lambda: GRU(U, reset_after=False), {}),
+    (lambda: GRU(U), {}),  # reset_after=True: no CPU kernel in TF
+    (lambda: GRU(U, reset_after=False, recurrent_dropout=0.2), dict(training=True)),
+    (lambda: GRU(U, reset_after=False), dict(mask=MASK)),
+    (lambda: GRU(U, reset_after=False, dtype="float64"), {}),
 ])
 def test_fused_kernel_only_where_the_configuration_allows(make, call, spy):
     layer = make()
@@ -244,7 +265,7 @@ def test_fused_kernel_only_where_the_configuration_allows(make, call, spy):
 
 
 def test_cpu_kernel_rule_follows_tf_intra_op_threads(monkeypatch):
-    """"auto": the CPU kernel only with a one-thread intra-op pool (measured faster
+    """"auto": the CPU LSTM kernel only with a one-thread intra-op pool (measured faster
     there, slower with more threads); True / False force it."""
     threading = tf.config.threading
     x = tf.constant(X)
@@ -256,6 +277,9 @@ def test_cpu_kernel_rule_follows_tf_intra_op_threads(monkeypatch):
     assert not fused.fused_supported("fused_lstm", tf.cast(x, tf.float64), *w)
     monkeypatch.setattr(threading, "get_intra_op_parallelism_threads", lambda: 4)
     assert not fused.fused_supported("fused_lstm", x, *w)
+    # the reset_after=False GRU step kernel: faster with any thread count; float32
+    assert fused.fused_supported("fused_gru_reset_before", x, *w)
+    assert not fused.fused_supported("fused_gru_reset_before", tf.cast(x, tf.float64), *w)
     # not configured (0): TF_NUM_INTRAOP_THREADS, else the core count
     monkeypatch.setattr(threading, "get_intra_op_parallelism_threads", lambda: 0)
     monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "1")

@@ -332,26 +332,29 @@ class _CellLayer(RNN):
     def _fused_call(self, sequences, initial_state, mask, training):
         """The fused kernel when the configuration allows it, as Keras' cuDNN
         conditions: tanh/sigmoid activations, no recurrent dropout, no mask, not
-        unrolled, ``use_cudnn`` not False (and GRU ``reset_after=True``), and the
+        unrolled, ``use_cudnn`` not False, a shim kernel for the function (GRU with
+        ``reset_after=False``: ``fused_gru_reset_before``, TF's CPU only), and the
         shim's ``fused_supported`` (where it has one: TF's device / dtype rules). Input
         dropout is one mask for every step, as the generic loop draws it."""
         cell = self.cell
         if (self._fused_kernel is None or self.use_cudnn is False or self.unroll
                 or mask is not None or cell.recurrent_dropout
                 or cell.activation is not activations.tanh
-                or cell.recurrent_activation is not activations.sigmoid
-                or not getattr(cell, "reset_after", True)):
+                or cell.recurrent_activation is not activations.sigmoid):
             return None
+        name = self._fused_kernel
+        if not getattr(cell, "reset_after", True):
+            name += "_reset_before"  # a different function: only TF's CPU has a kernel
         fw = framework_of(sequences)
         mod = shim(fw, "layers.rnn") if fw else None
-        kernel = getattr(mod, self._fused_kernel, None)
+        kernel = getattr(mod, name, None)
         if kernel is None:
             return None
         weights = (cell.kernel, cell.recurrent_kernel, cell.bias)
         if any(w is not None and w.dtype != sequences.dtype for w in weights):
             return None  # e.g. float16 inputs with float32 weights: the generic loop
         supported = getattr(mod, "fused_supported", None)
-        if supported is not None and not supported(self._fused_kernel, sequences, *weights):
+        if supported is not None and not supported(name, sequences, *weights):
             return None  # the framework has no kernel for this device / dtype
         x = sequences
         if training and 0.0 < cell.dropout < 1.0:

@@ -16,8 +16,12 @@ the time loop, where ``fused_supported`` says the kernel computes the layer's fu
   gradient (``BlockLSTMGrad``, gate layout ``i, c, f, o``) for it, which is wrong for the
   V2 layout: the gradient here is ``BlockLSTMGradV2`` through ``tf.custom_gradient``.
   It is used where it measured faster than the loop: TF's intra-op pool has one thread
-  (``CPU_BLOCK_LSTM``; docs/architecture.md, RNN section, has the figures); float32. TF has no CPU whole-sequence GRU;
-  ``GRUBlockCell`` is one step of the ``reset_after=False`` GRU, not a sequence kernel.
+  (``CPU_BLOCK_LSTM``; docs/architecture.md, RNN section, has the figures); float32.
+* CPU, GRU with ``reset_after=False``: TF has no whole-sequence GRU, but
+  ``GRUBlockCell`` is one step of exactly this GRU (the default ``reset_after=True``
+  is a different function): ``fused_gru_reset_before`` runs one per step, with its
+  gradient from ``GRUBlockCellGrad`` (TF registers none). Measured faster than the loop
+  with any thread count; float32.
 """
 
 from __future__ import annotations
@@ -63,8 +67,13 @@ def fused_supported(name, x, kernel, recurrent_kernel, bias):
     inputs ``x`` and these weights (the layer has already checked Keras' cuDNN
     conditions on the activations, dropout, mask, unroll and GRU ``reset_after``)."""
     if _on_gpu(x):
-        return bias is not None and x.dtype in (tf.float16, tf.float32, tf.float64)
-    return name == "fused_lstm" and x.dtype == tf.float32 and _cpu_block_lstm()
+        return (name in ("fused_lstm", "fused_gru") and bias is not None
+                and x.dtype in (tf.float16, tf.float32, tf.float64))
+    if x.dtype != tf.float32:
+        return False
+    if name == "fused_gru_reset_before":
+        return True
+    return name == "fused_lstm" and _cpu_block_lstm()
 
 
 # ------------------------------------------------------------------ CPU: BlockLSTMV2
@@ -95,6 +104,48 @@ def _cpu_lstm(x, h0, c0, kernel, recurrent_kernel, bias):
     b = tf.zeros([tf.shape(w)[1]], x.dtype) if bias is None else tf.convert_to_tensor(bias)
     cs, h = _block_lstm(tf.transpose(x, [1, 0, 2]), c0, h0, w, b)
     return tf.transpose(h, [1, 0, 2]), h[-1], cs[-1]
+
+
+# ------------------------------------------------------------------ CPU: GRUBlockCell
+@tf.custom_gradient
+def _gru_block_step(x, h, w_ru, w_c, b_ru, b_c):
+    """One step of the ``reset_after=False`` GRU; TF registers no gradient for the op:
+    ``GRUBlockCellGrad`` gives the pre-activation gradients, the weights' are the
+    matmuls of the step's inputs with them."""
+    r, u, c, h_new = tf.raw_ops.GRUBlockCell(x=x, h_prev=h, w_ru=w_ru, w_c=w_c, b_ru=b_ru,
+                                             b_c=b_c)
+
+    def grad(d_h):
+        d_x, d_h_prev, d_c_bar, d_ru_bar = tf.raw_ops.GRUBlockCellGrad(
+            x=x, h_prev=h, w_ru=w_ru, w_c=w_c, b_ru=b_ru, b_c=b_c, r=r, u=u, c=c, d_h=d_h)
+        d_w_ru = tf.matmul(tf.concat([x, h], 1), d_ru_bar, transpose_a=True)
+        d_w_c = tf.matmul(tf.concat([x, h * r], 1), d_c_bar, transpose_a=True)
+        return (d_x, d_h_prev, d_w_ru, d_w_c, tf.reduce_sum(d_ru_bar, 0),
+                tf.reduce_sum(d_c_bar, 0))
+
+    return h_new, grad
+
+
+def fused_gru_reset_before(x, h0, kernel, recurrent_kernel, bias):
+    """The ``reset_after=False`` GRU as one ``GRUBlockCell`` per step (CPU): Keras'
+    ``hh = tanh(x W_h + b_h + (r * h) U_h)``, ``h' = z * h + (1 - z) * hh`` is the
+    cell's formula with ``w_ru = [[W_r, W_z], [U_r, U_z]]`` (its gates are ``r, u``;
+    Keras' ``z, r``), ``w_c = [[W_h], [U_h]]``. ``x`` (batch, time, features) ->
+    (outputs (batch, time, units), h)."""
+    u = recurrent_kernel.shape[0]
+    w_ru = tf.concat([tf.concat([kernel[:, u:2 * u], kernel[:, :u]], 1),
+                      tf.concat([recurrent_kernel[:, u:2 * u], recurrent_kernel[:, :u]], 1)],
+                     0)
+    w_c = tf.concat([kernel[:, 2 * u:], recurrent_kernel[:, 2 * u:]], 0)
+    if bias is None:
+        b_ru, b_c = tf.zeros([2 * u], x.dtype), tf.zeros([u], x.dtype)
+    else:
+        b_ru, b_c = tf.concat([bias[u:2 * u], bias[:u]], 0), bias[2 * u:]
+    h, outputs = h0, []
+    for x_t in tf.unstack(x, axis=1):
+        h = _gru_block_step(x_t, h, w_ru, w_c, b_ru, b_c)
+        outputs.append(h)
+    return tf.stack(outputs, axis=1), h
 
 
 # ------------------------------------------------------------------ GPU: CudnnRNNV3
