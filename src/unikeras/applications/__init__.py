@@ -13,7 +13,7 @@ import importlib
 
 _MODULES = ("imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2",
             "mobilenet_v2", "densenet", "mobilenet", "xception", "inception_v3",
-            "inception_resnet_v2", "convnext", "mobilenet_v3")
+            "inception_resnet_v2", "convnext", "mobilenet_v3", "nasnet")
 
 _FUNCTIONS = {
     "VGG16": "vgg16", "VGG19": "vgg19",
@@ -26,6 +26,7 @@ _FUNCTIONS = {
     "ConvNeXtTiny": "convnext", "ConvNeXtSmall": "convnext", "ConvNeXtBase": "convnext",
     "ConvNeXtLarge": "convnext", "ConvNeXtXLarge": "convnext",
     "MobileNetV3Small": "mobilenet_v3", "MobileNetV3Large": "mobilenet_v3",
+    "NASNetMobile": "nasnet", "NASNetLarge": "nasnet",
 }
 
 
