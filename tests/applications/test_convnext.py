@@ -6,7 +6,8 @@ drawn away from their 1e-6 start, so every block counts): layer names, classes, 
 paths and shapes, and the outputs on every framework. Keras' legacy ``.h5`` layout (the
 ImageNet files' format, with the nested stem/downsampling Sequential models) loads
 through ``weights="imagenet"`` from the Keras cache. The other variants differ only in
-their configuration, compared with Keras's. ``LayerScale`` and ``StochasticDepth`` go
+their configuration, compared with Keras's; ``convnext.ConvNeXt`` at small widths covers
+the no-top head and stochastic depth. ``LayerScale`` and ``StochasticDepth`` go
 through ``.keras`` files both ways.
 """
 
@@ -25,7 +26,8 @@ from unikeras.xp import to_numpy
 
 pytest.importorskip("keras")
 sys.path.insert(0, str(Path(__file__).parent))
-from _keras_apps import case_images, check_forward, images, keras_reference  # noqa: E402
+from _keras_apps import (  # noqa: E402
+    case_images, check_forward, check_structure, images, keras_reference)
 
 # (1000 classes, the ImageNet head: the same weights also load as weights="imagenet")
 CASES = [("convnext_tiny", "convnext", "ConvNeXtTiny", dict(input_shape=(32, 32, 3),
@@ -33,6 +35,10 @@ CASES = [("convnext_tiny", "convnext", "ConvNeXtTiny", dict(input_shape=(32, 32,
 NOTOP = dict(include_top=False, input_shape=(32, 32, 3), pooling="max")
 VARIANTS = ["ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
             "ConvNeXtXLarge"]
+# the no-top head, stochastic depth in the blocks and no layer scale, at small widths
+CUSTOM = dict(depths=[1, 2, 1, 1], projection_dims=[8, 8, 16, 16], drop_path_rate=0.3,
+              layer_scale_init_value=None, include_top=False, pooling="avg",
+              input_shape=(32, 32, 3), name="cnx")
 XS = np.random.default_rng(5).normal(size=(2, 4, 4, 3)).astype("float32")
 
 # Keras' side beyond the cases: the variants' configuration and defaults; the case's
@@ -48,6 +54,14 @@ out["defaults"] = {f: {k: p.default for k, p in
                    for f in %(variants)r}
 with h5py.File(d + "/convnext_tiny.h5", "w") as f:
     legacy_h5_format.save_weights_to_hdf5_group(f, m)
+keras.backend.clear_session()
+m = C.ConvNeXt(weights=None, **%(custom)r)
+out["custom"] = {"layers": [l.name for l in m.layers if l.weights],
+                 "classes": [type(l).__name__ for l in m.layers],
+                 "weights": [[w.path, list(w.shape)] for w in m.weights], "name": m.name}
+m.save_weights(d + "/custom.weights.h5")
+x = np.load(d + "/convnext_tiny_x.npy")
+np.save(d + "/custom_out.npy", keras.ops.convert_to_numpy(m(x, training=False)))
 xs = np.load(d + "/xs.npy")
 inp = keras.Input((4, 4, 3))
 y = keras.layers.Conv2D(5, 1, name="c")(inp)
@@ -61,7 +75,7 @@ u = keras.saving.load_model(d + "/uk.keras")
 out["uk_in_keras"] = [type(l).__name__ + ":" + type(l).__module__ for l in u.layers]
 out["uk_sd_rate"] = u.get_layer("sd").drop_path_rate
 np.save(d + "/uk_in_keras.npy", keras.ops.convert_to_numpy(u(xs)))
-""" % {"variants": VARIANTS}
+""" % {"variants": VARIANTS, "custom": CUSTOM}
 
 
 def _unikeras_file(d):
@@ -109,6 +123,22 @@ def test_imagenet_file_from_the_keras_cache(keras_dir, tmp_path, monkeypatch):
     out = to_numpy(m(case_images(kw), training=False))
     ref = np.load(keras_dir / f"{cid}_out.npy")
     np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-4 * float(np.abs(ref).max()))
+
+
+def test_convnext_without_top_with_stochastic_depth(keras_dir):
+    """``convnext.ConvNeXt`` at small widths: the no-top head (pooling, unnamed
+    LayerNorm), StochasticDepth blocks (the identity outside training), no LayerScale."""
+    from unikeras.xp import set_default_framework
+
+    set_default_framework("numpy")
+    facts = json.loads((keras_dir / "facts.json").read_text())
+    keras.utils.clear_session(free_memory=False)
+    m = keras.applications.convnext.ConvNeXt(
+        weights=str(keras_dir / "custom.weights.h5"), **CUSTOM)
+    check_structure(m, facts["custom"])
+    out = to_numpy(m(np.load(keras_dir / "convnext_tiny_x.npy"), training=False))
+    np.testing.assert_allclose(out, np.load(keras_dir / "custom_out.npy"), rtol=1e-4,
+                               atol=1e-4)
 
 
 def test_variants_are_keras_configs(keras_dir):
