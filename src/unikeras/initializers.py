@@ -146,11 +146,14 @@ class RandomUniform(_Seeded):
 
 
 def _truncated(rng, shape, stddev):
+    # redraw the values beyond 2 std (in C order, the same draws as redrawing by a full
+    # mask), re-testing only the redrawn ones: half the time of re-scanning the array
     out = rng.standard_normal(size=shape)
-    bad = np.abs(out) > 2.0
-    while bad.any():
-        out[bad] = rng.standard_normal(size=int(bad.sum()))
-        bad = np.abs(out) > 2.0
+    flat = out.reshape(-1)
+    bad = np.flatnonzero(np.abs(flat) > 2.0)
+    while bad.size:
+        flat[bad] = rng.standard_normal(size=bad.size)
+        bad = bad[np.abs(flat[bad]) > 2.0]
     return out * stddev
 
 
