@@ -23,7 +23,8 @@ from unikeras.xp import to_numpy
 
 pytest.importorskip("keras")
 sys.path.insert(0, str(Path(__file__).parent))
-from _keras_apps import X, build, check_forward, check_structure, keras_reference  # noqa: E402
+from _keras_apps import (X, build, check_forward, check_structure, keras_reference,  # noqa: E402
+                         zero_initializers)
 
 # (case id, module, function, kwargs); every kwarg is passed as is to Keras and unikeras
 CASES = [
@@ -54,7 +55,7 @@ STRUCTURE_ONLY = [
 
 @pytest.fixture(scope="module")
 def keras_dir(tmp_path_factory):
-    return keras_reference(tmp_path_factory, CASES, STRUCTURE_ONLY)
+    return keras_reference(tmp_path_factory, CASES, STRUCTURE_ONLY, legacy_h5=["resnet50"])
 
 
 @pytest.mark.parametrize("cid,module,fn,kw", CASES, ids=[c[0] for c in CASES])
@@ -63,7 +64,8 @@ def test_matches_keras(cid, module, fn, kw, keras_dir, any_framework, to_fw):
 
 
 @pytest.mark.parametrize("cid,module,fn,kw", STRUCTURE_ONLY, ids=[c[0] for c in STRUCTURE_ONLY])
-def test_deep_variants_have_keras_layers(cid, module, fn, kw, keras_dir):
+def test_deep_variants_have_keras_layers(cid, module, fn, kw, keras_dir, monkeypatch):
+    zero_initializers(monkeypatch)
     check_structure(build(module, fn, kw),
                      json.loads((keras_dir / "facts.json").read_text())[cid])
 

@@ -13,7 +13,8 @@ import importlib
 
 _MODULES = ("imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2",
             "mobilenet_v2", "densenet", "mobilenet", "xception", "inception_v3",
-            "inception_resnet_v2", "convnext", "mobilenet_v3", "nasnet")
+            "inception_resnet_v2", "convnext", "mobilenet_v3", "nasnet", "efficientnet",
+            "efficientnet_v2")
 
 _FUNCTIONS = {
     "VGG16": "vgg16", "VGG19": "vgg19",
@@ -27,6 +28,9 @@ _FUNCTIONS = {
     "ConvNeXtLarge": "convnext", "ConvNeXtXLarge": "convnext",
     "MobileNetV3Small": "mobilenet_v3", "MobileNetV3Large": "mobilenet_v3",
     "NASNetMobile": "nasnet", "NASNetLarge": "nasnet",
+    **{f"EfficientNetB{i}": "efficientnet" for i in range(8)},
+    **{f"EfficientNetV2{v}": "efficientnet_v2"
+       for v in ("B0", "B1", "B2", "B3", "S", "M", "L")},
 }
 
 
