@@ -44,7 +44,7 @@ def _np(x):
 def build(kind):
     emb = layers.Embedding(V, D, name="emb")
     if kind == "dense":
-        b1 = keras.Sequential([keras.Input((L, D)), layers.Dense(16, activation="relu",
+        b1 = keras.Sequential([keras.Input((L, D)), layers.Dense(D, activation="relu",
                                                                  name="ff1"),
                                layers.Dense(D, name="ff2")], name="block1")
         b2 = keras.Sequential([keras.Input((L, D)), layers.Dense(D, use_bias=False,
