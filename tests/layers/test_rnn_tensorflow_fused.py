@@ -294,3 +294,23 @@ def test_cpu_kernel_rule_follows_tf_intra_op_threads(monkeypatch):
     monkeypatch.setattr(fused, "CPU_BLOCK_LSTM", False)
     monkeypatch.setattr(threading, "get_intra_op_parallelism_threads", lambda: 1)
     assert not fused.fused_supported("fused_lstm", x, *w)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_xla_compiled_steps_take_the_loop(name, spy):
+    """The CPU kernels have no XLA lowering: under ``jit_compile=True`` (a user's
+    tf.function or ``compile(jit_compile=True)``) the layer runs the generic loop."""
+    kw = _GRU if name == "GRU" else {}
+    x, y = tf.constant(X), tf.constant(X.sum(axis=(1, 2))[:, None])
+    layer = LAYERS[name](U, **kw)
+    want = layer(x).numpy()
+    assert spy == [KERNEL[name]]
+    spy.clear()
+    got = tf.function(layer, jit_compile=True)(x).numpy()
+    assert spy == []
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    # the XLA train step compiles (a fused op in it would fail to) and trains
+    m = keras.Sequential([keras.Input((T, F)), LAYERS[name](U, **kw), keras.layers.Dense(1)])
+    m.compile(optimizer="adam", loss="mse", jit_compile=True)
+    hist = m.fit(x, y, epochs=2, verbose=0).history["loss"]
+    assert np.isfinite(hist).all() and hist[1] < hist[0]

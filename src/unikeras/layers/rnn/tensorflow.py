@@ -62,10 +62,24 @@ def _on_gpu(x):
     return "CPU" not in device.upper()
 
 
+def _in_xla():
+    """Tracing for XLA (``tf.function(jit_compile=True)``, ``compile(jit_compile=True)``):
+    these kernels have no XLA lowering."""
+    try:
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - another TF layout: XLA users get the loop
+        return True
+    return tf.inside_function() and control_flow_util.GraphOrParentsInXlaContext(
+        tf.compat.v1.get_default_graph())
+
+
 def fused_supported(name, x, kernel, recurrent_kernel, bias):
-    """Whether ``name`` (``"fused_lstm"`` / ``"fused_gru"``) runs a fused kernel for
-    inputs ``x`` and these weights (the layer has already checked Keras' cuDNN
-    conditions on the activations, dropout, mask, unroll and GRU ``reset_after``)."""
+    """Whether ``name`` (``"fused_lstm"``, ``"fused_gru"``, ``"fused_gru_reset_before"``)
+    runs a fused kernel for inputs ``x`` and these weights (the layer has already
+    checked Keras' cuDNN conditions on the activations, dropout, mask and unroll). Never
+    under XLA compilation, nor with an unknown number of timesteps."""
+    if x.shape[1] is None or _in_xla():
+        return False
     if _on_gpu(x):
         return (name in ("fused_lstm", "fused_gru") and bias is not None
                 and x.dtype in (tf.float16, tf.float32, tf.float64))
