@@ -84,10 +84,12 @@ def _unikeras_file(d):
 
     np.save(d / "xs.npy", XS)
     inp = keras.Input((4, 4, 3))
-    y = keras.layers.Conv2D(5, 1, name="c")(inp)
-    y = LayerScale(0.5, 5, name="ls")(y)
+    c = keras.layers.Conv2D(5, 1, name="c")(inp)
+    y = LayerScale(0.5, 5, name="ls")(c)
     y = StochasticDepth(0.25, name="sd")(y)
-    u = keras.Model(inp, y)
+    # the ConvNeXt block's residual `inputs + x` (and a scalar product): op nodes, which
+    # unikeras writes as Keras' Operations (keras.src.ops.numpy Add, Multiply)
+    u = keras.Model(inp, (c + y) * 0.5)
     u.get_layer("ls").set_weights([np.linspace(0.5, 1.5, 5)])
     u.save(d / "uk.keras")
     np.save(d / "uk_out.npy", to_numpy(u(XS)))
@@ -156,7 +158,8 @@ def test_variants_are_keras_configs(keras_dir):
 
 def test_custom_layers_round_trip_keras_files(keras_dir, any_framework, to_fw):
     """LayerScale/StochasticDepth: a Keras .keras file loads into unikeras' classes, and
-    Keras loads unikeras' file into its own (module keras.src.applications.convnext)."""
+    Keras loads unikeras' file into its own (module keras.src.applications.convnext),
+    the residual's op nodes included; unikeras reads its own file back."""
     from unikeras.applications.convnext import LayerScale, StochasticDepth
 
     facts = json.loads((keras_dir / "facts.json").read_text())
@@ -166,6 +169,9 @@ def test_custom_layers_round_trip_keras_files(keras_dir, any_framework, to_fw):
         "StochasticDepth:keras.src.applications.convnext"]
     assert facts["uk_sd_rate"] == 0.25
     np.testing.assert_allclose(np.load(keras_dir / "uk_in_keras.npy"),
+                               np.load(keras_dir / "uk_out.npy"), rtol=1e-5, atol=1e-6)
+    back = keras.saving.load_model(str(keras_dir / "uk.keras"))
+    np.testing.assert_allclose(to_numpy(back(to_fw(XS, any_framework))),
                                np.load(keras_dir / "uk_out.npy"), rtol=1e-5, atol=1e-6)
     k = keras.saving.load_model(str(keras_dir / "k.keras"))
     assert type(k.get_layer("ls")) is LayerScale

@@ -413,6 +413,28 @@ class OpLayer(Layer):
     def get_config(self):
         return {"name": self.name, "op": self.op, "op_kwargs": self.op_kwargs}
 
+    def keras_operation(self):
+        """The node as Keras 3 writes its Operation (``{"module": "keras.src.ops.numpy",
+        "class_name": "Add", "config": {"name"}, "registered_name": "Add"}``), for the
+        ops whose Keras class takes no constructor argument (the arithmetic of
+        ``x + y``, ``x * 0.5``, ``x[:, 0]``): Keras loads such a file. None for the
+        others, which keep unikeras' own form (``OpLayer`` with its op and kwargs)."""
+        cls = _KERAS_NUMPY_OPS.get(self.op)
+        if cls is None or self.op_kwargs:
+            return None
+        return {"module": "keras.src.ops.numpy", "class_name": cls,
+                "config": {"name": self.name}, "registered_name": cls}
+
+
+# Keras 3 Operation classes of keras.src.ops.numpy without constructor arguments (the
+# call takes the tensors only), by unikeras op name
+_KERAS_NUMPY_OPS = {
+    "add": "Add", "subtract": "Subtract", "multiply": "Multiply", "divide": "Divide",
+    "true_divide": "TrueDivide", "power": "Power", "negative": "Negative",
+    "get_item": "GetItem", "matmul": "Matmul", "maximum": "Maximum", "minimum": "Minimum",
+    "absolute": "Absolute", "floor_divide": "FloorDivide", "mod": "Mod",
+}
+
 
 def _op_function(ops, name):
     """``unikeras.ops.<name>``; a dotted name reaches a submodule (``image.resize``)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._nest import map_nested
 from ..layers.operation import Operation
-from ..layers.symbolic import InputLayer, KerasTensor, Node, _flat
+from ..layers.symbolic import InputLayer, KerasTensor, Node, OpLayer, _flat
 from ..utils.serialization import keras_class, keras_identity, lookup, register
 from ..xp import namespace, standardize_dtype
 from .data import check_numeric
@@ -240,11 +240,12 @@ class Functional(Model):
             for n in ([] if isinstance(layer, InputLayer) else self._layer_nodes.get(id(layer), [])):
                 inbound.append({"args": _ser_tensors(n.args, node_keys),
                                 "kwargs": _ser_tensors(n.kwargs, node_keys)})
-            module, registered = keras_identity(type(layer))
-            layer_configs.append({
-                "module": module, "class_name": keras_class(type(layer)).__name__,
-                "config": layer.get_config(), "registered_name": registered,
-                "name": layer.name, "inbound_nodes": inbound})
+            spec = layer.keras_operation() if isinstance(layer, OpLayer) else None
+            if spec is None:
+                module, registered = keras_identity(type(layer))
+                spec = {"module": module, "class_name": keras_class(type(layer)).__name__,
+                        "config": layer.get_config(), "registered_name": registered}
+            layer_configs.append({**spec, "name": layer.name, "inbound_nodes": inbound})
 
         def ref(t):
             node, idx = t._history
