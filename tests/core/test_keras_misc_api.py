@@ -76,6 +76,53 @@ def test_layer_takes_its_policy_from_a_map(framework, to_fw):
     assert isinstance(keras.FloatDTypePolicy("float32"), keras.DTypePolicy)
 
 
+def test_layers_are_operations_as_keras(refs):
+    """Layer and Model derive from keras.Operation; the Operation API (symbolic_call,
+    compute_output_spec, input/output, name, the automatic get_config of a class that
+    defines none, from_config's TypeError) gives what Keras 3 gives."""
+    assert keras.Operation in layers.Layer.__mro__
+    ours = json.loads(json.dumps(_misc_keras_refs.operation_api(keras)))
+    theirs = refs["operation_api"]
+    # a subclassed Model's automatic config: Keras 3.15 raises (its Model.__new__ drops the
+    # arguments), unikeras records them as for any layer
+    assert theirs.pop("model_config") == "NotImplementedError"
+    assert ours.pop("model_config") == {"name": "net", "units": 4, "trainable": True}
+    assert ours == theirs
+
+
+def test_user_operation_is_a_pytree_and_a_torch_module_part(framework, to_fw):
+    """A user's Operation in a model: the model stays a pytree with the same leaves, and
+    on torch the model (with the op inside) is a torch.nn.Module."""
+    class Shift(keras.Operation):
+        def call(self, x):
+            return x + 1.0
+
+    inp = keras.Input((3,))
+    model = keras.Model(inp, layers.Dense(2)(Shift()(inp)))
+    x = to_fw(np.ones((2, 3), "float32"), framework)
+    y = keras.ops.convert_to_numpy(model(x))
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in model.weights)
+    np.testing.assert_allclose(y, 2.0 * np.ones((2, 3)) @ kernel + bias, rtol=1e-6)
+    if framework == "jax":
+        import jax
+
+        leaves = jax.tree_util.tree_leaves(model)
+    elif framework == "torch":
+        import torch.utils._pytree as pytree
+
+        leaves = pytree.tree_leaves(model)
+    else:
+        import tensorflow as tf
+
+        leaves = tf.nest.flatten(model)
+    assert [tuple(leaf.shape) for leaf in leaves] == [(3, 2), (2,)]
+    if framework == "torch":
+        import torch
+
+        assert isinstance(model, torch.nn.Module)
+        assert len(list(model.parameters())) == 2
+
+
 def test_operation_in_a_functional_model(framework, to_fw):
     class ScaledSum(keras.Operation):
         def __init__(self, scale, name=None):

@@ -189,9 +189,10 @@ def test_no_import_cycle_between_packages():
 KNOWN_MODULE_CYCLES = {
     # Layer.__call__ / compute_output_shape use the symbolic machinery, whose InputLayer
     # and OpLayer are Layers; a torch.nn.Module assigned to a layer attribute is wrapped
-    # in TorchModuleWrapper, a Layer.
-    frozenset({"unikeras.layers.layer", "unikeras.layers.symbolic",
-               "unikeras.layers.torch_module_wrapper"}),
+    # in TorchModuleWrapper, a Layer. Operation (the base of Layer) uses the same
+    # symbolic machinery (symbolic_call, compute_output_spec).
+    frozenset({"unikeras.layers.layer", "unikeras.layers.operation",
+               "unikeras.layers.symbolic", "unikeras.layers.torch_module_wrapper"}),
     # Model(inputs, outputs) becomes a Functional (a Model subclass), as in Keras.
     frozenset({"unikeras.training.model", "unikeras.training.functional"}),
     # The TensorFlow Array API namespace (xp/tensorflow/): its modules share one array

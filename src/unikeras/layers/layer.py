@@ -33,6 +33,8 @@ from ..xp.dtypes import FLOATS
 from . import _context
 from ._varread import KIND as _READ_KIND, read_kind as _read_kind
 from .input_spec import InputSpec, check_input
+from . import operation as _operation
+from .operation import Operation, _default
 
 _getframe = sys._getframe
 _call_params_cache: dict[type, tuple] = {}
@@ -127,8 +129,10 @@ def _load_symbolic():
     return _symbolic
 
 
-class Layer(Trackable):
-    """Keras 3's ``Layer``. Subclasses define ``build(input_shape)`` and ``call(...)``."""
+class Layer(Operation, Trackable):
+    """Keras 3's ``Layer``. Subclasses define ``build(input_shape)`` and ``call(...)``.
+    An ``Operation`` (layers/operation.py: ``symbolic_call``, ``compute_output_spec``,
+    ``input`` / ``output``, ``from_config``)."""
 
     #: a layer that makes a mask sets this (Sequential/Functional route masks then); a
     #: class default, so the per-call ``getattr`` never reaches ``__getattr__``
@@ -621,43 +625,16 @@ class Layer(Trackable):
         return out
 
     # ------------------------------------------------------------------ shapes
-    # ------------------------------------------------------------------ graph
-    @property
-    def input(self):
-        """Keras' ``layer.input``: the KerasTensor(s) of the layer's first call on
-        symbolic inputs (a list when it took several)."""
-        return self._first_node_tensors("inputs", "input")
-
-    @property
-    def output(self):
-        """Keras' ``layer.output``: the KerasTensor(s) its first symbolic call made."""
-        fixed = self.__dict__.get("_fixed_output")
-        if fixed is not None:
-            return fixed
-        return self._first_node_tensors("outputs", "output")
-
-    @output.setter
-    def output(self, value):  # InputLayer: its tensor exists before any call
-        self.__dict__["_fixed_output"] = value
-
-    def _first_node_tensors(self, attr, what):
-        nodes = self.__dict__.get("_inbound_nodes")
-        if not nodes:
-            raise AttributeError(f"The layer {self.name} has never been called and thus has "
-                                 f"no defined {what}.")
-        values = list(getattr(nodes[0], attr))
-        return values[0] if len(values) == 1 else values
-
     def compute_output_shape(self, *args, **kwargs):
         from .symbolic import KerasTensor, spec_from_shapes
 
         spec = self.compute_output_spec(*spec_from_shapes(args), **kwargs)
         return map_nested(lambda t: t.shape if isinstance(t, KerasTensor) else t, spec)
 
-    def compute_output_spec(self, *args, **kwargs):
-        from .symbolic import run_for_spec
-
-        return run_for_spec(self, args, kwargs)
+    def symbolic_call(self, *args, **kwargs):
+        """Keras' ``Layer.symbolic_call``: the output spec; the graph node is recorded by
+        ``__call__`` (on KerasTensors), not here."""
+        return self.compute_output_spec(*args, **kwargs)
 
     def compute_mask(self, inputs, previous_mask=None):
         return previous_mask if self.supports_masking else None
@@ -689,17 +666,13 @@ class Layer(Trackable):
         return out, new_ntv
 
     # ------------------------------------------------------------------ config
+    @_default
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": self.dtype_policy.name}
+        config = super().get_config()  # the name (and a user class's automatic config)
+        config.update({"trainable": self.trainable, "dtype": self.dtype_policy.name})
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        return cls(**config)
 
     def get_build_config(self):
         return {"input_shape": getattr(self, "_build_shape", None)}
@@ -741,6 +714,31 @@ def _torch_api(name):
 
 for _name in Layer._TORCH_MODULE_API:
     setattr(Layer, _name, _torch_api(_name))
+
+
+class OperationLayer(Layer):
+    """What a user's ``class MyOp(keras.Operation)`` derives from (layers/operation.py):
+    a weightless layer called directly. On arrays ``__call__`` is ``call`` (no build, no
+    autocast, no framework move: the op's own code works on whatever arrays it gets); on
+    KerasTensors it records a graph node whose output spec comes from
+    ``compute_output_spec`` (by default: ``call`` run once on zeros, as for layers)."""
+
+    def __init__(self, name=None, **kwargs):
+        kwargs.pop("dtype", None)
+        super().__init__(name=name, autocast=False, **kwargs)
+        self.built = True
+
+    def __call__(self, *args, **kwargs):
+        return Operation.__call__(self, *args, **kwargs)
+
+    symbolic_call = Operation.symbolic_call  # the node is recorded here
+    get_config = Operation.get_config  # Keras' Operation config: the name (+ automatic)
+
+    def __repr__(self):
+        return f"<Operation name={self.name}>"
+
+
+_operation._LAYER, _operation._OPERATION_LAYER = Layer, OperationLayer
 
 
 def _state_shim_layers(fw):

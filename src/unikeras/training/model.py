@@ -22,6 +22,7 @@ from .._nest import map_nested, present_leaves as _leaves
 from .. import config as _config
 from .. import xp as _xp
 from ..layers.layer import Layer
+from ..layers.operation import _default
 from ..xp import concat_rows, framework_of, framework_scope, namespace, scope_framework, shim, to_numpy
 from ..xp._registry import scoped_framework
 from . import callbacks as callbacks_mod
@@ -85,7 +86,7 @@ class Model(Layer):
             from .functional import Functional
 
             return Functional.__new__(Functional)
-        return super().__new__(cls)
+        return super().__new__(cls, *args, **kwargs)  # (Operation: the automatic config)
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
@@ -834,6 +835,7 @@ class Model(Layer):
         print_summary(self, line_length=line_length, print_fn=print_fn,
                       show_trainable=show_trainable)
 
+    @_default  # a subclassed model gets the automatic config, as in Keras
     def get_config(self):
         return super().get_config()
 
