@@ -71,14 +71,15 @@ class DTypePolicy:
         return cls(**config)
 
 
-QUANTIZATION_MODES = ("int8", "gptq", "awq")
+#: Keras 3.15's quantization modes (the layers' ``_q_modes`` say which each implements)
+QUANTIZATION_MODES = ("int8", "float8", "int4", "gptq", "awq")
 
 
 class QuantizedDTypePolicy(DTypePolicy):
     """Keras 3's ``QuantizedDTypePolicy(mode, source_name=None)``: the policy of a layer
     quantized with ``layer.quantize(mode)``, named ``f"{mode}_from_{source_name}"``
-    (``"int8_from_float32"``); variable and compute dtypes are the source policy's. The
-    modes unikeras implements: ``"int8"``."""
+    (``"int8_from_float32"``); variable and compute dtypes are the source policy's.
+    Subclasses: ``Int4DTypePolicy`` ("int4/<block_size>"), ``QuantizedFloat8DTypePolicy``."""
 
     def __init__(self, mode, source_name=None):
         source = DTypePolicy(source_name or dtype_policy().name)
@@ -98,16 +99,80 @@ class QuantizedDTypePolicy(DTypePolicy):
         return self._quantization_mode
 
     def __eq__(self, other):
-        return isinstance(other, QuantizedDTypePolicy) and other.name == self.name
+        return type(other) is type(self) and other.name == self.name
 
     def __hash__(self):
         return hash(self.name)
 
     def __repr__(self):
-        return f'<QuantizedDTypePolicy "{self.name}">'
+        return f'<{type(self).__name__} "{self.name}">'
 
     def get_config(self):
         return {"mode": self._quantization_mode, "source_name": self._source_name}
+
+
+class QuantizedFloat8DTypePolicy(QuantizedDTypePolicy):
+    """Keras' ``QuantizedFloat8DTypePolicy(mode, source_name=None,
+    amax_history_length=1024)``: the policy of a float8-quantized layer
+    (``"float8_from_float32"``); ``amax_history_length`` is the length of the amax
+    histories its delayed scaling keeps."""
+
+    default_amax_history_length = 1024
+
+    def __init__(self, mode, source_name=None, amax_history_length=1024):
+        super().__init__(mode, source_name)
+        if not isinstance(amax_history_length, int) or isinstance(amax_history_length, bool):
+            raise TypeError("`amax_history_length` must be an integer. Received: "
+                            f"amax_history_length={amax_history_length}")
+        self._amax_history_length = amax_history_length
+
+    @property
+    def amax_history_length(self):
+        return self._amax_history_length
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and other.name == self.name
+                and other._amax_history_length == self._amax_history_length)
+
+    def __hash__(self):
+        return hash((self.name, self._amax_history_length))
+
+    def get_config(self):
+        config = super().get_config()
+        config["amax_history_length"] = self._amax_history_length
+        return config
+
+
+class Int4DTypePolicy(QuantizedDTypePolicy):
+    """Keras' ``Int4DTypePolicy(mode, source_name=None)``: int4 with its block size in the
+    mode, ``"int4/<block_size>"`` (-1: per output channel; a positive integer: groups of
+    that many inputs), named ``"int4/128_from_float32"``; ``block_size`` and ``mode``
+    ("int4") are attributes."""
+
+    def __init__(self, mode, source_name=None):
+        parts = mode.split("/") if isinstance(mode, str) else []
+        expected = "'int4/<block_size>'"
+        if len(parts) != 2 or parts[0] != "int4":
+            raise ValueError(f"Invalid mode for Int4DTypePolicy. Expected format {expected}, "
+                             f"but got '{mode}'.")
+        try:
+            block_size = int(parts[1])
+        except ValueError:
+            raise ValueError("Invalid mode for Int4DTypePolicy. <block_size> must be an "
+                             f"integer. Expected format {expected}, but got '{mode}'.") from None
+        if block_size < -1 or block_size == 0:
+            raise ValueError("Invalid block_size in mode. Supported values are -1 "
+                             "(per-channel) or a positive integer (sub-channel), but got "
+                             f"{block_size} from '{mode}'.")
+        super().__init__("int4", source_name)
+        self.name = f"{mode}_from_{self._source_name}"
+        self.mode = "int4"
+        self.block_size = block_size
+
+    def get_config(self):
+        config = super().get_config()
+        config["mode"] = f"int4/{self.block_size}"
+        return config
 
 
 def _parse_weight_only_mode(cls, algo, mode, bits_ok, bits_msg, group_msg):
@@ -150,15 +215,6 @@ class GPTQDTypePolicy(QuantizedDTypePolicy):
         self.mode = self._algo
         self.weight_bits, self.group_size = bits, group
 
-    def __eq__(self, other):
-        return type(other) is type(self) and other.name == self.name
-
-    def __hash__(self):
-        return hash(self.name)
-
-    def __repr__(self):
-        return f'<{type(self).__name__} "{self.name}">'
-
     def get_config(self):
         return {"mode": f"{self.mode}/{self.weight_bits}/{self.group_size}",
                 "source_name": self._source_name}
@@ -173,16 +229,28 @@ class AWQDTypePolicy(GPTQDTypePolicy):
     _group_msg = "per-channel"
 
 
+#: the policy class of a quantized policy name, by the mode's prefix (a mode that adds
+#: its own policy class, GPTQ or AWQ, registers it here)
+QUANTIZED_POLICY_BY_MODE = {"float8": QuantizedFloat8DTypePolicy,
+                            "gptq": GPTQDTypePolicy, "awq": AWQDTypePolicy}
+
+
 def _quantized_by_str(name):
+    if not isinstance(name, str):
+        raise TypeError(f"`policy` must be a string. Received: policy={name}")
+    if not name.startswith(QUANTIZATION_MODES):
+        raise ValueError("`policy` is incompatible with the current supported quantization.")
     parts = name.split("_from_")
     if len(parts) != 2:
         raise ValueError("Cannot convert `policy` into a valid pair (`mode`, `source_name`) "
                          f"to instantiate `QuantizedDTypePolicy`. Received: policy={name}")
-    if parts[0].startswith("gptq"):
-        return GPTQDTypePolicy(*parts)
-    if parts[0].startswith("awq"):
-        return AWQDTypePolicy(*parts)
-    return QuantizedDTypePolicy(*parts)
+    mode, source = parts
+    if mode.startswith("int4") and "/" in mode:
+        return Int4DTypePolicy(mode, source)
+    for prefix, cls in QUANTIZED_POLICY_BY_MODE.items():
+        if mode.startswith(prefix):
+            return cls(mode, source)
+    return QuantizedDTypePolicy(mode, source)
 
 
 class FloatDTypePolicy(DTypePolicy):
@@ -310,18 +378,20 @@ def get(identifier) -> DTypePolicy:
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
-        if identifier.get("class_name") in ("DTypePolicyMap", "QuantizedDTypePolicy",
-                                            "GPTQDTypePolicy", "AWQDTypePolicy"):
+        if identifier.get("class_name") in _CLASSES and identifier.get("class_name") not in (
+                "DTypePolicy", "FloatDTypePolicy"):
             return deserialize(identifier)
         return DTypePolicy(identifier.get("config", identifier).get("name"))
-    if isinstance(identifier, str) and identifier.startswith(("int8_", "int4_", "float8_",
-                                                              "gptq", "awq")):
+    if isinstance(identifier, str) and identifier.startswith(QUANTIZATION_MODES):
         return _quantized_by_str(identifier)
     return DTypePolicy(identifier)
 
 
+#: the policy classes ``deserialize`` knows by name (GPTQ/AWQ policies register here)
 _CLASSES = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy,
             "DTypePolicyMap": DTypePolicyMap, "QuantizedDTypePolicy": QuantizedDTypePolicy,
+            "QuantizedFloat8DTypePolicy": QuantizedFloat8DTypePolicy,
+            "Int4DTypePolicy": Int4DTypePolicy,
             "GPTQDTypePolicy": GPTQDTypePolicy, "AWQDTypePolicy": AWQDTypePolicy}
 
 

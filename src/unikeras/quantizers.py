@@ -45,6 +45,232 @@ def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype="int8", epsilo
     return xp.astype(out, getattr(xp, standardize_dtype(dtype))), scale
 
 
+def abs_max_quantize_grouped_with_zero_point(inputs, block_size, value_range=(-8, 7),
+                                             dtype="int8", epsilon=None, to_numpy=False):
+    """Keras' ``abs_max_quantize_grouped_with_zero_point``: asymmetric quantization of a 2D
+    ``(input_dim, output_dim)`` tensor in groups of ``block_size`` rows (the last group
+    zero-padded). Per group and column: ``scale = (max - min + epsilon) / (qmax - qmin)``,
+    ``zero = clip(round(-min / scale) + qmin, qmin, qmax)`` and
+    ``q = clip(round(x / scale) + zero, qmin, qmax)``. Returns ``(q, scale, zero)``:
+    ``q`` like ``inputs`` in ``dtype``, ``scale`` ``(n_groups, output_dim)`` in the inputs'
+    dtype, ``zero`` the same shape in int8. ``to_numpy=True`` computes on the host (as
+    Keras does for weights); otherwise on the array's framework, through
+    ``compute_quantization_parameters`` (which widens a constant group's range by one on
+    each side, as Keras' tensor path does)."""
+    eps = _epsilon() if epsilon is None else epsilon
+    qmin, qmax = value_range
+    if isinstance(inputs, (list, tuple)):
+        inputs = np.asarray(inputs, np.float32)
+    if to_numpy:
+        x = np.asarray(_host(inputs))
+        dt = x.dtype
+        rows, cols = x.shape
+        n_groups = -(-rows // block_size)
+        pad = n_groups * block_size - rows
+        if pad:
+            x = np.concatenate([x, np.zeros((pad, cols), x.dtype)], axis=0)
+        g = x.reshape(n_groups, block_size, cols)
+        lo, hi = g.min(axis=1, keepdims=True), g.max(axis=1, keepdims=True)
+        scale = (hi - lo + eps) / (qmax - qmin)
+        zero = np.clip(np.round(-lo / scale) + qmin, qmin, qmax)
+        q = np.clip(np.round(g / scale) + zero, qmin, qmax).astype(dtype)
+        q = q.reshape(n_groups * block_size, cols)[:rows]
+        return q, np.squeeze(scale, 1).astype(dt), np.squeeze(zero, 1).astype("int8")
+    xp = namespace(inputs)
+    dt = standardize_dtype(inputs.dtype)
+    rows, cols = inputs.shape
+    bits = int(np.log2(qmax - qmin + 1))
+    scale_t, zero_t, _ = compute_quantization_parameters(
+        xp.permute_dims(inputs, (1, 0)), bits=bits, symmetric=False, per_channel=True,
+        group_size=block_size, compute_dtype=dt, epsilon=eps, signed=True)
+    scale, zero = xp.permute_dims(scale_t, (1, 0)), xp.permute_dims(zero_t, (1, 0))
+    n_groups = -(-rows // block_size)
+    pad = n_groups * block_size - rows
+    x = inputs
+    if pad:
+        x = xp.concat([x, xp.zeros((pad, cols), dtype=x.dtype)], axis=0)
+    g = xp.reshape(x, (n_groups, block_size, cols))
+    q = xp.round(g / scale[:, None, :]) + xp.astype(zero, x.dtype)[:, None, :]
+    q = xp.clip(q, float(qmin), float(qmax))
+    q = xp.astype(xp.reshape(q, (n_groups * block_size, cols))[:rows],
+                  getattr(xp, standardize_dtype(dtype)))
+    return q, scale, zero
+
+
+def compute_quantization_parameters(x, *, bits, symmetric=False, per_channel=False,
+                                    group_size=-1, compute_dtype="float32", epsilon=0.0,
+                                    signed=False):
+    """Keras' ``compute_quantization_parameters`` (keras.src.quantizers): the ``(scale,
+    zero, maxq)`` that quantize a weight ``x`` of shape ``(out_features, in_features)`` to
+    ``bits`` bits, per tensor, per output channel or (``per_channel`` and ``group_size >
+    0``) per group of ``group_size`` inputs; ``scale``/``zero`` are ``(out_features,
+    n_groups)`` (``n_groups`` 1 unless grouped), ``scale`` in ``x``'s dtype (Keras' only
+    use of ``compute_dtype`` is ``maxq``'s, a Python float here); ``zero`` int8 when
+    ``signed`` (range ``[-2**(bits-1), 2**(bits-1) - 1]``), else uint8 (``[0, 2**bits -
+    1]``; a negative zero point saturates to 0, as Keras on JAX gives). GPTQ/AWQ
+    (``unikeras/quantization``) use it too."""
+    if x is None:
+        raise ValueError(f"Input tensor {x} cannot be None.")
+    if len(x.shape) < 2:
+        raise ValueError(f"Input weight tensor {x} must have a rank of at least 2, but got "
+                         f"rank {len(x.shape)}.")
+    xp = namespace(x)
+    out_f, in_f = x.shape[0], x.shape[1]
+    if out_f * in_f == 0:
+        raise ValueError("Input tensor 'x' cannot be empty.")
+    n_groups = -(-in_f // group_size) if per_channel and group_size > 0 else 1
+    if n_groups > 1:
+        rem = in_f % group_size
+        if rem:
+            x = xp.concat([x, xp.zeros((out_f, group_size - rem), dtype=x.dtype)], axis=1)
+        g = xp.reshape(x, (out_f, n_groups, group_size))
+        lo, hi = xp.min(g, axis=2), xp.max(g, axis=2)
+    else:
+        r = xp.reshape(x, (out_f, -1) if per_channel else (1, -1))
+        lo, hi = xp.min(r, axis=1), xp.max(r, axis=1)
+    if symmetric:
+        m = xp.maximum(xp.abs(lo), hi)
+        lo = xp.where(lo < 0, -m, lo)
+        hi = m
+    same = lo == hi
+    lo = xp.where(same, lo - 1, lo)
+    hi = xp.where(same, hi + 1, hi)
+    maxq = float(2 ** bits - 1)
+    rng = hi - lo
+    if epsilon > 0:
+        rng = rng + epsilon
+    scale = rng / maxq
+    scale = xp.where(scale <= 0, xp.asarray(1e-8, dtype=scale.dtype), scale)
+    if signed:
+        qmin, qmax = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+        zero = (xp.full_like(scale, (maxq + 1) / 2 + qmin) if symmetric
+                else xp.round(-lo / scale) + qmin)
+        zero = xp.clip(zero, float(qmin), float(qmax))
+    else:
+        zero = xp.full_like(scale, (maxq + 1) / 2) if symmetric else xp.round(-lo / scale)
+        zero = xp.clip(zero, 0.0, 255.0)  # Keras-on-JAX's saturating cast to uint8
+    if n_groups == 1:
+        if per_channel:
+            scale, zero = xp.reshape(scale, (-1, 1)), xp.reshape(zero, (-1, 1))
+        else:
+            scale = xp.tile(xp.reshape(scale, (1, 1)), (out_f, 1))
+            zero = xp.tile(xp.reshape(zero, (1, 1)), (out_f, 1))
+    return scale, xp.astype(zero, xp.int8 if signed else xp.uint8), maxq
+
+
+def dequantize_with_sz_map(weights_matrix, scale, zero, g_idx, group_axis=-1):
+    """Keras' ``dequantize_with_sz_map``: ``(w - zero[g]) * scale[g]`` where each position
+    along the weights' grouped axis takes the group ``g_idx`` names for it (``scale`` and
+    ``zero`` indexed along ``group_axis``)."""
+    xp = namespace(weights_matrix, scale)
+    groups = xp.astype(g_idx, xp.int32)
+    s = xp.take(scale, groups, axis=group_axis % len(scale.shape))
+    z = xp.astype(xp.take(zero, groups, axis=group_axis % len(zero.shape)), s.dtype)
+    if standardize_dtype(weights_matrix.dtype) != standardize_dtype(s.dtype):
+        weights_matrix = xp.astype(weights_matrix, s.dtype)  # Keras' promotion (to float)
+    return (weights_matrix - z) * s
+
+
+def quantize_with_sz_map(weights_matrix, scale, zero, g_idx, maxq, group_axis=-1):
+    """Keras' ``quantize_with_sz_map``: ``clip(round(w / scale[g] + zero[g]), 0, maxq)``
+    with the group parameters taken along ``group_axis`` by ``g_idx``."""
+    xp = namespace(weights_matrix, scale)
+    groups = xp.astype(g_idx, xp.int32)
+    s = xp.take(scale, groups, axis=group_axis % len(scale.shape))
+    z = xp.astype(xp.take(zero, groups, axis=group_axis % len(zero.shape)), s.dtype)
+    s = xp.where(s == 0, xp.asarray(1e-8, dtype=s.dtype), s)
+    return xp.clip(xp.round(weights_matrix / s + z), 0.0, float(maxq))
+
+
+def _adjust_and_nudge(xp, lo, hi, num_bits, narrow_range):
+    quant_max = (1 << num_bits) - 1
+    quant_min = 1 if narrow_range else 0
+    diff = hi - lo
+    scale = diff / (quant_max - quant_min)
+    inv_scale = (quant_max - quant_min) / diff
+    zp = xp.clip(quant_min - lo / scale, float(quant_min), float(quant_max))
+    zp = xp.round(zp)
+    return (quant_min - zp) * scale, (quant_max - zp) * scale, scale, inv_scale
+
+
+def fake_quant_with_min_max_vars(inputs, min_vals, max_vals, num_bits=8, narrow_range=False,
+                                 axis=None):
+    """Keras' ``fake_quant_with_min_max_vars``: ``inputs`` clamped to the nudged
+    ``[min_vals, max_vals]`` range (per tensor, or per channel along ``axis``), quantized
+    to ``num_bits`` levels (``[0, 2**num_bits - 1]``, or from 1 with ``narrow_range``) and
+    dequantized, in the inputs' dtype. Its gradient is Keras': the upstream gradient
+    passes to ``inputs`` inside the nudged range; where an input is at or below the
+    nudged minimum (at or above the maximum) it goes to ``min_vals`` (``max_vals``),
+    summed over every axis but ``axis``. The arithmetic runs in float32 (or wider)."""
+    from ._symbolic_hook import handler
+
+    kt = handler[0]  # KerasTensor, once layers are imported
+    if kt is not None and isinstance(inputs, kt):  # the output spec (Keras' symbolic call)
+        return kt(tuple(inputs.shape), dtype=inputs.dtype)
+    fw = framework_of(inputs) or framework_of(min_vals) or framework_of(max_vals)
+    if fw is None:
+        inputs = np.asarray(inputs)
+    from .xp import asarray as _asarray
+
+    def conv(v):
+        if fw is not None and framework_of(v) == fw:
+            return v
+        v = np.asarray(_host(v)) if hasattr(v, "dtype") else np.asarray(v, np.float32)
+        return _asarray(v, framework=fw or "numpy")
+
+    inputs, min_vals, max_vals = conv(inputs), conv(min_vals), conv(max_vals)
+    xp = namespace(inputs)
+    num_bits = int(num_bits)
+    ndim = len(inputs.shape)
+    if axis is not None:
+        axis = axis % ndim
+    dtype = inputs.dtype
+    wide = "float64" if standardize_dtype(min_vals.dtype) == "float64" else "float32"
+    wd = native_dtype(framework_of(inputs) or "numpy", wide)
+
+    def shaped(v):  # per-channel values broadcast along ``axis``
+        v = xp.astype(v, wd)
+        if axis is None or len(v.shape) == 0:
+            return v
+        return xp.reshape(v, tuple(-1 if i == axis else 1 for i in range(ndim)))
+
+    def forward(x, lo, hi):
+        nmin, nmax, scale, inv_scale = _adjust_and_nudge(xp, shaped(lo), shaped(hi),
+                                                         num_bits, narrow_range)
+        qzero = xp.floor(-nmin * inv_scale + 0.5)
+        xc = xp.minimum(xp.maximum(xp.astype(x, wd), nmin), nmax)
+        out = xp.floor((xc - nmin) * inv_scale - qzero + 0.5) * scale
+        return xp.astype(out, dtype), nmin, nmax
+
+    from .ops._common import ops_shim
+    from .ops import custom_gradient
+
+    if not hasattr(ops_shim(fw or "numpy"), "custom_gradient"):  # no autodiff: NumPy
+        return forward(inputs, min_vals, max_vals)[0]
+
+    @custom_gradient
+    def fq(x, lo, hi):
+        out, nmin, nmax = forward(x, lo, hi)
+        xw = xp.astype(x, wd)
+
+        def grad(*args, upstream=None):
+            if upstream is None:
+                (upstream,) = args
+            zero = xp.zeros_like(upstream)
+            dx = xp.where((xw >= nmin) & (xw <= nmax), upstream, zero)
+            axes = tuple(i for i in range(ndim) if i != axis)
+            gmin = xp.where(xw <= nmin, upstream, zero)
+            gmax = xp.where(xw >= nmax, upstream, zero)
+            gmin = xp.sum(gmin, axis=axes) if axis is not None else xp.sum(gmin)
+            gmax = xp.sum(gmax, axis=axes) if axis is not None else xp.sum(gmax)
+            return (dx, xp.astype(xp.reshape(gmin, tuple(lo.shape)), lo.dtype),
+                    xp.astype(xp.reshape(gmax, tuple(hi.shape)), hi.dtype))
+
+        return out, grad
+
+    return fq(inputs, min_vals, max_vals)
+
+
 # float8 formats: (mantissa bits, smallest normal exponent, largest finite value)
 _FLOAT8 = {"float8_e4m3fn": (3, -6, 448.0), "float8_e5m2": (2, -14, 57344.0)}
 
@@ -142,7 +368,7 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
     if got not in ("int8", "uint8"):
         raise ValueError(f"Expected int8 or uint8 tensor for unpacking, got {packed.dtype}")
     xp = namespace(packed)
-    rank = packed.ndim
+    rank = len(packed.shape)
     axis = axis % rank
     perm = (axis,) + tuple(i for i in range(rank) if i != axis)
     inv = tuple(perm.index(i) for i in range(rank))
@@ -261,10 +487,141 @@ class Int8QuantizationConfig(QuantizationConfig):
         return "int8"
 
 
+@register
+class Int4QuantizationConfig(QuantizationConfig):
+    """Keras' ``Int4QuantizationConfig(weight_quantizer=None, activation_quantizer="default",
+    block_size=128)``: int4 weights; ``block_size`` > 0 quantizes in groups of that many
+    inputs with a zero point per group (sub-channel, asymmetric), ``None`` or -1 per output
+    channel (symmetric abs-max in ``[-8, 7]``). "default" activation quantizer: none
+    (weight-only). Custom quantizers need per-channel mode."""
+
+    def __init__(self, weight_quantizer=None, activation_quantizer="default", block_size=128):
+        if isinstance(activation_quantizer, str) and activation_quantizer == "default":
+            activation_quantizer = None
+        super().__init__(weight_quantizer, activation_quantizer)
+        if block_size is not None and block_size != -1 and block_size <= 0:
+            raise ValueError("block_size must be None, -1, or a positive integer. "
+                             f"Received: block_size={block_size}")
+        self.block_size = block_size
+        custom = self.weight_quantizer is not None or self.activation_quantizer is not None
+        if block_size is not None and block_size > 0 and custom:
+            raise ValueError(
+                "Int4 sub-channel quantization (block_size > 0) does not support custom "
+                "quantizers. Either set block_size to None or -1 for per-channel "
+                "quantization, or remove the custom quantizer arguments. Received: "
+                f"block_size={block_size}")
+        if self.weight_quantizer is not None:
+            if tuple(self.weight_quantizer.value_range) != (-8, 7):
+                raise ValueError("Int4QuantizationConfig requires a weight_quantizer with "
+                                 "value_range=(-8, 7). Received: value_range="
+                                 f"{self.weight_quantizer.value_range}")
+            if self.weight_quantizer.output_dtype != "int8":
+                raise ValueError("Int4QuantizationConfig requires a weight_quantizer with "
+                                 "output_dtype='int8'. Received: output_dtype="
+                                 f"{self.weight_quantizer.output_dtype}")
+
+    @property
+    def mode(self):
+        return "int4"
+
+    def get_config(self):
+        config = super().get_config()
+        config["block_size"] = self.block_size
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        # files written before block_size existed were per-channel
+        return cls(weight_quantizer=deserialize(config.get("weight_quantizer")),
+                   activation_quantizer=deserialize(config.get("activation_quantizer")),
+                   block_size=config.get("block_size", None))
+
+
+@register
+class Float8QuantizationConfig(QuantizationConfig):
+    """Keras' ``Float8QuantizationConfig()``: float8 (e4m3 forward, e5m2 gradients) with
+    delayed scaling; takes no quantizers."""
+
+    def __init__(self):
+        super().__init__(None, None)
+
+    @property
+    def mode(self):
+        return "float8"
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls()
+
+
+def validate_and_resolve_config(mode, config):
+    """Keras' ``validate_and_resolve_config``: the ``QuantizationConfig`` for ``mode``
+    and/or ``config`` (a string config is a mode; a missing config is the mode's default
+    config), checked against each other."""
+    from .dtype_policies import QUANTIZATION_MODES
+
+    def check(m):
+        if m is not None and m not in QUANTIZATION_MODES:
+            raise ValueError(f"Invalid quantization mode. Expected one of "
+                             f"{QUANTIZATION_MODES}. Received: mode={m}")
+
+    if isinstance(config, str):
+        mode, config = config, None
+    check(mode)
+    if config is None:
+        defaults = {"int8": Int8QuantizationConfig, "int4": Int4QuantizationConfig,
+                    "float8": Float8QuantizationConfig}
+        if mode in defaults:
+            config = defaults[mode]()
+        elif mode in ("gptq", "awq"):
+            what = "a `GPTQConfig`" if mode == "gptq" else "an `AWQConfig`"
+            raise ValueError(f"For {mode.upper()}, you must pass {what} object in the "
+                             "`config` argument.")
+        elif mode is not None:
+            raise ValueError(f"Invalid quantization mode. Received: mode={mode}")
+        else:
+            raise ValueError("You must provide either `mode` or `config` to `quantize`.")
+    elif not isinstance(config, QuantizationConfig):
+        raise ValueError("Argument `config` must be an instance of `QuantizationConfig`. "
+                         f"Received: config={config} (of type {type(config)})")
+    if mode is not None and config.mode != mode:
+        raise ValueError(f"Contradictory arguments: mode='{mode}' but "
+                         f"config.mode='{config.mode}'")
+    check(config.mode)
+    for m, name in (("gptq", "GPTQConfig"), ("awq", "AWQConfig")):
+        if config.mode == m and type(config).__name__ != name \
+                and not isinstance(config, globals()[name]):
+            raise ValueError(f"Mode '{m}' requires a valid `config` argument of type "
+                             f"`{name}`. Received: {type(config)}")
+    return config
+
+
+def get_block_size_for_layer(layer, config):
+    """Keras' ``get_block_size_for_layer``: the int4 block size of ``layer``, from an
+    ``Int4QuantizationConfig``, else from its ``Int4DTypePolicy`` (-1 read as None), else
+    None (per-channel: a layer quantized before block sizes existed)."""
+    from .dtype_policies import DTypePolicyMap, Int4DTypePolicy
+
+    if config is not None and isinstance(config, Int4QuantizationConfig):
+        return config.block_size
+    policy = layer.dtype_policy
+    if isinstance(policy, DTypePolicyMap):
+        policy = policy[layer.path]
+    if isinstance(policy, Int4DTypePolicy):
+        return None if policy.block_size == -1 else policy.block_size
+    return None
+
+
 _ALL = {c.__name__: c for c in (Quantizer, AbsMaxQuantizer, QuantizationConfig,
-                                 Int8QuantizationConfig)}
+                                 Int8QuantizationConfig, Int4QuantizationConfig,
+                                 Float8QuantizationConfig)}
 _ALL.update({"abs_max_quantizer": AbsMaxQuantizer, "quantizer": Quantizer,
              "int8_quantization_config": Int8QuantizationConfig,
+             "int4_quantization_config": Int4QuantizationConfig,
+             "float8_quantization_config": Float8QuantizationConfig,
              "quantization_config": QuantizationConfig})
 
 

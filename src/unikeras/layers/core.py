@@ -9,12 +9,12 @@ from ._arguments import numeric_input
 from .input_spec import InputSpec
 from .layer import Layer
 from .lora import LoRA
-from .quantize import Int8Dense
+from .quantize import QuantizedDense
 from .quantize_gptq import WeightOnlyQuant
 
 
 @register
-class Dense(WeightOnlyQuant, Int8Dense, LoRA, Layer):
+class Dense(WeightOnlyQuant, QuantizedDense, LoRA, Layer):
     """``Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
     bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
     activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -33,7 +33,6 @@ class Dense(WeightOnlyQuant, Int8Dense, LoRA, Layer):
             raise ValueError(f"Dense: units must be a positive int; received units={units!r}")
         self._init_lora(lora_rank, lora_alpha)
         self.quantization_config = quantization_config
-        self._int8 = False
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -52,11 +51,11 @@ class Dense(WeightOnlyQuant, Int8Dense, LoRA, Layer):
             raise ValueError(f'Dense layer "{self.name}": the last dimension of the inputs '
                              f"must be known; received input_shape={input_shape}")
         mode = self.quantization_mode
-        if mode == "int8":  # a quantized model being loaded
-            self._int8_build((input_dim, self.units), self.quantization_config)
-        elif mode in ("gptq", "awq"):  # layers/quantize_gptq.py
+        if mode in ("gptq", "awq"):  # layers/quantize_gptq.py
             self._wq_build((input_dim, self.units), mode, policy=self.dtype_policy)
-        else:
+        elif mode is not None:  # a quantized model being loaded (layers/quantize.py)
+            self._q_build(mode, (input_dim, self.units), self.quantization_config)
+        if mode not in ("int8", "int4", "gptq", "awq"):
             self.kernel = self.add_weight(shape=(input_dim, self.units), name="kernel",
                                           initializer=self.kernel_initializer,
                                           regularizer=self.kernel_regularizer,
@@ -77,15 +76,15 @@ class Dense(WeightOnlyQuant, Int8Dense, LoRA, Layer):
         if self._wq is not None:  # GPTQ / AWQ (layers/quantize_gptq.py)
             x = inputs @ self._wq_kernel(inputs)
             return self._wq_bias_activation(x)
-        kernel, bias = self.kernel, self.bias  # one read each (layers/_varread.py)
-        if self._int8:
-            x = self._int8_matmul(inputs, kernel, self.kernel_scale)
+        if self._q_mode is not None:  # quantized: layers/quantize.py (bias included)
+            x = self._q_call(inputs, training)
         else:
+            kernel, bias = self.kernel, self.bias  # one read each (layers/_varread.py)
             if self.lora_enabled:
                 kernel = self._lora_weight(kernel)
             x = numeric_input(inputs, kernel) @ kernel
-        if bias is not None:
-            x = x + bias
+            if bias is not None:
+                x = x + bias
         return self.activation(x) if self.activation is not activations.linear else x
 
     def compute_output_shape(self, input_shape):

@@ -19,6 +19,7 @@ from ._arguments import numeric_input
 from .input_spec import InputSpec
 from .layer import Layer
 from .lora import LoRA
+from .quantize import QuantizedEinsumDense
 from .quantize_gptq import WeightOnlyQuant
 
 
@@ -212,18 +213,19 @@ def _fan_aware(init, kernel_shape, input_axes, output_axes):
 
 
 @register
-class EinsumDense(WeightOnlyQuant, LoRA, Layer):
+class EinsumDense(WeightOnlyQuant, QuantizedEinsumDense, LoRA, Layer):
     """Keras 3's ``EinsumDense(equation, output_shape, activation=None, bias_axes=None,
     kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
     bias_regularizer=None, kernel_constraint=None, bias_constraint=None)``: computes
     ``activation(einsum(equation, inputs, kernel) + bias)``; the kernel and bias shapes
     follow from the equation, the input shape and ``output_shape`` (the output without
     its batch axis). Weights: kernel, then bias. LoRA (``lora_rank``, ``lora_alpha``,
-    ``enable_lora``): ``layers/lora.py``. GPTQ/AWQ: ``layers/quantize_gptq.py``
+    ``enable_lora``): ``layers/lora.py``; ``quantize("int8" | "int4" | "float8")``:
+    ``layers/quantize.py``; GPTQ/AWQ: ``layers/quantize_gptq.py``
     (``gptq_unpacked_column_size``: the 2-D kernel view's column count, in a GPTQ layer's
     config)."""
 
-    _quantizable = True
+    _quantizable = True  # layers/quantize.py
     _wq_zero_name = "zero_point"
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
@@ -264,7 +266,9 @@ class EinsumDense(WeightOnlyQuant, LoRA, Layer):
         mode = self.quantization_mode
         if mode in ("gptq", "awq"):  # a quantized model being loaded
             self._wq_build(tuple(kernel_shape), mode, policy=self.dtype_policy)
-        else:
+        elif mode is not None:  # a quantized model being loaded (layers/quantize.py)
+            self._q_build(mode, tuple(kernel_shape), self.quantization_config)
+        if mode not in ("int8", "int4", "gptq", "awq"):
             self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape),
                                           initializer=init,
                                           regularizer=self.kernel_regularizer,
@@ -284,15 +288,22 @@ class EinsumDense(WeightOnlyQuant, LoRA, Layer):
         if self._wq is not None:  # GPTQ / AWQ
             return self._wq_bias_activation(
                 einsum2(self.equation, inputs, self._wq_kernel(inputs)))
-        kernel = self.kernel
-        if self.lora_enabled:
-            kernel = self._lora_weight(kernel)
-        x = einsum2(self.equation, numeric_input(inputs, kernel), kernel)
-        if self.bias is not None:
-            x = x + self.bias
+        if self._q_mode is not None:  # quantized: layers/quantize.py (bias included)
+            x = self._q_call(inputs, training)
+        else:
+            kernel = self.kernel
+            if self.lora_enabled:
+                kernel = self._lora_weight(kernel)
+            x = einsum2(self.equation, numeric_input(inputs, kernel), kernel)
+            if self.bias is not None:
+                x = x + self.bias
         if self.activation is not activations.linear:
             x = self.activation(x)
         return x
+
+    def _q_einsum(self, x, kernel):
+        """The equation's product (the quantized calls, layers/quantize.py)."""
+        return einsum2(self.equation, x, kernel)
 
     def compute_output_shape(self, input_shape):
         return tuple(analyze_einsum_string(self.equation, self.bias_axes, input_shape,

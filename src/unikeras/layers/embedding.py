@@ -7,7 +7,7 @@ from ..utils.serialization import register, serialize_simple
 from ..xp import namespace, standardize_dtype
 from .layer import Layer
 from .lora import LoRA
-from .quantize import Int8Embedding
+from .quantize import QuantizedEmbedding, QuantizedReversibleEmbedding
 from .quantize_gptq import WeightOnlyQuant
 from .normalization import dtype_obj
 
@@ -15,7 +15,7 @@ _INIT_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
 
 
 @register
-class Embedding(WeightOnlyQuant, Int8Embedding, LoRA, Layer):
+class Embedding(WeightOnlyQuant, QuantizedEmbedding, LoRA, Layer):
     """Keras 3's ``Embedding(input_dim, output_dim, embeddings_initializer="uniform",
     embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
     weights=None)``: maps integer indices in ``[0, input_dim)`` to rows of the
@@ -47,7 +47,6 @@ class Embedding(WeightOnlyQuant, Int8Embedding, LoRA, Layer):
         super().__init__(**kwargs)
         self._init_lora(lora_rank, lora_alpha)
         self.quantization_config = quantization_config
-        self._int8 = False
         self.input_dim = input_dim
         self.output_dim = output_dim
         if isinstance(embeddings_initializer, str):
@@ -69,8 +68,9 @@ class Embedding(WeightOnlyQuant, Int8Embedding, LoRA, Layer):
     def build(self, input_shape=None):
         if self.built:
             return
-        if self.quantization_mode == "int8":  # a quantized model being loaded
-            self._int8_build((self.input_dim, self.output_dim), self.quantization_config)
+        if self.quantization_mode is not None:  # a quantized model being loaded
+            self._q_build(self.quantization_mode, (self.input_dim, self.output_dim),
+                          self.quantization_config)
         else:
             self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                               initializer=self.embeddings_initializer,
@@ -92,8 +92,8 @@ class Embedding(WeightOnlyQuant, Int8Embedding, LoRA, Layer):
             inputs = xp.astype(inputs, xp.int32)
         table = self.embeddings
         flat = xp.reshape(inputs, (-1,))
-        if self._int8:
-            out = self._int8_lookup(table, self.embeddings_scale, flat)
+        if self._q_mode is not None:  # layers/quantize.py
+            out = self._q_lookup(flat)
         else:
             if self.lora_enabled:
                 table = self._lora_weight(table)
@@ -161,7 +161,7 @@ class Masking(Layer):
 
 
 @register
-class ReversibleEmbedding(Embedding):
+class ReversibleEmbedding(QuantizedReversibleEmbedding, Embedding):
     """Keras' ``ReversibleEmbedding(input_dim, output_dim, tie_weights=True,
     embeddings_initializer="uniform", embeddings_regularizer=None,
     embeddings_constraint=None, mask_zero=False, reverse_dtype=None,
@@ -171,7 +171,9 @@ class ReversibleEmbedding(Embedding):
     ``inputs @ reverse_embeddings`` (a second weight of shape ``(output_dim,
     input_dim)``, after ``embeddings`` in the weight order, as in Keras). ``reverse_dtype``
     casts both operands of that matmul; ``logit_soft_cap`` gives
-    ``tanh(logits / cap) * cap``."""
+    ``tanh(logits / cap) * cap``. ``quantize("int8" | "int4")``: layers/quantize.py."""
+
+    _quantizable = True  # layers/quantize.py
 
     def __init__(self, input_dim, output_dim, tie_weights=True,
                  embeddings_initializer="uniform", embeddings_regularizer=None,
@@ -194,7 +196,7 @@ class ReversibleEmbedding(Embedding):
         if self.built:
             return
         super().build(input_shape)
-        if not self.tie_weights:
+        if not self.tie_weights and self._q_mode is None:
             self.reverse_embeddings = self.add_weight(
                 shape=(self.output_dim, self.input_dim),
                 initializer=self.embeddings_initializer, name="reverse_embeddings",
@@ -204,16 +206,19 @@ class ReversibleEmbedding(Embedding):
         if not reverse:
             return super().call(inputs)
         xp = namespace(inputs)
-        if self.tie_weights:
-            kernel = xp.matrix_transpose(self.embeddings)
+        if self._q_mode is not None:  # layers/quantize.py
+            logits = self._q_reverse(inputs)
         else:
-            kernel = self.reverse_embeddings
-        dtype = self.reverse_dtype or self.compute_dtype
-        if standardize_dtype(inputs.dtype) != dtype:
-            inputs = xp.astype(inputs, dtype_obj(xp, inputs, dtype))
-        if standardize_dtype(kernel.dtype) != dtype:
-            kernel = xp.astype(kernel, dtype_obj(xp, kernel, dtype))
-        logits = xp.matmul(inputs, kernel)
+            if self.tie_weights:
+                kernel = xp.matrix_transpose(self.embeddings)
+            else:
+                kernel = self.reverse_embeddings
+            dtype = self.reverse_dtype or self.compute_dtype
+            if standardize_dtype(inputs.dtype) != dtype:
+                inputs = xp.astype(inputs, dtype_obj(xp, inputs, dtype))
+            if standardize_dtype(kernel.dtype) != dtype:
+                kernel = xp.astype(kernel, dtype_obj(xp, kernel, dtype))
+            logits = xp.matmul(inputs, kernel)
         if self.logit_soft_cap is not None:
             cap = self.logit_soft_cap
             logits = xp.tanh(logits / cap) * cap

@@ -68,7 +68,8 @@ class LoRA:
             raise ValueError(f'Layer "{self.name}": enable_lora expects a positive integer '
                              f"rank; received rank={rank!r}")
         base = getattr(self, self._lora_base)
-        shape = tuple(base.shape)
+        # a quantized layer's factors follow its float weight (an int4 kernel is packed)
+        shape = tuple(self._q_shape) if getattr(self, "_q_mode", None) else tuple(base.shape)
         regularizer = getattr(self, self._lora_regularizer)
         name_a, name_b = self._lora_names
         a = self.add_weight(name=name_a, shape=shape[:-1] + (rank,),
@@ -83,6 +84,10 @@ class LoRA:
         self.lora_enabled = True
         self.lora_rank = rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    def _lora_factors(self):
+        """The two LoRA factors (their values inside ``call``)."""
+        return getattr(self, self._lora_names[0]), getattr(self, self._lora_names[1])
 
     def _lora_weight(self, base):
         """The effective weight of a call, given the base weight's value."""

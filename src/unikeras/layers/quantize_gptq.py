@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from ..xp import namespace, standardize_dtype
-from .quantize import Int8
+from .quantize import Quantizable
 
 _MODES = ("gptq", "awq")
 
@@ -69,7 +69,7 @@ class WeightOnlyQuant:
     _wq = None
     _wq_supported = True        # Embedding: False
     _wq_zero_name = "kernel_zero"
-    from_config = Int8.__dict__["from_config"]   # the quantization_config deserialized
+    from_config = Quantizable.__dict__["from_config"]   # the quantization_config deserialized
 
     def quantize(self, mode=None, type_check=True, config=None):
         cmode = getattr(config, "mode", None) if config is not None else None
@@ -171,7 +171,7 @@ class WeightOnlyQuant:
             by["awq_scales"].assign(awq_scales)
         by["g_idx"].assign(g_idx)
         if "kernel" in by:
-            Int8._untrack(self, by["kernel"])
+            Quantizable._untrack(self, by["kernel"])
         st["calibrated"] = True
 
     def _saved_variables(self):

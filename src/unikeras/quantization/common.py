@@ -18,70 +18,13 @@ import re
 
 import numpy as np
 
+from ..quantizers import (  # noqa: F401  (shared with int4 in unikeras.quantizers)
+    compute_quantization_parameters, dequantize_with_sz_map, quantize_with_sz_map)
 from ..xp import namespace, to_numpy
 
 
 def _float(xp, x, like):
     return xp.astype(x, like.dtype)
-
-
-def compute_quantization_parameters(x, *, bits, symmetric=False, per_channel=False,
-                                    group_size=-1, epsilon=0.0, signed=False):
-    """Keras' ``compute_quantization_parameters``: ``(scale, zero, maxq)`` for ``x``
-    (``[out_features, in_features]``): scale in ``x``'s dtype and zero (uint8, int8 if
-    ``signed``) of shape ``[out_features, n_groups]`` (``n_groups`` 1 unless
-    ``per_channel`` and ``group_size > 0``); ``maxq`` a Python float."""
-    if x is None:
-        raise ValueError(f"Input tensor {x} cannot be None.")
-    if len(x.shape) < 2:
-        raise ValueError(f"Input weight tensor {x} must have a rank of at least 2, but got "
-                         f"rank {len(x.shape)}.")
-    xp = namespace(x)
-    out_features, in_features = int(x.shape[0]), int(x.shape[1])
-    if out_features * in_features == 0:
-        raise ValueError("Input tensor 'x' cannot be empty.")
-    n_groups = (in_features + group_size - 1) // group_size \
-        if per_channel and group_size > 0 else 1
-    if n_groups > 1:
-        rem = in_features % group_size
-        if rem:
-            x = xp.concat([x, xp.zeros((out_features, group_size - rem), dtype=x.dtype)],
-                          axis=1)
-        g = xp.reshape(x, (out_features, n_groups, group_size))
-        lo, hi = xp.min(g, axis=2), xp.max(g, axis=2)
-    else:
-        flat = xp.reshape(x, (out_features, -1) if per_channel else (1, -1))
-        lo, hi = xp.min(flat, axis=1), xp.max(flat, axis=1)
-    if symmetric:
-        max_abs = xp.maximum(xp.abs(lo), hi)
-        lo = xp.where(lo < 0, -max_abs, lo)
-        hi = max_abs
-    same = lo == hi
-    lo = xp.where(same, lo - 1, lo)
-    hi = xp.where(same, hi + 1, hi)
-    maxq = float(2 ** bits - 1)
-    rng = hi - lo
-    if epsilon > 0:
-        rng = rng + epsilon
-    scale = rng / maxq
-    scale = xp.where(scale <= 0, xp.asarray(1e-8, dtype=scale.dtype), scale)
-    if signed:
-        qmin, qmax = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-        zero = xp.full_like(scale, (maxq + 1) / 2 + qmin) if symmetric \
-            else xp.round(-lo / scale) + qmin
-        zero = xp.clip(zero, float(qmin), float(qmax))
-        zdt = xp.int8
-    else:
-        zero = xp.full_like(scale, (maxq + 1) / 2) if symmetric else xp.round(-lo / scale)
-        zero = xp.clip(zero, 0.0, 255.0)   # Keras-on-JAX's saturating cast
-        zdt = xp.uint8
-    if n_groups == 1:
-        if per_channel:
-            scale, zero = xp.reshape(scale, (-1, 1)), xp.reshape(zero, (-1, 1))
-        else:
-            scale = xp.broadcast_to(xp.reshape(scale, (1, 1)), (out_features, 1))
-            zero = xp.broadcast_to(xp.reshape(zero, (1, 1)), (out_features, 1))
-    return scale, xp.astype(zero, zdt), maxq
 
 
 def quantize_with_zero_point(x, scale, zero, maxq):
@@ -96,25 +39,6 @@ def dequantize_with_zero_point(q, scale, zero):
     """``scale * (q - zero)``."""
     xp = namespace(q, scale)
     return scale * (_float(xp, q, scale) - _float(xp, zero, scale))
-
-
-def quantize_with_sz_map(w, scale, zero, g_idx, maxq, group_axis=-1):
-    """Keras' ``quantize_with_sz_map``: each column quantized with the scale and zero of
-    its group ``g_idx[column]``."""
-    xp = namespace(w, scale)
-    groups = xp.astype(g_idx, xp.int32) if hasattr(g_idx, "dtype") else g_idx
-    return quantize_with_zero_point(w, xp.take(scale, groups, axis=group_axis),
-                                    xp.take(zero, groups, axis=group_axis), maxq)
-
-
-def dequantize_with_sz_map(w, scale, zero, g_idx, group_axis=-1):
-    """Keras' ``dequantize_with_sz_map``: ``(w - zero[:, g]) * scale[:, g]`` with
-    ``g = g_idx`` (the group of each column)."""
-    xp = namespace(w, scale)
-    groups = xp.astype(g_idx, xp.int32)
-    s = xp.take(scale, groups, axis=group_axis)
-    z = xp.astype(xp.take(zero, groups, axis=group_axis), s.dtype)
-    return (xp.astype(w, s.dtype) - z) * s
 
 
 def kernel_rows_columns(shape):

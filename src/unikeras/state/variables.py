@@ -148,6 +148,9 @@ class Variable:
         self.aggregation = aggregation
         self.constraint = constraint
         self.regularizer = regularizer
+        # Keras': the optimizer assigns this variable its gradient instead of stepping
+        # (float8's scales and amax histories, layers/quantize.py)
+        self.overwrite_with_gradient = False
         if callable(initializer) and not hasattr(initializer, "shape"):
             if shape is None:
                 raise ValueError(f"Variable {self.name!r}: a callable initializer needs a shape")

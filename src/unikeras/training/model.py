@@ -791,6 +791,10 @@ class Model(Layer):
         if not self.built:
             raise ValueError("Cannot quantize a model that isn't yet built. Build it (call "
                              "it on data or give it an Input) first.")
+        from ..quantizers import validate_and_resolve_config
+
+        config = validate_and_resolve_config(mode, config)
+        mode = config.mode
 
         def wanted(layer):
             if filters is None:

@@ -199,6 +199,8 @@ class Optimizer(Trackable):
         if across is not None and across(self, grads, trainable_variables):
             return
         pairs = [(g, v) for g, v in zip(grads, trainable_variables) if g is not None]
+        if any(getattr(v, "overwrite_with_gradient", False) for _, v in pairs):
+            pairs = self._overwrite_with_gradients(pairs)
         if not pairs:
             return
         if not self.built:
@@ -213,6 +215,21 @@ class Optimizer(Trackable):
         ctx = _apply_context(fw)
         with ctx:
             self._apply(pairs, fw)
+
+    def _overwrite_with_gradients(self, pairs):
+        """Keras' ``overwrite_with_gradient`` variables (float8's delayed scaling): each
+        is assigned its "gradient" (the new value its layer computed), with no learning
+        rate, clipping or decay; the other pairs are returned. (Keras keeps the largest
+        value over gradient-accumulation steps; here each step assigns.)"""
+        rest = []
+        for g, v in pairs:
+            if not getattr(v, "overwrite_with_gradient", False):
+                rest.append((g, v))
+                continue
+            if framework_of(g) is not None and v.framework != framework_of(g):
+                v._move_to(framework_of(g))
+            v.assign(g)
+        return rest
 
     def scale_loss(self, loss):
         """The loss the train steps differentiate: ``loss * loss_scale_factor`` when one
