@@ -31,33 +31,10 @@ _MODES = ("gptq", "awq")
 def resolve_weight_only_config(mode, config):
     """Keras' ``validate_and_resolve_config`` for the two calibrated modes: ``(mode,
     config)``, with Keras' errors for a missing or mismatched config."""
-    from ..quantizers import AWQConfig, GPTQConfig
-    from ..quantizers import QuantizationConfig
+    from ..quantizers import validate_and_resolve_config
 
-    if isinstance(config, str):
-        mode, config = config, None
-    if config is None:
-        if mode == "gptq":
-            raise ValueError("For GPTQ, you must pass a `GPTQConfig` object in the `config` "
-                             "argument.")
-        if mode == "awq":
-            raise ValueError("For AWQ, you must pass an `AWQConfig` object in the `config` "
-                             "argument.")
-        return mode, config
-    if not isinstance(config, QuantizationConfig):
-        raise ValueError("Argument `config` must be an instance of `QuantizationConfig`. "
-                         f"Received: config={config} (of type {type(config)})")
-    if mode is not None and config.mode != mode:
-        raise ValueError(f"Contradictory arguments: mode='{mode}' but "
-                         f"config.mode='{config.mode}'")
-    mode = config.mode
-    if mode == "gptq" and not isinstance(config, GPTQConfig):
-        raise ValueError("Mode 'gptq' requires a valid `config` argument of type "
-                         f"`GPTQConfig`. Received: {type(config)}")
-    if mode == "awq" and not isinstance(config, AWQConfig):
-        raise ValueError("Mode 'awq' requires a valid `config` argument of type `AWQConfig`. "
-                         f"Received: {type(config)}")
-    return mode, config
+    config = validate_and_resolve_config(mode, config)
+    return config.mode, config
 
 
 class WeightOnlyQuant:
