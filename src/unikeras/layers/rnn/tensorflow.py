@@ -67,7 +67,7 @@ def _in_xla():
     these kernels have no XLA lowering."""
     try:
         from tensorflow.python.ops import control_flow_util
-    except ImportError:  # pragma: no cover - another TF layout: XLA users get the loop
+    except ImportError:  # pragma: no cover - another TF layout: the loop, always
         return True
     return tf.inside_function() and control_flow_util.GraphOrParentsInXlaContext(
         tf.compat.v1.get_default_graph())
