@@ -1,4 +1,4 @@
-"""LoRA on Dense, EinsumDense and Embedding, compared with Keras 3 itself
+"""LoRA on Dense, EinsumDense, Embedding and Conv1D/2D/3D, compared with Keras 3 itself
 (``_keras_lora_refs.py``, run once in a subprocess on the JAX backend): weight names,
 order and trainability, ``lora_alpha`` as Keras 3.15 sets it, the outputs of the layers
 with the same float weights on every framework, a ``.keras`` file written by Keras loaded
@@ -35,6 +35,16 @@ def _layer(tag):
         layer = L.EinsumDense("ab,bcd->acd", output_shape=(6, 4), bias_axes="d")
         layer.build((None, 5))
         layer.enable_lora(2, lora_alpha=8)
+    elif tag == "conv1d_ctor":
+        layer = L.Conv1D(4, 3, padding="causal", lora_rank=2, lora_alpha=3)
+        layer.build((None, 7, 5))
+    elif tag == "conv2d_enable":
+        layer = L.Conv2D(4, (3, 2), groups=2, activation="relu")
+        layer.build((None, 6, 5, 4))
+        layer.enable_lora(3, lora_alpha=6)
+    elif tag == "conv3d_ctor":
+        layer = L.Conv3D(2, 2, data_format="channels_first", lora_rank=1)
+        layer.build((None, 3, 4, 4, 4))
     elif tag == "emb_ctor":
         layer = L.Embedding(7, 3, lora_rank=2, lora_alpha=4)
         layer.build()
@@ -46,7 +56,7 @@ def _layer(tag):
 
 
 TAGS = ["dense_ctor", "dense_enable", "einsum_ctor", "einsum_enable", "emb_ctor",
-        "emb_enable"]
+        "emb_enable", "conv1d_ctor", "conv2d_enable", "conv3d_ctor"]
 
 
 @pytest.mark.parametrize("tag", TAGS)
@@ -95,6 +105,73 @@ def test_keras_file_with_lora_loads(any_framework, keras_script_refs):
                                rtol=1e-5, atol=1e-6)
 
 
+def test_keras_file_with_lora_conv_loads(any_framework, keras_script_refs):
+    """Keras' file of a LoRA Conv2D: the merged kernel, factors zeroed, Keras' outputs."""
+    refs = keras_script_refs(REFS)
+    model = keras.saving.load_model(str(refs["dir"] / "conv_lora.keras"))
+    n = int(refs["conv_model_weights_n"])
+    assert len(model.weights) == n
+    conv = model.get_layer("conv")
+    assert conv.lora_enabled and (conv.lora_rank, conv.lora_alpha) == (2, 4)
+    np.testing.assert_array_equal(conv.lora_kernel_a.numpy(), 0.0)
+    w = [refs[f"conv_model_w{i}"] for i in range(n)]  # kernel, bias, A, B, head
+    np.testing.assert_allclose(conv.kernel.numpy(), w[0] + 2.0 * (w[2] @ w[3]), rtol=1e-5,
+                               atol=1e-6)
+    y = model(asarray(refs["conv_model_x"], framework=any_framework))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(y), refs["conv_model_y"],
+                               rtol=1e-5, atol=1e-5)
+
+
+_KERAS_LOADS = r"""
+import sys, numpy as np, keras
+out = {}
+for path in sys.argv[1:]:
+    m = keras.saving.load_model(path)
+    c = m.get_layer("conv")
+    x = np.load(path + ".x.npy")
+    out[path] = [keras.ops.convert_to_numpy(m(x)), c.lora_enabled, c.lora_rank, c.lora_alpha,
+                 [w.path for w in m.weights]]
+np.save(sys.argv[1] + ".keras_out.npy", np.array(out, dtype=object), allow_pickle=True)
+"""
+
+
+def test_lora_conv_files_load_in_keras(tmp_path):
+    """unikeras' files of a LoRA Conv1D model, saved from every framework, load in Keras 3
+    (one subprocess) and compute what unikeras computed."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("keras")
+    paths, expected = [], {}
+    rng = np.random.default_rng(5)
+    for fw in keras.xp.installed_frameworks():
+        inp = keras.Input((7, 3))
+        h = keras.layers.Conv1D(4, 3, padding="causal", activation="tanh", name="conv",
+                                lora_rank=2, lora_alpha=6)(inp)
+        model = keras.Model(inp, keras.layers.GlobalMaxPooling1D()(h))
+        model.set_weights([rng.standard_normal(w.shape).astype("float32")
+                           for w in model.weights])
+        x = rng.standard_normal((2, 7, 3)).astype("float32")
+        y = keras.ops.convert_to_numpy(model(asarray(x, framework=fw)))
+        path = str(tmp_path / f"{fw}.keras")
+        model.save(path)
+        np.save(path + ".x.npy", x)
+        paths.append(path)
+        expected[path] = (y, [w.path for w in model.weights])
+    # Keras' NumPy backend: inference only, the cheapest to start
+    env = dict(os.environ, KERAS_BACKEND="numpy", TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run([sys.executable, "-c", _KERAS_LOADS, *paths], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = np.load(paths[0] + ".keras_out.npy", allow_pickle=True).item()
+    for path in paths:
+        y, enabled, rank, alpha, names = got[path]
+        assert (enabled, rank, alpha) == (True, 2, 6)
+        assert names == expected[path][1]
+        np.testing.assert_allclose(y, expected[path][0], rtol=1e-5, atol=1e-5)
+
+
 def test_save_load_round_trip_merges_and_zeroes(framework, tmp_path):
     inp = keras.Input((4,))
     h = keras.layers.Dense(6, activation="tanh", name="d1")(inp)
@@ -125,22 +202,29 @@ def test_save_load_round_trip_merges_and_zeroes(framework, tmp_path):
                                atol=1e-5)
 
 
-def test_fit_trains_only_lora_like_keras(framework, keras_script_refs):
+FITS = [("fit", lambda: keras.layers.Dense(2, name="d"), 0.1),
+        ("conv_fit", lambda: keras.layers.Conv2D(3, 3, name="c"), 0.005)]
+
+
+@pytest.mark.parametrize("tag,make,lr", FITS, ids=[f[0] for f in FITS])
+def test_fit_trains_only_lora_like_keras(framework, keras_script_refs, tag, make, lr):
     refs = keras_script_refs(REFS)
-    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2, name="d")])
-    model.layers[0].enable_lora(2, lora_alpha=4)
+    x = refs[f"{tag}_x"]
+    model = keras.Sequential([keras.Input(x.shape[1:]), make()])
+    layer = model.layers[0]
+    layer.enable_lora(2, lora_alpha=4)
     assert [w.path for w in model.trainable_weights] == [
-        "d/bias", "d/lora_kernel_a", "d/lora_kernel_b"]
-    model.set_weights([refs[f"fit_w{i}"] for i in range(4)])
-    model.compile(keras.optimizers.SGD(0.1), "mse")
-    h = model.fit(asarray(refs["fit_x"], framework=framework),
-                  asarray(refs["fit_y"], framework=framework), batch_size=8, epochs=3,
+        f"{layer.name}/bias", f"{layer.name}/lora_kernel_a", f"{layer.name}/lora_kernel_b"]
+    model.set_weights([refs[f"{tag}_w{i}"] for i in range(4)])
+    model.compile(keras.optimizers.SGD(lr), "mse")
+    h = model.fit(asarray(x, framework=framework),
+                  asarray(refs[f"{tag}_y"], framework=framework), batch_size=8, epochs=3,
                   shuffle=False, verbose=0)
-    np.testing.assert_allclose(h.history["loss"], refs["fit_loss"], rtol=1e-5)
+    np.testing.assert_allclose(h.history["loss"], refs[f"{tag}_loss"], rtol=1e-5)
     after = model.get_weights()
-    np.testing.assert_array_equal(after[0], refs["fit_w0"])   # the kernel is frozen
+    np.testing.assert_array_equal(after[0], refs[f"{tag}_w0"])   # the kernel is frozen
     for i in range(4):
-        np.testing.assert_allclose(after[i], refs[f"fit_after_w{i}"], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(after[i], refs[f"{tag}_after_w{i}"], rtol=1e-5, atol=1e-6)
 
 
 def test_lora_errors():
@@ -161,3 +245,12 @@ def test_lora_errors():
         e.enable_lora(2)
     with pytest.raises(ValueError, match="lora_rank must be a positive integer"):
         keras.layers.Dense(3, lora_rank=0)
+    conv = keras.layers.Conv2D(2, 3, kernel_constraint="non_neg")
+    conv.build((None, 5, 5, 1))
+    with pytest.raises(ValueError, match="incompatible with kernel constraints"):
+        conv.enable_lora(2)
+    with pytest.raises(ValueError, match="isn't yet built"):
+        keras.layers.Conv1D(2, 3).enable_lora(2)
+    # as in Keras, only Conv1D/2D/3D (BaseConv) take LoRA arguments
+    with pytest.raises(TypeError, match="Unrecognized keyword arguments.*lora_rank"):
+        keras.layers.Conv2DTranspose(2, 3, lora_rank=2)

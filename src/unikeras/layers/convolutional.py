@@ -14,6 +14,7 @@ from ..utils.serialization import register, serialize_simple
 from ..xp import namespace
 from .input_spec import InputSpec
 from .layer import Layer
+from .lora import LoRA
 from ._arguments import (ShapeSpecMixin, _pad_axes, _who, normalize_data_format,
                          normalize_padding, normalize_tuple, numeric_input)
 
@@ -52,12 +53,8 @@ class _BaseConv(ShapeSpecMixin, Layer):
                  dilation_rate=1, activation=None, use_bias=True, bias_initializer="zeros",
                  bias_regularizer=None, activity_regularizer=None, bias_constraint=None,
                  **kwargs):
-        lora = kwargs.pop("lora_rank", None), kwargs.pop("lora_alpha", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         who = _who(self)
-        if lora[0] is not None:
-            raise ValueError(f"{who}: lora_rank is not supported by unikeras yet; received "
-                             f"lora_rank={lora[0]!r}")
         self.rank = rank
         if filters is not None and (not isinstance(filters, int) or isinstance(filters, bool)
                                     or filters <= 0):
@@ -191,15 +188,19 @@ class _BaseConv(ShapeSpecMixin, Layer):
 
 
 # ---------------------------------------------------------------------------- Conv
-class BaseConv(_BaseConv):
+class BaseConv(LoRA, _BaseConv):
     """``ConvND``: ``activation(conv(inputs, kernel) + bias)``, kernel of shape
-    ``kernel_size + (input_channels // groups, filters)``."""
+    ``kernel_size + (input_channels // groups, filters)``. LoRA as Keras 3.15's BaseConv
+    (layers/lora.py): ``lora_kernel_a`` of shape ``kernel.shape[:-1] + (rank,)``,
+    ``lora_kernel_b`` of shape ``(rank, filters)``; built with ``lora_rank=`` it keeps the
+    ``lora_alpha`` given (Dense does not)."""
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, **kwargs):
         super().__init__(rank, filters, kernel_size, strides=strides, padding=padding,
                          data_format=data_format, dilation_rate=dilation_rate,
                          activation=activation, use_bias=use_bias,
@@ -216,6 +217,7 @@ class BaseConv(_BaseConv):
         self._check_strides_with_dilation()
         self.groups = groups
         self._set_kernel_args(kernel_initializer, kernel_regularizer, kernel_constraint)
+        self._init_lora(lora_rank, lora_alpha)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -232,17 +234,22 @@ class BaseConv(_BaseConv):
         self._make_bias(self.filters)
         self._set_input_spec(channels)
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     def call(self, inputs):
         self._check_valid_size(tuple(inputs.shape))
-        inputs = numeric_input(inputs, self.kernel)
+        kernel = self.kernel  # one read (layers/_varread.py)
+        if self.lora_enabled:
+            kernel = self._lora_weight(kernel)
+        inputs = numeric_input(inputs, kernel)
         padding = self.padding
         if padding == "causal":
             xp = namespace(inputs)
             left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
             inputs = _pad_axes(inputs, ((left, 0),), self._spatial_axes(inputs.ndim), xp)
             padding = "valid"
-        outputs = nn_ops.conv(inputs, self.kernel, strides=self.strides, padding=padding,
+        outputs = nn_ops.conv(inputs, kernel, strides=self.strides, padding=padding,
                               data_format=self.data_format, dilation_rate=self.dilation_rate)
         return self._add_bias(outputs, self.filters)
 
@@ -255,7 +262,7 @@ class BaseConv(_BaseConv):
             "kernel_regularizer": serialize_simple(self.kernel_regularizer),
             "kernel_constraint": serialize_simple(self.kernel_constraint),
         })
-        return config
+        return self._lora_config(config)
 
 
 @register
@@ -270,7 +277,8 @@ class Conv1D(BaseConv):
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 **kwargs):
         super().__init__(1, filters=filters, kernel_size=kernel_size, strides=strides,
                          padding=padding, data_format=data_format,
                          dilation_rate=dilation_rate, groups=groups,
@@ -281,7 +289,8 @@ class Conv1D(BaseConv):
                          bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer,
                          kernel_constraint=kernel_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
+                         bias_constraint=bias_constraint, lora_rank=lora_rank,
+                         lora_alpha=lora_alpha, **kwargs)
 
 
 @register
@@ -293,7 +302,8 @@ class Conv2D(BaseConv):
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 **kwargs):
         super().__init__(2, filters=filters, kernel_size=kernel_size, strides=strides,
                          padding=padding, data_format=data_format,
                          dilation_rate=dilation_rate, groups=groups,
@@ -304,7 +314,8 @@ class Conv2D(BaseConv):
                          bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer,
                          kernel_constraint=kernel_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
+                         bias_constraint=bias_constraint, lora_rank=lora_rank,
+                         lora_alpha=lora_alpha, **kwargs)
 
 
 @register
@@ -316,7 +327,8 @@ class Conv3D(BaseConv):
                  data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 **kwargs):
         super().__init__(3, filters=filters, kernel_size=kernel_size, strides=strides,
                          padding=padding, data_format=data_format,
                          dilation_rate=dilation_rate, groups=groups,
@@ -327,7 +339,8 @@ class Conv3D(BaseConv):
                          bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer,
                          kernel_constraint=kernel_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
+                         bias_constraint=bias_constraint, lora_rank=lora_rank,
+                         lora_alpha=lora_alpha, **kwargs)
 
 
 # ---------------------------------------------------------------------------- ConvTranspose
