@@ -102,6 +102,19 @@ for name, (kind, mode, kw) in CASES.items():
     refs[f"{name}/y"] = np.asarray(m(x_eval))
     refs[f"{name}/policy"] = np.asarray(m.layers[1].layers[-1].dtype_policy.name)
 
+# calibration windows from strings (a tokenizer with .tokenize) and each strategy
+class Tok:
+    def tokenize(self, s):
+        return np.array([ord(c) % V for c in s], "int32")
+
+
+TEXTS = ["the quick brown fox", "jumps over", "the lazy dog!"]
+for strategy, kw in [("strided", dict(eos_id=0)), ("linspace", {}),
+                     ("random", dict(seed=3)), ("strided", dict(stride=2))]:
+    refs[f"loader/{strategy}/{sorted(kw)}"] = gptq_core.get_dataloader(
+        Tok(), 5, TEXTS, num_samples=4, strategy=strategy, **kw)
+refs["loader/tiled"] = gptq_core.get_dataloader(None, 6, [np.arange(4)], num_samples=3)
+
 # the errors of bad configs and policies, as Keras words them
 BAD = [
     ("GPTQConfig", dict(weight_bits=5)), ("GPTQConfig", dict(num_samples=0)),

@@ -33,8 +33,8 @@ CASES = {
     "awq_dense_g4": ("dense", "awq", dict(group_size=4, num_grid_points=6)),
     "awq_einsum_pc": ("einsum", "awq", dict(group_size=-1, num_grid_points=4)),
 }
-# JAX compiles every eager op once per shape (~0.1 s each here): one case there
-JAX_CASES = ("gptq_dense_8bit_sym",)
+# JAX compiles every eager op once per shape (~0.1 s each here): two cases there
+JAX_CASES = ("gptq_dense_8bit_sym", "awq_dense_g4")
 
 
 def _np(x):
@@ -81,7 +81,7 @@ def quantized(refs, name, framework, monkeypatch):
 @pytest.mark.parametrize("name", list(CASES))
 def test_gptq_awq_match_keras(framework, name, keras_script_refs, monkeypatch):
     if framework == "jax" and name not in JAX_CASES:
-        pytest.skip("JAX runs one case (eager compiles); torch and TF run them all")
+        pytest.skip("JAX runs two cases (eager compiles); torch and TF run them all")
     refs = keras_script_refs(REFS)
     m = quantized(refs, name, framework, monkeypatch)
     # Keras' names, order, shapes and dtypes (Keras prefixes the enclosing models)
@@ -121,6 +121,9 @@ def test_files_load_in_keras_and_back(keras_script_refs, monkeypatch, tmp_path):
     for name in ("gptq_dense_g4_act", "awq_einsum_pc"):
         m = quantized(refs, name, "torch", monkeypatch)
         ys[name] = _np(m(asarray(x, framework="torch")))
+        with pytest.raises(NotImplementedError, match="lora is not currently supported with "
+                           "GPTQ" if name.startswith("gptq") else "LoRA on an AWQ"):
+            m.layers[2].layers[-1].enable_lora(2)
         m.save(tmp_path / f"{name}.keras")
         back = keras.saving.load_model(tmp_path / f"{name}.keras")
         np.testing.assert_allclose(_np(back(asarray(x, framework="torch"))), ys[name],
@@ -186,3 +189,49 @@ def test_config_and_policy_errors_match_keras(keras_script_refs):
     with pytest.raises(ValueError, match="a valid quantization structure must be provided"):
         m2.quantize("awq", config=keras.quantizers.AWQConfig(dataset=[refs["tokens"]],
                                                              tokenizer=lambda s: s))
+
+
+def test_layer_quantize_prepares_and_keeps_the_float_kernel(framework):
+    """``layer.quantize("gptq")`` alone (Keras): the GPTQ variables and policy are added,
+    the layer computes with its float kernel until ``model.quantize`` calibrates it."""
+    d = keras.layers.Dense(4)
+    x = asarray(np.linspace(-1, 1, 16, dtype="float32").reshape(2, 8), framework=framework)
+    y0 = _np(d(x))
+    d.quantize("gptq", config=keras.quantizers.GPTQConfig(dataset=None, tokenizer=None,
+                                                          group_size=4))
+    assert d.dtype_policy.name == "gptq/4/4_from_float32"
+    assert [(w.name, w.shape, w.dtype) for w in d.weights] == [
+        ("kernel", (8, 4), "float32"), ("bias", (4,), "float32"), ("kernel", (2, 8), "uint8"),
+        ("kernel_scale", (4, 2), "float32"), ("kernel_zero", (4, 2), "uint8"),
+        ("g_idx", (8,), "float32")]
+    np.testing.assert_array_equal(_np(d(x)), y0)
+    with pytest.raises(ValueError, match="already quantized"):
+        d.quantize("gptq", config=keras.quantizers.GPTQConfig(dataset=None, tokenizer=None))
+    lora = keras.layers.Dense(4, lora_rank=2)
+    lora.build((None, 8))
+    with pytest.raises(ValueError, match="LoRA-enabled"):
+        lora.quantize("awq", config=keras.quantizers.AWQConfig(dataset=None, tokenizer=None))
+
+
+def test_calibration_windows_match_keras(keras_script_refs, monkeypatch):
+    """Keras' ``get_dataloader``: strings through ``tokenizer.tokenize`` (an ``eos_id``
+    between documents), every sampling strategy, a short dataset repeated."""
+    refs = keras_script_refs(REFS)
+    monkeypatch.setattr(qcommon, "hash", lambda t: 5, raising=False)
+
+    class Tok:
+        def tokenize(self, s):
+            return np.array([ord(c) % V for c in s], "int32")
+
+    texts = ["the quick brown fox", "jumps over", "the lazy dog!"]
+    for strategy, kw in [("strided", dict(eos_id=0)), ("linspace", {}),
+                         ("random", dict(seed=3)), ("strided", dict(stride=2))]:
+        got = qcommon.get_dataloader(Tok(), 5, texts, num_samples=4, strategy=strategy, **kw)
+        np.testing.assert_array_equal(got, refs[f"loader/{strategy}/{sorted(kw)}"])
+        assert got.dtype == np.int32 and got.shape == (4, 1, 5)
+    np.testing.assert_array_equal(qcommon.get_dataloader(None, 6, [np.arange(4)],
+                                                         num_samples=3), refs["loader/tiled"])
+    with pytest.raises(TypeError, match="must be an iterable"):
+        qcommon.get_dataloader(None, 4, "text")
+    with pytest.raises(ValueError, match="Provided dataset is empty"):
+        qcommon.get_dataloader(None, 4, [])

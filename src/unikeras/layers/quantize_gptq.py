@@ -69,9 +69,9 @@ class WeightOnlyQuant:
         if not self._wq_supported:
             raise NotImplementedError("Invalid quantization mode. Expected one of ('int8', "
                                       f"'int4'). Received: quantization_mode={mode}")
-        if getattr(self, "lora_enabled", False) and mode == "gptq":
-            raise NotImplementedError("lora is not currently supported with GPTQ "
-                                      "quantization.")
+        if getattr(self, "lora_enabled", False):
+            raise ValueError(f'Layer "{self.name}": quantizing a LoRA-enabled layer is not '
+                             "supported by unikeras; merge or quantize before enable_lora")
         from .. import dtype_policies
 
         shape = tuple(self._vars_by_attr["kernel"].shape)
@@ -79,6 +79,19 @@ class WeightOnlyQuant:
             f"{config.dtype_policy_string()}_from_{self.dtype_policy.name}")
         self._wq_build(shape, mode, config, calibrated=False, policy=policy)
         self.dtype_policy = policy
+
+    def enable_lora(self, rank, *args, **kwargs):
+        """LoRA on a GPTQ layer is Keras' NotImplementedError; on an AWQ layer (Keras
+        would add the factors to the packed integer kernel) unikeras refuses too."""
+        st = self._wq
+        if st is not None:
+            if st["mode"] == "gptq":
+                raise NotImplementedError("lora is not currently supported with GPTQ "
+                                          "quantization.")
+            raise NotImplementedError(f'Layer "{self.name}": LoRA on an AWQ-quantized layer '
+                                      "is not supported by unikeras; enable LoRA before "
+                                      "quantizing, or merge it first")
+        return super().enable_lora(rank, *args, **kwargs)
 
     # ------------------------------------------------------------------ variables
     def _wq_settings(self, mode, config, policy=None):

@@ -58,37 +58,45 @@ def gptq_quantize_matrix(weights_t, inv_hessian, *, blocksize=128, group_size=-1
     # a group's parameters are computed once, at its first column (Keras recomputes them
     # when a group straddles two blocks of 128 and then fails to assign the extra chunk)
     cached, cached_start = None, -1
+    # Every step works on whole arrays of fixed shapes (columns picked with ``take``, the
+    # update of the later columns masked) so that JAX compiles each eager op once per
+    # layer rather than once per column; the arithmetic is Keras' (masked entries
+    # subtract an exact zero).
     for b0 in range(0, in_features, blocksize):
         b1 = min(b0 + blocksize, in_features)
+        width = b1 - b0
         block = buf[:, b0:b1]
         hinv = inv_hessian[b0:b1, b0:b1]
+        later = xp.arange(width)
         errs = []
-        for j in range(b1 - b0):
+        for j in range(width):
             col = b0 + j
             start = (col // group) * group if group != in_features else 0
             if start != cached_start:
                 # from the weights as they were when this block began (Keras reads its
                 # buffer, which the in-block corrections do not touch)
-                src = buf if group == in_features else \
-                    buf[:, start:min(start + group, in_features)]
+                src = buf if group == in_features else xp.take(
+                    buf, xp.asarray(list(range(start, min(start + group, in_features)))),
+                    axis=1)
                 cached = find_params(src)
                 scales.append(cached[0])
                 zeros.append(cached[1])
                 cached_start = start
             scale, zero, maxq = cached
-            w = block[:, j]
-            q = quantize_with_zero_point(w[:, None], scale, zero, maxq)
-            q_cols.append(q[:, 0])
-            dq = dequantize_with_zero_point(q, scale, zero)[:, 0]
-            err = (w - dq) / hinv[j, j]
+            jj = xp.asarray([j])
+            w = xp.take(block, jj, axis=1)
+            q = quantize_with_zero_point(w, scale, zero, maxq)
+            q_cols.append(q)
+            h_row = xp.take(hinv, jj, axis=0)
+            err = (w - dequantize_with_zero_point(q, scale, zero)) / xp.take(h_row, jj, axis=1)
             errs.append(err)
-            if j < b1 - b0 - 1:
-                update = xp.matmul(err[:, None], hinv[j, j + 1:][None, :])
-                block = xp.concat([block[:, :j + 1], block[:, j + 1:] - update], axis=1)
+            if j < width - 1:
+                h_tail = xp.where(later > j, h_row, xp.zeros_like(h_row))
+                block = block - xp.matmul(err, h_tail)
         if b1 < in_features:
-            total = xp.matmul(xp.stack(errs, axis=1), inv_hessian[b0:b1, b1:])
+            total = xp.matmul(xp.concat(errs, axis=1), inv_hessian[b0:b1, b1:])
             buf = xp.concat([buf[:, :b1], buf[:, b1:] - total], axis=1)
-    quantized = xp.stack(q_cols, axis=1)
+    quantized = xp.concat(q_cols, axis=1)
     g_idx = xp.astype(xp.arange(in_features), xp.float32) / float(group)
     if activation_order:
         g_idx = xp.take(g_idx, inv_perm, axis=0)
