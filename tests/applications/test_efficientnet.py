@@ -113,3 +113,21 @@ def test_preprocess_input_is_the_identity_and_decode_checks_shape(any_framework,
         assert mod.preprocess_input(x) is x
         with pytest.raises(ValueError, match=r"shape \(samples, 1000\)"):
             mod.decode_predictions(np.zeros((2, 10), "float32"))
+
+
+@pytest.mark.parametrize("cid,module,fn,kw", CASES, ids=[c[0] for c in CASES])
+def test_channels_first_matches_channels_last(cid, module, fn, kw, keras_dir, to_fw):
+    """Under channels_first (the Normalization and batch norms on axis 1, the SE reshape
+    to (filters, 1, 1), Keras' strided padding) the model with the same weights gives the
+    channels_last model's outputs (checked against Keras above) on transposed images."""
+    last = build(module, fn, kw, weights=str(keras_dir / f"{cid}.weights.h5"))
+    keras.config.set_image_data_format("channels_first")
+    try:
+        first = build(module, fn, dict(kw, input_shape=(3, 32, 32)))
+    finally:
+        keras.config.set_image_data_format("channels_last")
+    first.set_weights(last.get_weights())
+    # (torch: eager and quick to run here)
+    want = to_numpy(last(to_fw(X, "torch"), training=False))
+    got = to_numpy(first(to_fw(X.transpose(0, 3, 1, 2), "torch"), training=False))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * float(np.abs(want).max()))
