@@ -152,3 +152,24 @@ def test_top_k_in_top_k(any_framework, fw_array, np_of, generic):
     np.testing.assert_array_equal(got, [True, False, True, False])
     with pytest.raises(ValueError, match=r"top_k: k must be in \[0, 6\].*received k=7"):
         nn_ops.top_k(fw_array(x, any_framework), 7)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4,), (2, 3, 4)])
+def test_dense_and_mse_mean(shape, any_framework, fw_array, np_of, generic):
+    """The fused Dense product and the unweighted MSE batch mean against NumPy, fast
+    path and generic version (torch: addmm / mse_loss)."""
+    x = RNG.normal(size=shape[:-1] + (6,)).astype("float32") if len(shape) > 1 else \
+        RNG.normal(size=(6,)).astype("float32")
+    k = RNG.normal(size=(6, 3)).astype("float32")
+    b = RNG.normal(size=(3,)).astype("float32")
+    X, K, B = (fw_array(a, any_framework) for a in (x, k, b))
+    for args, ref in (((X, K, B), x @ k + b), ((X, K), x @ k)):
+        np.testing.assert_allclose(np_of(nn_ops.dense(*args)), ref, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(np_of(generic(nn_ops.dense, any_framework, *args)), ref,
+                                   rtol=1e-5, atol=1e-5)
+    t, p = RNG.normal(size=shape).astype("float32"), RNG.normal(size=shape).astype("float32")
+    T, P = fw_array(t, any_framework), fw_array(p, any_framework)
+    ref = np.mean((p - t) ** 2)
+    np.testing.assert_allclose(np_of(nn_ops.mean_squared_error_mean(T, P)), ref, rtol=1e-6)
+    np.testing.assert_allclose(np_of(generic(nn_ops.mean_squared_error_mean, any_framework, T, P)),
+                               ref, rtol=1e-6)

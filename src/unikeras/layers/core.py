@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations, constraints, initializers, nn_ops, regularizers
 from ..utils.serialization import register, serialize_simple
 from ..xp import namespace
 from ._arguments import numeric_input
@@ -79,12 +79,10 @@ class Dense(WeightOnlyQuant, QuantizedDense, LoRA, Layer):
         if self._q_mode is not None:  # quantized: layers/quantize.py (bias included)
             x = self._q_call(inputs, training)
         else:
-            kernel, bias = self.kernel, self.bias  # one read each (layers/_varread.py)
+            kernel, bias = self._call_reads("kernel", "bias")
             if self.lora_enabled:
                 kernel = self._lora_weight(kernel)
-            x = numeric_input(inputs, kernel) @ kernel
-            if bias is not None:
-                x = x + bias
+            x = nn_ops.dense(numeric_input(inputs, kernel), kernel, bias)
         return self.activation(x) if self.activation is not activations.linear else x
 
     def compute_output_shape(self, input_shape):

@@ -47,6 +47,7 @@ from .conv import conv, conv_transpose, depthwise_conv, separable_conv
 from .pooling import average_pool, max_pool
 from .misc import (
     batch_normalization,
+    dense,
     dot_product_attention,
     dropout,
     in_top_k,
@@ -62,6 +63,7 @@ from .losses import (
     binary_crossentropy,
     categorical_crossentropy,
     label_smoothing,
+    mean_squared_error_mean,
     sparse_categorical_crossentropy,
 )
 
@@ -75,11 +77,11 @@ __all__ = [
     # convolution and pooling
     "conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool",
     # normalization, encodings, attention, top-k, dropout
-    "moments", "batch_normalization", "layer_normalization", "rms_normalization",
+    "dense", "moments", "batch_normalization", "layer_normalization", "rms_normalization",
     "one_hot", "multi_hot", "dot_product_attention", "top_k", "in_top_k", "dropout",
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-    "label_smoothing",
+    "label_smoothing", "mean_squared_error_mean",
     # CTC
     "ctc_loss", "ctc_decode",
 ]

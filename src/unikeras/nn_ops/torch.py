@@ -147,6 +147,10 @@ def tanh_shrink(x):
 
 
 # ----------------------------------------------------------------- losses
+def mean_squared_error_mean(target, output):
+    return F.mse_loss(output, target)
+
+
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Gathers the target's log-probability instead of building a one-hot array;
     out-of-range ids give 0 (Keras' one-hot semantics)."""
@@ -164,6 +168,13 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     if t.is_floating_point() or t.dtype == torch.bool:
         t = t.to(torch.int64)
     n = output.shape[ax]
+    valid = (t >= 0) & (t < n)
+    if from_logits and output.ndim == 2 and ax == 1:
+        # (batch, classes) logits: torch's fused cross-entropy (one autograd node for
+        # log_softmax + gather), on labels made safe (out-of-range ids give 0 below)
+        safe = torch.where(valid, t, torch.zeros_like(t)).to(torch.int64)
+        loss = F.cross_entropy(output, safe, reduction="none")
+        return torch.where(valid, loss, torch.zeros_like(loss))
     if from_logits:
         logp = torch.log_softmax(output, dim=ax)
     else:
@@ -171,10 +182,18 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
         eps = epsilon()
         logp = torch.log(torch.clamp(output / output.sum(dim=ax, keepdim=True), eps, 1.0 - eps))
-    valid = (t >= 0) & (t < n)
     safe = torch.where(valid, t, torch.zeros_like(t)).to(torch.int64)
     picked = torch.gather(logp, ax, safe.unsqueeze(ax)).squeeze(ax)
     return torch.where(valid, -picked, torch.zeros_like(picked))
+
+
+# ----------------------------------------------------------------- dense
+def dense(x, kernel, bias=None):
+    """One ``addmm`` for a 2-D input (the kernel is (in, out): no transpose node)."""
+    if x.ndim == 2 and bias is not None and x.dtype == kernel.dtype == bias.dtype:
+        return torch.addmm(bias, x, kernel)
+    y = x @ kernel
+    return y if bias is None else y + bias
 
 
 # ----------------------------------------------------------------- conv and pooling
