@@ -204,3 +204,49 @@ def test_sparse_ce_target_shape_rules(any_framework, to_fw, to_np):
                                          r"target.shape=\(4,\), received target.shape=\(3,\)"):
         losses.sparse_categorical_crossentropy(to_fw(labels[:3], any_framework),
                                                to_fw(logits, any_framework), from_logits=True)
+
+
+def test_mse_unweighted_mean_is_fused_with_the_same_value_and_gradient(framework, to_fw, to_np):
+    """MeanSquaredError without weights takes the fused batch mean (torch: one mse_loss
+    node); its value and its gradient equal the per-sample path's (a subclass that
+    overrides call(), a weight of ones, or a broadcast shape keep that path)."""
+    t = to_fw(REG_T, framework)
+    ref = ((REG_P.astype("float64") - REG_T) ** 2).mean()
+
+    class Unfused(losses.MeanSquaredError):
+        def call(self, y_true, y_pred):
+            return losses.mean_squared_error(y_true, y_pred)
+
+    def grad_of(loss):  # each framework's own autodiff, as its users write it
+        p = to_fw(REG_P, framework)
+        if framework == "jax":
+            import jax
+
+            return to_np(jax.grad(lambda q: loss(t, q))(p))
+        if framework == "torch":
+            p.requires_grad_(True)
+            loss(t, p).backward()
+            return to_np(p.grad)
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(p)
+            value = loss(t, p)
+        return to_np(tape.gradient(value, p))
+
+    fused, unfused = losses.MeanSquaredError(), Unfused()
+    for loss in (fused, unfused):
+        np.testing.assert_allclose(to_np(loss(t, to_fw(REG_P, framework))), ref, rtol=1e-6)
+    np.testing.assert_allclose(grad_of(fused), 2 * (REG_P - REG_T) / REG_P.size, rtol=1e-5,
+                               atol=1e-7)
+    np.testing.assert_allclose(grad_of(fused), grad_of(unfused), rtol=1e-6, atol=1e-8)
+    ones = to_fw(np.ones(N, "float32"), framework)
+    np.testing.assert_allclose(to_np(fused(t, to_fw(REG_P, framework), sample_weight=ones)),
+                               ref, rtol=1e-6)
+    # (N, 1) targets against (N,) predictions: Keras' rank alignment, not the fused path
+    col = REG_T[:, :1]
+    np.testing.assert_allclose(to_np(fused(to_fw(col, framework), to_fw(REG_P[:, 0], framework))),
+                               ((REG_P[:, 0] - col[:, 0]) ** 2).mean(), rtol=1e-6)
+    if framework == "torch":
+        out = fused(t, to_fw(REG_P, framework).requires_grad_())
+        assert type(out.grad_fn).__name__ == "MseLossBackward0"

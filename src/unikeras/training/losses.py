@@ -9,6 +9,7 @@ the weighted sum by the number of per-sample loss values.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -93,6 +94,15 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return nn_ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
+class _LabelsChecked(threading.local):
+    #: True while Model.fit/evaluate runs eager steps of the default train/test step on
+    #: array data whose labels it checked once up front: the per-step check is skipped
+    on = False
+
+
+LABELS_CHECKED = _LabelsChecked()
+
+
 def sparse_label_check(op, xp, y_true, num_classes, ignore_class=None):
     """Labels out of range (``< 0`` or ``>= num_classes``, other than ``ignore_class``).
 
@@ -102,7 +112,11 @@ def sparse_label_check(op, xp, y_true, num_classes, ignore_class=None):
     returned boolean mask marks the bad positions and the caller makes those losses NaN:
     never a finite made-up value. Returns None when the eager check passed. Cost on an
     eager CPU step: a zero-copy view of the labels and a min and a max (about 15-20 us
-    on this 2-core machine under load; traced steps pay two elementwise ops instead)."""
+    on this 2-core machine under load; traced steps pay two elementwise ops instead),
+    skipped in ``fit``/``evaluate``'s eager steps when the labels were checked up front
+    (``LABELS_CHECKED``)."""
+    if LABELS_CHECKED.on:
+        return None
     host = None
     try:
         if framework_of(y_true) in (None, "numpy") or device_of(y_true).startswith("cpu"):
@@ -450,6 +464,11 @@ class Loss:
     _masked = False
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if (self._fused_mean is not None and sample_weight is None
+                and self.reduction in ("sum_over_batch_size", "mean") and self.dtype is None):
+            out = self._fused(y_true, y_pred)
+            if out is not None:
+                return out
         values = self.call(y_true, y_pred)
         if self.dtype is not None:
             xp = namespace(values)
@@ -459,6 +478,22 @@ class Loss:
 
     def call(self, y_true, y_pred):
         raise NotImplementedError
+
+    # A loss whose unweighted batch mean has a fused kernel (nn_ops, e.g. torch's
+    # mse_loss: one autograd node where the per-sample values and their reduction take
+    # five) names it here; __call__ takes it for same-shape, same-dtype float arrays.
+    _fused_mean = None
+
+    def _fused(self, y_true, y_pred):
+        if (self._masked or type(self).call is not LossFunctionWrapper.call
+                or not (hasattr(y_pred, "shape") and hasattr(y_true, "shape"))):
+            return None  # (a subclass that overrides call() computes its own values)
+        shape = tuple(y_pred.shape)
+        if (not shape or None in shape or tuple(y_true.shape) != shape
+                or y_true.dtype != y_pred.dtype or namespace(y_true) is not namespace(y_pred)
+                or standardize_dtype(y_pred.dtype) not in FLOATS):
+            return None
+        return self._fused_mean(y_true, y_pred)
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
@@ -513,6 +548,7 @@ def _wrapper_class(class_name, fn, default_name, **defaults):
 
 
 MeanSquaredError = _wrapper_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
+MeanSquaredError._fused_mean = staticmethod(nn_ops.mean_squared_error_mean)
 MeanAbsoluteError = _wrapper_class("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error")
 MeanAbsolutePercentageError = _wrapper_class(
     "MeanAbsolutePercentageError", mean_absolute_percentage_error,
