@@ -245,3 +245,27 @@ def test_matches_keras3_metrics():
         np.testing.assert_allclose(np.asarray(ours.result()),
                                    keras.ops.convert_to_numpy(theirs.result()),
                                    rtol=1e-5, atol=1e-6, err_msg=type(ours).__name__)
+
+
+def test_mean_deferred_updates_equal_immediate_ones(framework, to_fw, to_np):
+    """Mean.defer_update (the eager torch fit's loss tracker) gives the result, the
+    variables and the reset of update_state: unequal weights, more values than one
+    fold (256), reads in between."""
+    vals = RNG.normal(size=600).astype("float32")
+    weights = [32] * 599 + [7]  # a last, smaller batch
+    eager, deferred = metrics.Mean(), metrics.Mean()
+    for v, w in zip(vals, weights):
+        eager.update_state(to_fw(np.asarray(v), framework), sample_weight=w)
+        deferred.defer_update(to_fw(np.asarray(v), framework), w)
+    assert len(deferred._pending) == 600 % 256  # folded in every 256 values
+    ref = float(np.dot(vals.astype("float64"), weights) / sum(weights))
+    np.testing.assert_allclose(to_np(deferred.result()), ref, rtol=1e-5)
+    np.testing.assert_allclose(to_np(deferred.result()), to_np(eager.result()), rtol=1e-5)
+    deferred.defer_update(to_fw(vals[0:1].reshape(()), framework), 3)
+    total, count = (to_np(v.numpy()) for v in deferred.variables)  # reading folds in
+    np.testing.assert_allclose(count, sum(weights) + 3)
+    np.testing.assert_allclose(total, np.dot(vals.astype("float64"), weights) + 3 * vals[0],
+                               rtol=1e-5)
+    deferred.defer_update(to_fw(vals[1:2].reshape(()), framework), 3)
+    deferred.reset_state()  # pending values are dropped with the rest
+    assert float(to_np(deferred.result())) == 0.0

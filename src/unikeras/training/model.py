@@ -28,6 +28,7 @@ from ..xp._registry import scoped_framework
 from . import callbacks as callbacks_mod
 from . import optimizers as optimizers_mod
 from .compile_utils import CompileLoss, CompileMetrics
+from .losses import LABELS_CHECKED
 from .metrics.base import result_value
 from .data import (
     host_floatx,
@@ -252,7 +253,11 @@ class Model(Layer):
         n = leaves[0].shape[0] if leaves else 1
         if n is None:
             n = _row_count(namespace(loss), leaves)
-        self._loss_tracker.update_state(loss, sample_weight=n)
+        if self.__dict__.get("_defer_logs") and type(n) is int and not loss.shape:
+            # an eager step whose logs nobody reads per batch: added when read
+            self._loss_tracker.defer_update(loss, n)
+        else:
+            self._loss_tracker.update_state(loss, sample_weight=n)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics and return ``get_metrics_result()``."""
@@ -421,7 +426,7 @@ class Model(Layer):
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
         data = get_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                            class_weight=class_weight, steps=steps_per_epoch)
-        self._check_sparse_labels(data)
+        labels_checked = self._check_sparse_labels(data)
         data.host_framework = self._host_target()
         framework = data.target_framework
         val_data = None
@@ -473,16 +478,22 @@ class Model(Layer):
                         # _prepare's first move to the framework drops cached trainers
                         trainer = self._trainer(framework, training=True)
                         # traced steps (jax, tf.function, torch.compile): logs are free
-                        defer = defer and getattr(trainer, "eager_steps", False)
+                        eager = getattr(trainer, "eager_steps", False)
+                        defer = defer and eager
+                        # (a traced step keeps its checks: train_on_batch reuses it)
+                        skip_label_check = (labels_checked and eager and
+                                            type(self).train_step is Model.train_step)
                     cbs.on_train_batch_begin(begin)
                     if defer:
                         self.__dict__["_defer_logs"] = True
+                    LABELS_CHECKED.on = skip_label_check
                     try:
                         logs = callbacks_mod.flatten_logs(
                             trainer.train_step(batches[0]) if spe == 1
                             else trainer.train_steps(batches))
                     finally:
                         self.__dict__["_defer_logs"] = False
+                        LABELS_CHECKED.on = False
                     seen_any = True
                     cbs.on_train_batch_end(end, logs)
                     if self.stop_training:
@@ -518,9 +529,9 @@ class Model(Layer):
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         self._assert_compiled("evaluate")
         data = get_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps)
-        self._check_sparse_labels(data)
+        labels_checked = self._check_sparse_labels(data)
         data.host_framework = self._host_target()
-        logs = self._evaluate_adapter(data, data.target_framework, callbacks)
+        logs = self._evaluate_adapter(data, data.target_framework, callbacks, labels_checked)
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)
@@ -529,19 +540,21 @@ class Model(Layer):
         """Array data of a single-output model compiled with a sparse categorical loss:
         the labels are checked once, before the (possibly traced) steps, where reading
         them is free (host data, eager CPU arrays), so an out-of-range label is the same
-        ValueError on every framework; traced steps on other data give NaN losses."""
+        ValueError on every framework; traced steps on other data give NaN losses.
+        True when every label was read and is valid (the eager steps then skip the
+        per-step check)."""
         from .losses import SparseCategoricalCrossentropy, sparse_label_check
         from .losses import sparse_categorical_crossentropy as scce
 
         y, spec = getattr(data, "y", None), self._user_loss
         if y is None or not hasattr(y, "shape") or isinstance(spec, (list, tuple, dict)):
-            return
+            return False
         if isinstance(spec, SparseCategoricalCrossentropy):
             kwargs = spec._fn_kwargs
         elif spec in ("sparse_categorical_crossentropy", scce):
             kwargs = {}
         else:
-            return
+            return False
         outputs = getattr(self, "outputs", None) or []
         shape = getattr(outputs[0], "shape", None) if len(outputs) == 1 else None
         if shape is None:
@@ -550,11 +563,11 @@ class Model(Layer):
         axis = kwargs.get("axis", -1)
         n = shape[axis] if shape is not None and len(shape) else None
         if not isinstance(n, int):
-            return
-        sparse_label_check("sparse_categorical_crossentropy", None, y, n,
-                           kwargs.get("ignore_class"))
+            return False
+        return sparse_label_check("sparse_categorical_crossentropy", None, y, n,
+                                  kwargs.get("ignore_class")) is None
 
-    def _evaluate_adapter(self, data, framework, callbacks):
+    def _evaluate_adapter(self, data, framework, callbacks, labels_checked=False):
         cbs = (callbacks if isinstance(callbacks, callbacks_mod.CallbackList) else
                callbacks_mod.CallbackList(callbacks, model=self, steps=data.num_batches()))
         for m in self.metrics:
@@ -571,9 +584,15 @@ class Model(Layer):
                     self._prepare(framework, to_framework_batch(batches[0], framework),
                                   training=False)
                     trainer = self._trainer(framework)
+                    skip_label_check = (labels_checked and getattr(trainer, "eager_steps", False)
+                                        and type(self).test_step is Model.test_step)
                 cbs.on_test_batch_begin(begin)
-                logs = callbacks_mod.flatten_logs(
-                    trainer.test_step(batches[0]) if spe == 1 else trainer.test_steps(batches))
+                LABELS_CHECKED.on = skip_label_check
+                try:
+                    logs = callbacks_mod.flatten_logs(
+                        trainer.test_step(batches[0]) if spe == 1 else trainer.test_steps(batches))
+                finally:
+                    LABELS_CHECKED.on = False
                 cbs.on_test_batch_end(end, logs)
         if trainer is None:
             raise ValueError("evaluate() received an empty dataset")

@@ -176,6 +176,52 @@ class Mean(Metric):
         self.total = self.add_variable((), name="total")
         self.count = self.add_variable((), name="count")
 
+    # (value, weight) pairs given to defer_update, not yet added to total and count
+    _pending = ()
+
+    def defer_update(self, value, weight):
+        """``update_state(value, sample_weight=weight)`` for a 0-d array and a Python
+        number, added at the next read (``result``, ``variables``) instead of now: a
+        list append instead of two in-place adds and their dispatch (~35 us per step of
+        an eager torch ``fit``, where the loss tracker is read once per epoch). Folded
+        in every 256 values, so the list stays short."""
+        pending = self.__dict__.get("_pending")
+        if pending is None:
+            pending = self._pending = []
+        pending.append((value, weight))
+        if len(pending) >= 256:
+            self._flush()
+
+    def _flush(self):
+        pending, self._pending = self._pending, []
+        values = [v for v, _ in pending]
+        weights = [w for _, w in pending]
+        self._ensure_framework(values[0])
+        xp = namespace(values[0])
+        stacked = _as(xp, xp.stack(values), self._dtype)
+        if all(w == weights[0] for w in weights):  # equal batches: one kernel
+            total = xp.sum(stacked) * float(weights[0])
+        else:
+            total = xp.sum(xp.stack([v * float(w) for v, w in zip(stacked, weights)]))
+        self.total.assign_add(total)
+        self.count.assign_add(float(sum(weights)))
+
+    def _own_variables(self):
+        if self._pending:
+            self._flush()
+        return self._metric_variables
+
+    @property
+    def variables(self):
+        if self._pending:
+            self._flush()
+        return super().variables
+
+    def reset_state(self):
+        if self._pending:
+            self._pending = []
+        super().reset_state()
+
     def update_state(self, values, sample_weight=None):
         self._ensure_framework(values)
         xp = namespace(values)
@@ -203,6 +249,8 @@ class Mean(Metric):
         self.count.assign(self.count.value + count)
 
     def result(self):
+        if self._pending:
+            self._flush()
         xp = namespace(self.total.value)
         c = self.count.value
         return xp.where(c > 0, self.total.value / xp.where(c > 0, c, xp.ones_like(c)),
