@@ -239,6 +239,29 @@ def test_torch_fused_path_declines_uncovered(to_fw):
         assert fused_optimizer_update(opt, grads, vs, 0.1) is False
 
 
+@pytest.mark.parametrize("strided", [False, True])
+def test_torch_adam_fused_kernel_and_strided_gradients(monkeypatch, to_fw, strided):
+    """On CPU, Adam runs torch's fused kernel (one call for every parameter) with Keras'
+    epsilon placement; a transposed (non-contiguous) gradient, which that kernel would
+    misread, takes the foreach path instead. Both equal the NumPy reference."""
+    torch = pytest.importorskip("torch")
+    calls = []
+    real = torch._fused_adam_
+    monkeypatch.setattr(torch, "_fused_adam_", lambda *a, **k: calls.append(1) or real(*a, **k))
+    grads_seq = _grads(seed=5)
+    opt = optimizers.Adam(learning_rate=0.05)
+    vs = [Variable(w) for w in _init()]
+    for grads in grads_seq:
+        tg = [to_fw(g, "torch") for g in grads]
+        if strided:
+            tg[0] = to_fw(np.ascontiguousarray(grads[0].T), "torch").T
+            assert not tg[0].is_contiguous()
+        opt.apply(tg, vs)
+    assert len(calls) == (0 if strided else STEPS)
+    for v, e in zip(vs, _ref("Adam", {}, _init(), grads_seq, 0.05)):
+        np.testing.assert_allclose(v.numpy(), e, rtol=2e-5, atol=2e-6)
+
+
 def test_gradient_accumulation_matches_reference(framework, to_fw):
     grads_seq = _grads(steps=4)
     opt, vs = _run(framework, to_fw, "Adam", {}, grads_seq, gradient_accumulation_steps=2)

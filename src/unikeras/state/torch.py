@@ -12,6 +12,8 @@ def make_variable(value, variable):
     if isinstance(value, torch.nn.Parameter):
         return value
     grad = variable.trainable and value.dtype.is_floating_point
+    if not value.is_contiguous():  # (e.g. a transposed initializer value) as torch's own
+        value = value.contiguous()  # parameters: the fused optimizer kernels need it
     return torch.nn.Parameter(value, requires_grad=grad)
 
 
@@ -94,7 +96,10 @@ def assign_add(native, delta):
     elif not isinstance(delta, (int, float)) or isinstance(delta, bool) or (
             isinstance(delta, float) and not native.dtype.is_floating_point):
         return False
-    with torch.no_grad():
+    if native.requires_grad or isinstance(delta, torch.Tensor) and delta.requires_grad:
+        with torch.no_grad():
+            native.add_(delta)
+    else:  # (counters, metric totals: no autograd to keep out; ~2 us less per add)
         native.add_(delta)
     return True
 

@@ -275,7 +275,7 @@ class Optimizer(Trackable):
     def _after_update(self, variables):
         if self.use_ema:
             self._update_ema(variables)
-        self.iterations.assign(self.iterations.value + 1)
+        self.iterations.assign_add(1)  # one in-place add_ on torch
 
     def _prepare_update_step(self):
         """Hook run once per update before the per-variable ``update_step`` calls
