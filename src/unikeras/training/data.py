@@ -48,6 +48,9 @@ def to_framework_batch(batch, framework, keep_host=False):
     ``keep_host``: host (NumPy) leaves stay NumPy, for a compiled step that takes them
     as they are (jax's jitted steps transfer NumPy arguments in a few us; converting
     each batch first costs ~0.1 ms and, with ``jnp.asarray``, a compile per shape)."""
+    if type(batch) is tuple and all(framework_of(a) == framework for a in batch):
+        return batch  # already the framework's arrays (no None, no nesting)
+
     def conv(a):
         if a is None:
             return None
@@ -185,12 +188,17 @@ class ArrayAdapter(DataAdapter):
         batch_bytes = sum(_row_bytes(a) for a in leaves) * bs
         per_chunk = max(1, min(_CHUNK_BATCHES, _CHUNK_BYTES // max(batch_bytes, 1)))
         views = [host_view(a) if self.host_batches else None for a in leaves]
+        flat_xy = (self.sample_weight is None and len(leaves) == 2
+                   and leaves[0] is self.x and leaves[1] is self.y)
         for c0 in range(0, n, per_chunk):
             c1 = min(c0 + per_chunk, n)
             lo, hi = c0 * bs, min(c1 * bs, self.size)
             sizes = [min((b + 1) * bs, self.size) - b * bs for b in range(c0, c1)]
             idx = None if order is None else order[lo:hi]
             parts = [_split(a, sizes, lo, idx, views[j]) for j, a in enumerate(leaves)]
+            if flat_xy:  # arrays x and y, no weights: the batch is (x_i, y_i)
+                yield from zip(parts[0], parts[1])
+                continue
             for i in range(c1 - c0):
                 it = iter([p[i] for p in parts])
                 sl = _map(lambda _: next(it), data)
