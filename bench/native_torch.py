@@ -1,5 +1,8 @@
-"""Hand-written PyTorch training loops: ``torch.nn.Module`` + ``torch.optim.Adam``
-(foreach, the default), eager, in the framework's own idiom (NCHW convolutions)."""
+"""Hand-written PyTorch training loops: ``torch.nn.Module`` + ``torch.optim.Adam``, eager,
+in the framework's own idiom (NCHW convolutions), as an expert writes them for speed:
+``fused=True`` (one kernel for the whole update, on CPU and CUDA; the default on CPU is
+the per-parameter loop, ~1.8x slower per step on W4). Eager as unikeras' and Keras 3's
+default torch ``fit``; ``torch.compile`` is opt-in in all three (``jit_compile=True``)."""
 
 from __future__ import annotations
 
@@ -83,7 +86,7 @@ class Native:
         self.key, self.device = key, torch.device(device)
         self.model = make_module(key).to(self.device)
         self.model.train()
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, fused=True)
         self.loss_fn = nn.MSELoss() if key == "W4" else nn.CrossEntropyLoss()
         self.loss = None
 
