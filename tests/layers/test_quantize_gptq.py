@@ -235,3 +235,28 @@ def test_calibration_windows_match_keras(keras_script_refs, monkeypatch):
         qcommon.get_dataloader(None, 4, "text")
     with pytest.raises(ValueError, match="Provided dataset is empty"):
         qcommon.get_dataloader(None, 4, [])
+
+
+def test_structure_from_the_model_hook(keras_script_refs, monkeypatch):
+    """No structure in the config: ``model.get_quantization_layer_structure(mode)`` gives
+    it (Keras' hook); the result is the config-structure one."""
+    refs = keras_script_refs(REFS)
+    name = "awq_dense_g4"
+    monkeypatch.setattr(qcommon, "hash", lambda t: 5, raising=False)
+
+    class Hooked(keras.Sequential):
+        def get_quantization_layer_structure(self, mode):
+            assert mode == "awq"
+            return {"pre_block_layers": [self.layers[0]],
+                    "sequential_blocks": [self.layers[1], self.layers[2]]}
+
+    m = Hooked([keras.Input((L,), dtype="int32")] + build("dense").layers)
+    m.set_weights([refs[f"{name}/float{i}"] for i in range(len(m.weights))])
+    x = asarray(refs["x_eval"], framework="torch")
+    m(x)   # lives on torch, as the reference model below
+    cfg = keras.quantizers.AWQConfig(dataset=[refs["tokens"]], tokenizer=lambda s: s,
+                                     num_samples=3, sequence_length=L, **CASES[name][2])
+    with pytest.warns(UserWarning, match="Invalid quantization mode"):
+        m.quantize("awq", config=cfg)
+    want = quantized(refs, name, "torch", monkeypatch)
+    np.testing.assert_array_equal(_np(m(x)), _np(want(x)))
