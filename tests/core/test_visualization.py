@@ -239,3 +239,11 @@ def test_missing_packages_named(monkeypatch):
         V.draw_bounding_boxes(IMAGES, BOXES, "xywh")
     with pytest.raises(ImportError, match="`matplotlib` package"):
         V.plot_image_gallery(IMAGES, show=False)
+
+
+def test_importing_unikeras_imports_neither_opencv_nor_matplotlib():
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, unikeras, unikeras.visualization\n"
+         "print([m for m in ('cv2', 'matplotlib') if m in sys.modules])"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
