@@ -370,17 +370,20 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
     xp = namespace(packed)
     rank = len(packed.shape)
     axis = axis % rank
-    perm = (axis,) + tuple(i for i in range(rank) if i != axis)
-    inv = tuple(perm.index(i) for i in range(rank))
-    t = xp.astype(xp.permute_dims(packed, perm), xp.int16) % 256   # the byte, 0..255
-    low, high = t % 16, t // 16
-    if dtype == "int8":
-        low = xp.where(low >= 8, low - 16, low)
-        high = xp.where(high >= 8, high - 16, high)
-    both = xp.stack([low, high], axis=1)          # (n, 2, ...)
-    out = xp.reshape(both, (2 * t.shape[0],) + tuple(t.shape[1:]))[:orig_len]
-    out = xp.astype(out, getattr(xp, dtype))
-    return xp.permute_dims(out, inv)
+    out_dt = getattr(xp, dtype)
+    b = packed if got == dtype else xp.astype(packed, out_dt)  # the same byte (mod 256)
+    if dtype == "int8":  # arithmetic shifts sign-extend each nibble
+        low = xp.bitwise_right_shift(xp.bitwise_left_shift(b, 4), 4)
+        high = xp.bitwise_right_shift(b, 4)
+    else:
+        low = xp.bitwise_and(b, 15)
+        high = xp.bitwise_right_shift(b, 4)
+    both = xp.stack([low, high], axis=axis + 1)   # (..., n, 2, ...)
+    shape = tuple(b.shape)
+    out = xp.reshape(both, shape[:axis] + (2 * shape[axis],) + shape[axis + 1:])
+    if orig_len != 2 * shape[axis]:
+        out = out[(slice(None),) * axis + (slice(0, orig_len),)]
+    return out
 
 
 @register
