@@ -22,7 +22,7 @@ from .._nest import map_nested
 from .._remat import get_current_remat_mode, layer_call as remat_layer_call
 from .. import dtype_policies
 from ..state import SeedGenerator, Variable, swap_values
-from ..state.tree import Trackable, bump_structure_version, restore_deferred
+from ..state.tree import Trackable, _structure_version, bump_structure_version, restore_deferred
 from ..state import variables as _hooks
 from ..state.variables import scoped_path as _scoped_path, unique_name
 from ..utils.naming import to_snake_case as _snake
@@ -628,12 +628,19 @@ class Layer(Operation, Trackable):
     def losses(self):
         """Losses added during the last call (activity regularization, ``add_loss``) and
         the weight-regularization penalties, sublayers included."""
-        out = []
-        for layer in self._iter_layers():
-            out.extend(layer._call_losses)
-            for v in layer._own_weights():
-                if v.regularizer is not None and v.trainable:
-                    out.append(v.regularizer(v._raw_array()))
+        # the layers and the regularized weights, walked once per structure version
+        # (read every training step by compute_loss)
+        plan = self.__dict__.get("_losses_plan")
+        if plan is None or plan[0] != _structure_version[0]:
+            layers = list(self._iter_layers())
+            regularized = [v for layer in layers for v in layer._own_weights()
+                           if v.regularizer is not None]
+            plan = (_structure_version[0], layers, regularized)
+            self.__dict__["_losses_plan"] = plan
+        out = [loss for layer in plan[1] for loss in layer._call_losses]
+        for v in plan[2]:
+            if v.trainable:
+                out.append(v.regularizer(v._raw_array()))
         return out
 
     # ------------------------------------------------------------------ shapes

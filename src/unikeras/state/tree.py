@@ -152,7 +152,7 @@ def rebuild(obj, variables, values):
 _SIGNATURE_SKIP = frozenset({
     "name", "input_names", "output_names", "_layer_nodes", "_initial_seed",
     "_tree_vars_cache", "_tree_lineage", "_tree_sig_cache", "_tree_clone_plan",
-    "optimizer", "compiled", "stop_training", "history", "_trainers", "_loss_tracker",
+    "_losses_plan", "optimizer", "compiled", "stop_training", "history", "_trainers", "_loss_tracker",
     "_compile_loss", "_compile_metrics", "_user_loss", "loss", "run_eagerly", "jit_compile",
     "_explicit_jit", "steps_per_execution",
     # TF's checkpoint bookkeeping (state/tensorflow.py makes tracked objects TF
@@ -284,7 +284,7 @@ def _clone_value(value, memo, new_vars):
 
 
 # Per-object caches that a clone must not inherit (they describe the original).
-_CLONE_DROP = ("_tree_vars_cache", "_tree_sig_cache")
+_CLONE_DROP = ("_tree_vars_cache", "_tree_sig_cache", "_losses_plan")
 
 
 def _holds_tracked(value):
