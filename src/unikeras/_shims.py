@@ -217,7 +217,9 @@ AREAS = (
         "kernels (torch.lstm / torch.gru; TF CudnnRNNV3 on GPU, BlockLSTMV2 / GRUBlockCell on CPU), "
         "with `fused_supported` saying where a fused kernel applies (device, dtype).",
         optional=("time_loop", "SCAN_MIN_STEPS", "fused_lstm", "fused_gru",
-                  "fused_gru_reset_before", "fused_supported", "CPU_BLOCK_LSTM"),
+                  "fused_gru_reset_before", "fused_supported", "CPU_BLOCK_LSTM",
+                  # (TF) a context without fused kernels, for exported graphs
+                  "portable_graphs"),
     ),
     Area(
         "utils",

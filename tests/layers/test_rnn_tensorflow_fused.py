@@ -316,3 +316,22 @@ def test_xla_compiled_steps_take_the_loop(name, spy):
     m.compile(optimizer="adam", loss="mse", jit_compile=True)
     hist = m.fit(x, y, epochs=2, verbose=0).history["loss"]
     assert np.isfinite(hist).all() and hist[1] < hist[0]
+
+
+@pytest.mark.parametrize("layer", ["LSTM", "GRU"])
+def test_exported_graphs_hold_no_fused_kernel(layer, spy, tmp_path):
+    """A SavedModel leaves TensorFlow's process (TFLite, tf2onnx, TF Serving lack
+    BlockLSTMV2 and GRUBlockCell): export traces the loop, even where eager calls fuse;
+    the reloaded model gives the eager outputs."""
+    kw = dict(reset_after=False) if layer == "GRU" else {}
+    model = keras.Sequential([keras.Input((T, F)), getattr(keras.layers, layer)(U, **kw)])
+    want = model(tf.constant(X)).numpy()
+    assert spy, "the eager call did not take the fused kernel"
+    model.export(str(tmp_path / "m"), format="tf_saved_model", verbose=False)
+    loaded = tf.saved_model.load(str(tmp_path / "m"))
+    fn = loaded.signatures["serving_default"]
+    graph = fn.graph.as_graph_def()
+    ops = {n.op for n in graph.node} | {n.op for f in graph.library.function for n in f.node_def}
+    assert not ops & {"BlockLSTMV2", "BlockLSTM", "GRUBlockCell", "CudnnRNNV3"}, ops
+    got = next(iter(fn(tf.constant(X)).values())).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -3,6 +3,8 @@ the TF -> ONNX converter (tf2onnx). Loaded through ``xp.shim("tensorflow", "expo
 
 from __future__ import annotations
 
+import functools
+
 import tensorflow as tf
 
 from ..xp import standardize_dtype
@@ -51,7 +53,16 @@ def assign(tf_variable, value):
 
 
 def function(fn, input_signature):
-    return tf.function(fn, input_signature=input_signature, autograph=False)
+    """``fn`` as a tf.function for export, traced without fused RNN kernels (the graph
+    is read by TFLite, tf2onnx and serving runtimes, which lack them)."""
+    from ..layers.rnn.tensorflow import portable_graphs
+
+    @functools.wraps(fn)
+    def traced(*args, **kwargs):
+        with portable_graphs():
+            return fn(*args, **kwargs)
+
+    return tf.function(traced, input_signature=input_signature, autograph=False)
 
 
 def concrete(fn):

@@ -26,7 +26,9 @@ the time loop, where ``fused_supported`` says the kernel computes the layer's fu
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 
 import tensorflow as tf
 
@@ -73,12 +75,32 @@ def _in_xla():
         tf.compat.v1.get_default_graph())
 
 
+class _Portable(threading.local):
+    on = False
+
+
+_PORTABLE = _Portable()
+
+
+@contextlib.contextmanager
+def portable_graphs():
+    """Within: no fused kernel is traced, the loop is. For graphs that leave TensorFlow's
+    process (SavedModel/TFLite/ONNX export): TFLite, tf2onnx and serving runtimes have no
+    BlockLSTMV2, GRUBlockCell or CudnnRNNV3."""
+    prev, _PORTABLE.on = _PORTABLE.on, True
+    try:
+        yield
+    finally:
+        _PORTABLE.on = prev
+
+
 def fused_supported(name, x, kernel, recurrent_kernel, bias):
     """Whether ``name`` (``"fused_lstm"``, ``"fused_gru"``, ``"fused_gru_reset_before"``)
     runs a fused kernel for inputs ``x`` and these weights (the layer has already
     checked Keras' cuDNN conditions on the activations, dropout, mask and unroll). Never
-    under XLA compilation, nor with an unknown number of timesteps."""
-    if x.shape[1] is None or _in_xla():
+    under XLA compilation, nor with an unknown number of timesteps, nor in
+    ``portable_graphs`` (export)."""
+    if x.shape[1] is None or _PORTABLE.on or _in_xla():
         return False
     if _on_gpu(x):
         return (name in ("fused_lstm", "fused_gru") and bias is not None
