@@ -158,10 +158,9 @@ def test_top_k_in_top_k(any_framework, fw_array, np_of, generic):
 def test_dense_and_mse_mean(shape, any_framework, fw_array, np_of, generic):
     """The fused Dense product and the unweighted MSE batch mean against NumPy, fast
     path and generic version (torch: addmm / mse_loss)."""
-    x = RNG.normal(size=shape[:-1] + (6,)).astype("float32") if len(shape) > 1 else \
-        RNG.normal(size=(6,)).astype("float32")
-    k = RNG.normal(size=(6, 3)).astype("float32")
-    b = RNG.normal(size=(3,)).astype("float32")
+    x = RNG.normal(size=(shape[0], 6) if len(shape) == 1 else shape[:-1] + (6,))
+    x, k, b = x.astype("float32"), RNG.normal(size=(6, 3)).astype("float32"), \
+        RNG.normal(size=(3,)).astype("float32")
     X, K, B = (fw_array(a, any_framework) for a in (x, k, b))
     for args, ref in (((X, K, B), x @ k + b), ((X, K), x @ k)):
         np.testing.assert_allclose(np_of(nn_ops.dense(*args)), ref, rtol=1e-5, atol=1e-5)

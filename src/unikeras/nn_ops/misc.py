@@ -283,9 +283,10 @@ def in_top_k(targets, predictions, k):
 
 @fused
 def dense(x, kernel, bias=None):
-    """``x @ kernel + bias``: the Dense layer's product (``kernel``: (in, out)). Fused
+    """``x @ kernel + bias``: the Dense layer's product (``x``: at least 2-D, ``kernel``:
+    (in, out)). Fused
     on torch into one ``addmm`` (one autograd node instead of two: per-step overhead)."""
-    y = namespace(x).matmul(x, kernel)
+    y = x @ kernel  # (the framework's own operator: TF's keeps float16 in float16)
     return y if bias is None else y + bias
 
 
