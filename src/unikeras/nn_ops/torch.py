@@ -168,11 +168,11 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     if t.is_floating_point() or t.dtype == torch.bool:
         t = t.to(torch.int64)
     n = output.shape[ax]
-    valid = (t >= 0) & (t < n)
+    valid = (t >= 0) & (t < n)  # out-of-range ids give 0 (the final where)
+    safe = torch.where(valid, t, torch.zeros_like(t)).to(torch.int64)
     if from_logits and output.ndim == 2 and ax == 1:
         # (batch, classes) logits: torch's fused cross-entropy (one autograd node for
-        # log_softmax + gather), on labels made safe (out-of-range ids give 0 below)
-        safe = torch.where(valid, t, torch.zeros_like(t)).to(torch.int64)
+        # log_softmax + gather)
         loss = F.cross_entropy(output, safe, reduction="none")
         return torch.where(valid, loss, torch.zeros_like(loss))
     if from_logits:
@@ -182,7 +182,6 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
         eps = epsilon()
         logp = torch.log(torch.clamp(output / output.sum(dim=ax, keepdim=True), eps, 1.0 - eps))
-    safe = torch.where(valid, t, torch.zeros_like(t)).to(torch.int64)
     picked = torch.gather(logp, ax, safe.unsqueeze(ax)).squeeze(ax)
     return torch.where(valid, -picked, torch.zeros_like(picked))
 
