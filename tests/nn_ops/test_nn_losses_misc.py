@@ -172,3 +172,22 @@ def test_dense_and_mse_mean(shape, any_framework, fw_array, np_of, generic):
     np.testing.assert_allclose(np_of(nn_ops.mean_squared_error_mean(T, P)), ref, rtol=1e-6)
     np.testing.assert_allclose(np_of(generic(nn_ops.mean_squared_error_mean, any_framework, T, P)),
                                ref, rtol=1e-6)
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+def test_sparse_crossentropy_mean(from_logits, any_framework, fw_array, np_of, generic):
+    """The batch mean of sparse cross-entropy against NumPy, fast path (torch, logits:
+    one cross_entropy) and generic version, for int32 and int64 ids."""
+    logits = RNG.normal(size=(6, 4)) * 2
+    labels = RNG.integers(0, 4, size=6)
+    logp = _log_softmax(logits)
+    probs = np.exp(logp)
+    out = logits if from_logits else probs
+    ref = -logp[np.arange(6), labels].mean()
+    O = fw_array(out.astype("float32"), any_framework)
+    for dt in ("int32", "int64"):
+        I = fw_array(labels.astype(dt), any_framework)
+        for got in (nn_ops.sparse_categorical_crossentropy_mean(I, O, from_logits=from_logits),
+                    generic(nn_ops.sparse_categorical_crossentropy_mean, any_framework, I, O,
+                            from_logits=from_logits)):
+            np.testing.assert_allclose(np_of(got), ref, rtol=1e-5)

@@ -250,3 +250,62 @@ def test_mse_unweighted_mean_is_fused_with_the_same_value_and_gradient(framework
     if framework == "torch":
         out = fused(t, to_fw(REG_P, framework).requires_grad_())
         assert type(out.grad_fn).__name__ == "MseLossBackward0"
+
+
+def test_sparse_ce_unweighted_mean_is_fused_with_the_same_value_and_gradient(framework, to_fw,
+                                                                            to_np):
+    """SparseCategoricalCrossentropy(from_logits=True) without weights on (batch,
+    classes) logits takes the fused batch mean where a framework has one (torch: one
+    cross_entropy node) once the labels are known to be class ids: its gradient is the
+    per-sample path's bit for bit, its value within one rounding; (batch, 1) labels too.
+    Bad labels are still the eager ValueError; ignore_class keeps the masked path."""
+    rng = np.random.default_rng(5)
+    logits = (3 * rng.normal(size=(7, 4))).astype("float32")
+    labels = np.array([0, 3, 1, 2, 2, 0, 3], "int32")
+    z = logits.astype("float64")
+    logp = z - np.log(np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)) - z.max(-1, keepdims=True)
+    ref = -logp[np.arange(7), labels].mean()
+    ref_grad = (np.exp(logp) - np.eye(4)[labels]) / 7
+
+    class Unfused(losses.SparseCategoricalCrossentropy):
+        def call(self, y_true, y_pred):
+            return losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
+
+    def value_and_grad(loss, y):
+        p = to_fw(logits, framework)
+        if framework == "jax":
+            import jax
+
+            v, g = jax.value_and_grad(lambda q: loss(y, q))(p)
+            return to_np(v), to_np(g)
+        if framework == "torch":
+            p.requires_grad_(True)
+            v = loss(y, p)
+            v.backward()
+            return to_np(v.detach()), to_np(p.grad)
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(p)
+            v = loss(y, p)
+        return to_np(v), to_np(tape.gradient(v, p))
+
+    fused = losses.SparseCategoricalCrossentropy(from_logits=True)
+    for y in (labels, labels[:, None]):
+        y = to_fw(y, framework)
+        v, g = value_and_grad(fused, y)
+        uv, ug = value_and_grad(Unfused(), y)
+        np.testing.assert_allclose(v, ref, rtol=1e-6)
+        np.testing.assert_allclose(g, ref_grad, rtol=1e-5, atol=1e-7)
+        np.testing.assert_array_equal(g, ug)
+        np.testing.assert_allclose(v, uv, rtol=2e-7, atol=0)
+    if framework == "torch":
+        out = fused(to_fw(labels, framework), to_fw(logits, framework).requires_grad_())
+        assert type(out.grad_fn).__name__ == "NllLossBackward0"
+    bad = to_fw(np.array([0, 3, 4, 2, 2, 0, -1], "int32"), framework)
+    with pytest.raises(ValueError, match=r"out-of-range label\(s\): -1, 4"):
+        fused(bad, to_fw(logits, framework))
+    masked = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=3)
+    keep = labels != 3
+    np.testing.assert_allclose(to_np(masked(to_fw(labels, framework), to_fw(logits, framework))),
+                               -logp[np.arange(7), labels][keep].mean(), rtol=1e-6)

@@ -65,6 +65,7 @@ from .losses import (
     label_smoothing,
     mean_squared_error_mean,
     sparse_categorical_crossentropy,
+    sparse_categorical_crossentropy_mean,
 )
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "label_smoothing", "mean_squared_error_mean",
+    "sparse_categorical_crossentropy_mean",
     # CTC
     "ctc_loss", "ctc_decode",
 ]

@@ -15,6 +15,7 @@ __all__ = [
     "sparse_categorical_crossentropy",
     "label_smoothing",
     "mean_squared_error_mean",
+    "sparse_categorical_crossentropy_mean",
 ]
 
 
@@ -150,3 +151,19 @@ def label_smoothing(target, smoothing, num_classes=None, axis=-1, binary=False):
         return target * (1.0 - smoothing) + 0.5 * smoothing
     n = target.shape[axis] if num_classes is None else num_classes
     return target * (1.0 - smoothing) + smoothing / n
+
+
+@fused
+def sparse_categorical_crossentropy_mean(target, output, from_logits=False, axis=-1):
+    """The mean over every entry of ``sparse_categorical_crossentropy(target, output,
+    from_logits, axis)``: Keras's ``SparseCategoricalCrossentropy()`` reduced over the
+    batch ("sum_over_batch_size") without weights, masks or ``ignore_class``, for integer
+    ``target`` whose ids the caller has checked to lie in ``[0, classes)``
+    (``training.losses.sparse_label_check``). Fused on torch for (batch, classes) logits
+    into one ``cross_entropy`` (one autograd node instead of five); elsewhere the
+    per-entry values and their sum over the count, as the unfused reduction."""
+    values = sparse_categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
+    n = 1
+    for d in values.shape:
+        n *= d
+    return namespace(values).sum(values) / max(n, 1)

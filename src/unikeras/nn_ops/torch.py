@@ -186,6 +186,26 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return torch.where(valid, -picked, torch.zeros_like(picked))
 
 
+_CE_MEAN_DTYPES = (torch.float32, torch.float64)
+
+
+def sparse_categorical_crossentropy_mean(target, output, from_logits=False, axis=-1):
+    """(batch, classes) logits with (batch,) integer ids (checked in range by the
+    caller): torch's ``cross_entropy`` with its mean, one autograd node. Its gradient is
+    the unfused chain's bit for bit (``(softmax - onehot) / batch``); the loss value may
+    differ in the last bit (its sum runs in another order). Other shapes, probabilities,
+    float16/bfloat16 (whose mean the kernel accumulates differently): the generic op."""
+    from .losses import sparse_categorical_crossentropy_mean as _generic_op
+
+    if (from_logits and isinstance(target, torch.Tensor) and isinstance(output, torch.Tensor)
+            and output.ndim == 2 and axis in (1, -1) and output.dtype in _CE_MEAN_DTYPES
+            and target.ndim == 1 and target.shape[0] == output.shape[0]
+            and not target.is_floating_point() and not target.is_complex()
+            and target.dtype != torch.bool):
+        return F.cross_entropy(output, target if target.dtype == torch.int64 else target.long())
+    return _generic_op.generic(target, output, from_logits, axis)
+
+
 # ----------------------------------------------------------------- dense
 def dense(x, kernel, bias=None):
     """One ``addmm`` for a 2-D input (the kernel is (in, out): no transpose node)."""

@@ -115,33 +115,43 @@ def sparse_label_check(op, xp, y_true, num_classes, ignore_class=None):
     on this 2-core machine under load; traced steps pay two elementwise ops instead),
     skipped in ``fit``/``evaluate``'s eager steps when the labels were checked up front
     (``LABELS_CHECKED``)."""
-    if LABELS_CHECKED.on:
+    if labels_known_valid(op, y_true, num_classes, ignore_class):
         return None
+    invalid = (y_true < 0) | (y_true >= num_classes)
+    if ignore_class is not None:
+        invalid = invalid & (y_true != ignore_class)
+    return invalid
+
+
+def labels_known_valid(op, y_true, num_classes, ignore_class=None):
+    """True when the labels are known to be class ids (checked up front:
+    ``LABELS_CHECKED``, or read now without a device sync; a bad label is then the
+    ValueError of ``sparse_label_check``); False when they cannot be read (traced,
+    accelerator arrays)."""
+    if LABELS_CHECKED.on:
+        return True
     host = None
     try:
         if framework_of(y_true) in (None, "numpy") or device_of(y_true).startswith("cpu"):
             host = to_numpy(y_true)  # zero-copy for eager CPU arrays
     except Exception:  # traced (jax tracer, tf.function tensor): no value to read
         host = None
-    if host is not None:
-        if host.size and (host.min() < 0 or host.max() >= num_classes):
-            h = host.astype(np.int64) if host.dtype.kind in "fb" else host
-            bad = (h < 0) | (h >= num_classes)
-            if ignore_class is not None:
-                bad &= h != ignore_class
-            if bad.any():
-                values = np.unique(h[bad])
-                shown = ", ".join(str(int(v)) for v in values[:10])
-                more = f" and {len(values) - 10} more" if len(values) > 10 else ""
-                raise ValueError(
-                    f"{op}: labels must be class ids in [0, {num_classes}) (y_pred has "
-                    f"{num_classes} classes); received {int(bad.sum())} out-of-range "
-                    f"label(s): {shown}{more}")
-        return None
-    invalid = (y_true < 0) | (y_true >= num_classes)
-    if ignore_class is not None:
-        invalid = invalid & (y_true != ignore_class)
-    return invalid
+    if host is None:
+        return False
+    if host.size and (host.min() < 0 or host.max() >= num_classes):
+        h = host.astype(np.int64) if host.dtype.kind in "fb" else host
+        bad = (h < 0) | (h >= num_classes)
+        if ignore_class is not None:
+            bad &= h != ignore_class
+        if bad.any():
+            values = np.unique(h[bad])
+            shown = ", ".join(str(int(v)) for v in values[:10])
+            more = f" and {len(values) - 10} more" if len(values) > 10 else ""
+            raise ValueError(
+                f"{op}: labels must be class ids in [0, {num_classes}) (y_pred has "
+                f"{num_classes} classes); received {int(bad.sum())} out-of-range "
+                f"label(s): {shown}{more}")
+    return True
 
 
 def nan_where(xp, invalid, values):
@@ -578,9 +588,42 @@ def _sparse_mask(self, y_true, values):
     return xp.reshape(y_true != self._fn_kwargs["ignore_class"], tuple(values.shape))
 
 
+def _sparse_fused(self, y_true, y_pred):
+    """The unweighted batch mean in one fused kernel (torch: ``cross_entropy``) for
+    (batch, classes) predictions and (batch,) or (batch, 1) integer labels known to be
+    class ids (``labels_known_valid``: checked up front in ``fit``/``evaluate``, or read
+    now on the host); None otherwise (the per-sample values and the reduction, which
+    keep Keras' NaN for bad labels that cannot be read). Only where the framework has a
+    fused kernel, so elsewhere the numbers are the unfused chain's."""
+    if (self._masked or type(self).call is not LossFunctionWrapper.call
+            or not (hasattr(y_pred, "shape") and hasattr(y_true, "shape"))):
+        return None
+    fw = framework_of(y_pred)
+    if fw is None or framework_of(y_true) != fw or self._fused_mean.fast_path(fw) is None:
+        return None
+    shape, t_shape = tuple(y_pred.shape), tuple(y_true.shape)
+    if len(shape) != 2 or None in shape or self._fn_kwargs["axis"] not in (1, -1):
+        return None
+    if t_shape == shape[:1] + (1,):
+        y_true = namespace(y_true).reshape(y_true, shape[:1])
+    elif t_shape != shape[:1]:
+        return None
+    dt = standardize_dtype(y_true.dtype)
+    if (dt in FLOATS or dt == "bool" or dt.startswith("complex")
+            or standardize_dtype(y_pred.dtype) not in FLOATS):
+        return None
+    if not labels_known_valid("sparse_categorical_crossentropy", y_true, shape[1]):
+        return None
+    return self._fused_mean(y_true, y_pred, from_logits=self._fn_kwargs["from_logits"],
+                            axis=self._fn_kwargs["axis"])
+
+
 _sparse_base_init = SparseCategoricalCrossentropy.__init__
 SparseCategoricalCrossentropy.__init__ = _sparse_init
 SparseCategoricalCrossentropy._mask = _sparse_mask
+SparseCategoricalCrossentropy._fused_mean = staticmethod(
+    nn_ops.sparse_categorical_crossentropy_mean)
+SparseCategoricalCrossentropy._fused = _sparse_fused
 BinaryCrossentropy = _wrapper_class(
     "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
     from_logits=False, label_smoothing=0.0, axis=-1)
