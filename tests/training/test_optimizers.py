@@ -262,6 +262,50 @@ def test_torch_adam_fused_kernel_and_strided_gradients(monkeypatch, to_fw, strid
         np.testing.assert_allclose(v.numpy(), e, rtol=2e-5, atol=2e-6)
 
 
+def test_torch_adam_autograd_gradients_reuse_checked_plan(monkeypatch, to_fw):
+    """A torch loop hands ``optimizer.apply`` the Parameters' own ``.grad``: the fused
+    kernel runs every step from a plan checked once, which is rebuilt when the arrays
+    behind the variables change (a move away and back, a rebuilt optimizer), so no step
+    updates stale slots. Every step equals the NumPy reference."""
+    torch = pytest.importorskip("torch")
+    calls = []
+    real = torch._fused_adam_
+    monkeypatch.setattr(torch, "_fused_adam_", lambda *a, **k: calls.append(1) or real(*a, **k))
+    grads_seq = _grads(seed=6, steps=6)
+    opt = optimizers.Adam(learning_rate=0.05)
+    vs = [Variable(to_fw(w, "torch")) for w in _init()]
+
+    def step(grads):
+        for v, g in zip(vs, grads):
+            v.value.grad = to_fw(g, "torch")
+        opt.apply([v.value.grad for v in vs], vs)
+
+    for grads in grads_seq[:3]:
+        step(grads)
+    first_plan = opt.__dict__["_torch_fused_adam"]
+    for v in vs + list(opt.variables):  # new arrays behind the same variables
+        v._move_to("numpy")
+        v._move_to("torch")
+    for grads in grads_seq[3:]:
+        step(grads)
+    assert len(calls) == 6
+    assert opt.__dict__["_torch_fused_adam"] is not first_plan
+    for v, e in zip(vs, _ref("Adam", {}, _init(), grads_seq, 0.05)):
+        np.testing.assert_allclose(v.numpy(), e, rtol=2e-5, atol=2e-6)
+    # a rebuilt optimizer updates its new (zero) slots, counting on from its iterations:
+    # the reference is a fresh optimizer whose count was set to the same number
+    fresh = optimizers.Adam(learning_rate=0.05)
+    fresh_vs = [Variable(to_fw(np.array(v.numpy(), copy=True), "torch")) for v in vs]
+    fresh.build(fresh_vs)
+    fresh.iterations.assign(opt.iterations.numpy())
+    opt.build(vs)
+    for grads in grads_seq[:2]:
+        step(grads)
+        fresh.apply([to_fw(g, "torch") for g in grads], fresh_vs)
+    for v, e in zip(vs, fresh_vs):
+        np.testing.assert_allclose(v.numpy(), e.numpy(), rtol=1e-6, atol=1e-7)
+
+
 def test_gradient_accumulation_matches_reference(framework, to_fw):
     grads_seq = _grads(steps=4)
     opt, vs = _run(framework, to_fw, "Adam", {}, grads_seq, gradient_accumulation_steps=2)

@@ -10,7 +10,22 @@ from ..distribution import _current as _distribution
 from ..distribution.torch import (align_grads, data_parallel_group, implicit_replication,
                                   model_parallel, sharded_state)
 
-no_grad = torch.no_grad
+
+
+class no_grad:
+    """``torch.no_grad()`` for the per-step paths (the optimizer's update): the grad mode
+    switched directly, where torch's context manager builds two ``set_grad_enabled``
+    objects per use (~2 us)."""
+
+    __slots__ = ("prev",)
+
+    def __enter__(self):
+        self.prev = torch.is_grad_enabled()
+        torch._C._set_grad_enabled(False)
+
+    def __exit__(self, *exc):
+        torch._C._set_grad_enabled(self.prev)
+        return False
 
 
 def loss_and_grads(model, x, y, sample_weight):
