@@ -330,6 +330,7 @@ def test_fit_embedding_lstm_dense(framework, fw_arr):
     (LSTM, {}),
     (LSTM, dict(return_sequences=True, return_state=True, go_backwards=True)),
     (LSTM, dict(use_bias=False, return_sequences=True)),
+    (LSTM, dict(return_state=True, go_backwards=True)),
     (GRU, {}),
     (GRU, dict(return_sequences=True, return_state=True, go_backwards=True)),
     (GRU, dict(use_bias=False, return_state=True)),

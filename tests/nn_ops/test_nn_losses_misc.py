@@ -191,3 +191,28 @@ def test_sparse_crossentropy_mean(from_logits, any_framework, fw_array, np_of, g
                     generic(nn_ops.sparse_categorical_crossentropy_mean, any_framework, I, O,
                             from_logits=from_logits)):
             np.testing.assert_allclose(np_of(got), ref, rtol=1e-5)
+
+
+def test_embedding_lookup(any_framework, fw_array, np_of, generic):
+    """Rows at integer ids of any shape, negative ids from the end (Keras' take): fast
+    path (torch: F.embedding) and generic version against NumPy; on torch the table's
+    gradient (repeated ids summed) is the generic gather's bit for bit."""
+    table = RNG.normal(size=(9, 4)).astype("float32")
+    ids = np.array([[0, 8, -1, 3], [3, 3, -9, 2]])
+    ref = table[ids]
+    T = fw_array(table, any_framework)
+    for dt in ("int32", "int64"):
+        I = fw_array(ids.astype(dt), any_framework)
+        np.testing.assert_array_equal(np_of(nn_ops.embedding_lookup(T, I)), ref)
+        np.testing.assert_array_equal(np_of(generic(nn_ops.embedding_lookup, any_framework, T, I)), ref)
+    if any_framework == "torch":
+        import torch
+
+        g = torch.tensor(RNG.normal(size=ids.shape + (4,)).astype("float32"))
+        grads = []
+        for fn in (nn_ops.embedding_lookup, nn_ops.embedding_lookup.generic):
+            t = torch.tensor(table, requires_grad=True)
+            fn(t, torch.tensor(ids)).backward(g)
+            grads.append(t.grad)
+        torch.testing.assert_close(grads[0], grads[1], rtol=0, atol=0)
+        assert grads[0][3].abs().sum() > 0  # (id 3 three times, -9 is id 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import constraints, initializers, regularizers
+from .. import constraints, initializers, nn_ops, regularizers
 from ..utils.serialization import register, serialize_simple
 from ..xp import namespace, standardize_dtype
 from .layer import Layer
@@ -91,17 +91,16 @@ class Embedding(WeightOnlyQuant, QuantizedEmbedding, LoRA, Layer):
                                 f"received dtype {dt}")
             inputs = xp.astype(inputs, xp.int32)
         table = self.embeddings
-        flat = xp.reshape(inputs, (-1,))
         if self._q_mode is not None:  # layers/quantize.py
-            out = self._q_lookup(flat)
+            out = self._q_lookup(xp.reshape(inputs, (-1,)))
+            shape = tuple(inputs.shape)
+            if sum(d is None for d in shape) == 1:  # traced with a dynamic batch (export)
+                shape = tuple(-1 if d is None else d for d in shape)
+            out = xp.reshape(out, shape + (self.output_dim,))
         else:
             if self.lora_enabled:
                 table = self._lora_weight(table)
-            out = xp.take(table, flat, axis=0)
-        shape = tuple(inputs.shape)
-        if sum(d is None for d in shape) == 1:  # traced with a dynamic batch (export)
-            shape = tuple(-1 if d is None else d for d in shape)
-        out = xp.reshape(out, shape + (self.output_dim,))
+            out = nn_ops.embedding_lookup(table, inputs)
         if standardize_dtype(out.dtype) != self.compute_dtype:
             out = xp.astype(out, dtype_obj(xp, out, self.compute_dtype))
         return out

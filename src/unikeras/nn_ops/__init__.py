@@ -50,6 +50,7 @@ from .misc import (
     dense,
     dot_product_attention,
     dropout,
+    embedding_lookup,
     in_top_k,
     layer_normalization,
     moments,
@@ -80,6 +81,7 @@ __all__ = [
     # normalization, encodings, attention, top-k, dropout
     "dense", "moments", "batch_normalization", "layer_normalization", "rms_normalization",
     "one_hot", "multi_hot", "dot_product_attention", "top_k", "in_top_k", "dropout",
+    "embedding_lookup",
     # losses
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
     "label_smoothing", "mean_squared_error_mean",

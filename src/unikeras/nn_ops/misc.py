@@ -16,6 +16,7 @@ from .activations import softmax
 __all__ = [
     "dense", "moments", "batch_normalization", "layer_normalization", "rms_normalization",
     "one_hot", "multi_hot", "dot_product_attention", "top_k", "in_top_k", "dropout",
+    "embedding_lookup",
 ]
 
 
@@ -288,6 +289,21 @@ def dense(x, kernel, bias=None):
     on torch into one ``addmm`` (one autograd node instead of two: per-step overhead)."""
     y = x @ kernel  # (the framework's own operator: TF's keeps float16 in float16)
     return y if bias is None else y + bias
+
+
+@fused
+def embedding_lookup(table, ids):
+    """The rows of ``table`` (vocabulary, dim) at integer ``ids`` of any shape:
+    ``ids.shape + (dim,)``; negative ids count from the end, as Keras' ``take`` (the
+    Embedding layer's lookup). One unknown dimension of ``ids`` (a traced dynamic batch)
+    is kept. Fused on torch into ``F.embedding`` (its backward accumulates the rows in
+    the order ``index_select``'s does, in one kernel)."""
+    xp = namespace(table)
+    out = xp.take(table, xp.reshape(ids, (-1,)), axis=0)
+    shape = tuple(ids.shape)
+    if sum(d is None for d in shape) == 1:  # traced with a dynamic batch (export)
+        shape = tuple(-1 if d is None else d for d in shape)
+    return xp.reshape(out, shape + (table.shape[1],))
 
 
 @fused

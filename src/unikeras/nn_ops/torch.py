@@ -215,6 +215,18 @@ def dense(x, kernel, bias=None):
     return y if bias is None else y + bias
 
 
+def embedding_lookup(table, ids):
+    """``F.embedding`` (forward a gather, backward one ``embedding_dense_backward``) of
+    the ids with negative ids wrapped as Keras' ``take``; out-of-range ids are torch's
+    IndexError, as ``index_select``'s."""
+    if (isinstance(ids, torch.Tensor) and isinstance(table, torch.Tensor) and table.ndim == 2
+            and ids.dtype in (torch.int32, torch.int64)):
+        return F.embedding(torch.where(ids < 0, ids + table.shape[0], ids), table)
+    from .misc import embedding_lookup as _generic_op
+
+    return _generic_op.generic(table, ids)
+
+
 # ----------------------------------------------------------------- conv and pooling
 from . import _utils as _U  # noqa: E402
 from .conv import check_depthwise, conv_spec, conv_transpose_spec  # noqa: E402

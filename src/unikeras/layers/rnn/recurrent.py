@@ -365,7 +365,9 @@ class _CellLayer(RNN):
         if self.go_backwards:  # outputs in processing order, as the generic loop
             x = namespace(x).flip(x, axis=1)
         outputs, *states = kernel(x, *initial_state, *weights)
-        return (outputs if self.return_sequences else outputs[:, -1, ...]), states
+        # the last output is the final h: that tensor, not a slice of the sequence (whose
+        # gradient would be a zero (batch, time, units) array with one step filled)
+        return (outputs if self.return_sequences else states[0]), states
 
     def __getattr__(self, name):
         if name in _CELL_ATTRS or name in ("recurrent_activation", "unit_forget_bias",
