@@ -138,9 +138,11 @@ class RNN(Layer):
         return [xp.zeros((batch_size, d), dtype=getattr(xp, self.cell.compute_dtype))
                 for d in self.state_size]
 
-    def _zero_states(self, xp, sequences, dtype):
+    def _zero_states(self, xp, sequences, dtype, views=False):
         """Zero initial states on the inputs' framework and device; works with an
-        unknown (symbolic) batch size."""
+        unknown (symbolic) batch size. ``views``: broadcast views of one zero column
+        (no copy; for a fused kernel, which reads them), else arrays of their own (the
+        generic loop hands them to cells, which may write into them)."""
         cell_init = getattr(type(self.cell), "get_initial_state", None)
         if cell_init is not None and cell_init not in (_BaseCell.get_initial_state,
                                                        StackedRNNCells.get_initial_state):
@@ -157,6 +159,8 @@ class RNN(Layer):
         def make(size):
             if isinstance(size, (list, tuple)):
                 return [make(s) for s in size]
+            if views and isinstance(z1.shape[0], int):
+                return xp.broadcast_to(z1, (z1.shape[0], int(size)))
             return xp.tile(z1, (1, int(size)))
 
         return [make(s) for s in self.state_size]
@@ -191,9 +195,7 @@ class RNN(Layer):
                              f"{tuple(sequences.shape)}")
         dtype = getattr(xp, self.cell.compute_dtype if isinstance(self.cell, Layer)
                         else self.compute_dtype)
-        if initial_state is None:
-            initial_state = self._zero_states(xp, sequences, dtype)
-        else:
+        if initial_state is not None:
             if not isinstance(initial_state, (list, tuple)):
                 initial_state = [initial_state]
             initial_state = list(initial_state)
@@ -232,6 +234,8 @@ class RNN(Layer):
         if fused is not None:
             output, states = fused
             return (output, *states) if self.return_state else output
+        if initial_state is None:
+            initial_state = self._zero_states(xp, sequences, dtype)
         self._prepare_dropout(cell, sequences[:, 0, ...], initial_state, training)
 
         def step(x, states):
@@ -255,7 +259,7 @@ class RNN(Layer):
     # -------------------------------------------------------------- config
     def _fused_call(self, sequences, initial_state, mask, training):
         """``(output, states)`` from a framework's fused kernel, or None to run the
-        generic time loop (the default: any cell)."""
+        generic time loop (the default: any cell). ``initial_state`` None: zeros."""
         return None
 
     def get_config(self):
@@ -364,6 +368,10 @@ class _CellLayer(RNN):
                 cell.reset_dropout_mask()
         if self.go_backwards:  # outputs in processing order, as the generic loop
             x = namespace(x).flip(x, axis=1)
+        if initial_state is None:  # read by the kernel, never written: zero views
+            xp = namespace(sequences)
+            initial_state = self._zero_states(xp, sequences, getattr(xp, cell.compute_dtype),
+                                              views=True)
         outputs, *states = kernel(x, *initial_state, *weights)
         # the last output is the final h: that tensor, not a slice of the sequence (whose
         # gradient would be a zero (batch, time, units) array with one step filled)
