@@ -59,8 +59,14 @@ def _generic_time_loop(step, inputs, initial_states, mask=None, go_backwards=Fal
     states = list(initial_states)
     outputs = []
     last = None
+    # the steps' inputs in one op (TF: one Unpack instead of a strided slice per step;
+    # torch: one stack in the backward instead of a zero (batch, time, ...) gradient
+    # per step); the same values
+    unstack = getattr(xp, "unstack", None)
+    per_step = unstack(inputs, axis=1) if unstack is not None else None
     for t in (range(steps - 1, -1, -1) if go_backwards else range(steps)):
-        out, new_states = step(inputs[:, t, ...], states)
+        x_t = per_step[t] if per_step is not None else inputs[:, t, ...]
+        out, new_states = step(x_t, states)
         if mask is not None:
             keep = mask[:, t]
             if zero_output_for_mask:
