@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from unikeras import nn_ops
+from unikeras.xp import namespace
 
 RNG = np.random.default_rng(0)
 
@@ -191,3 +192,82 @@ def test_errors_name_op_expected_and_received(call, match, any_framework, fw_arr
         return
     with pytest.raises(ValueError, match=match):
         call(lambda v: fw_array(v, any_framework))
+
+
+def _value_and_grads(fw, fn, arrays, cotangent):
+    """fn(*arrays) and the gradients of sum(fn(*arrays) * cotangent) for each array, in
+    each framework's own autodiff (NumPy results)."""
+    from unikeras.xp import asarray, to_numpy
+
+    if fw == "jax":
+        import jax
+
+        args = [asarray(a, framework="jax") for a in arrays]
+        out, vjp = jax.vjp(fn, *args)
+        return np.asarray(out), [np.asarray(g) for g in vjp(asarray(cotangent, framework="jax"))]
+    if fw == "torch":
+        args = [asarray(a, framework="torch").requires_grad_(True) for a in arrays]
+        out = fn(*args)
+        out.backward(asarray(cotangent, framework="torch"))
+        return out.detach().numpy(), [a.grad.numpy() for a in args]
+    import tensorflow as tf
+
+    args = [tf.constant(a) for a in arrays]
+    with tf.GradientTape() as tape:
+        tape.watch(args)
+        out = fn(*args)
+        y = tf.reduce_sum(out * cotangent)
+    return to_numpy(out), [to_numpy(g) for g in tape.gradient(y, args)]
+
+
+@pytest.mark.parametrize("n,strides,padding,data_format", [
+    (1, 1, "valid", "channels_last"), (2, 1, "valid", "channels_last"),
+    (2, 2, "same", "channels_last"), (2, 1, "same", "channels_first"),
+    (3, 1, "valid", "channels_first")])
+def test_conv_bias_equals_conv_plus_bias_with_gradients(n, strides, padding, data_format,
+                                                        framework):
+    """conv_bias (torch: the bias inside F.convNd, whose backward computes its gradient)
+    against conv + bias on the channel axis, forward and gradients of inputs, kernel and
+    bias; the forward also against the naive NumPy reference."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2,) + (6, 5, 4)[:n] + (3,)).astype("float32")
+    k = rng.normal(size=(3, 2, 2)[:n] + (3, 4)).astype("float32")
+    b = rng.normal(size=(4,)).astype("float32")
+    ref = ref_conv(x.astype("float64"), k.astype("float64"), strides, padding, 1) + b
+    cf = data_format == "channels_first"
+    if cf:
+        x, ref = np.moveaxis(x, -1, 1), np.moveaxis(ref, -1, 1)
+    ct = rng.normal(size=ref.shape).astype("float32")
+
+    def fused(xv, kv, bv):
+        return nn_ops.conv_bias(xv, kv, bv, strides, padding, data_format)
+
+    def unfused(xv, kv, bv):
+        y = nn_ops.conv(xv, kv, strides, padding, data_format)
+        return y + (namespace(bv).reshape(bv, (1, 4) + (1,) * n) if cf else bv)
+
+    out, grads = _value_and_grads(framework, fused, (x, k, b), ct)
+    out_ref, grads_ref = _value_and_grads(framework, unfused, (x, k, b), ct)
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(out, out_ref, rtol=1e-5, atol=1e-5)
+    for g, gr in zip(grads, grads_ref):
+        assert g.shape == gr.shape
+        np.testing.assert_allclose(g, gr, rtol=1e-5, atol=1e-4)
+    # the bias gradient is the cotangent summed over every axis but the channels
+    np.testing.assert_allclose(grads[2], ct.sum(axis=tuple(i for i in range(ct.ndim)
+                                                           if i != (1 if cf else ct.ndim - 1))),
+                               rtol=1e-5, atol=1e-4)
+
+
+def test_torch_conv_bias_of_another_dtype_is_added_with_promotion():
+    """torch: a float64 bias on a float32 convolution is torch's promotion of conv + bias
+    (F.convNd takes one dtype, so that bias is added after the fused kernel)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    x = torch.from_numpy(rng.normal(size=(2, 5, 5, 3)).astype("float32"))
+    k = torch.from_numpy(rng.normal(size=(3, 3, 3, 2)).astype("float32"))
+    b = torch.from_numpy(rng.normal(size=(2,)))
+    got = nn_ops.conv_bias(x, k, b)
+    want = nn_ops.conv(x, k) + b
+    assert got.dtype == want.dtype == torch.float64
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

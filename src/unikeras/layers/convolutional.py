@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import activations, constraints, initializers, nn_ops, regularizers
 from ..utils.serialization import register, serialize_simple
+from ..nn_ops.conv import add_channel_bias
 from ..xp import namespace
 from .input_spec import InputSpec
 from .layer import Layer
@@ -96,13 +97,12 @@ class _BaseConv(ShapeSpecMixin, Layer):
                              f"{tuple(input_shape)}")
         return int(c)
 
-    def _add_bias(self, outputs, n_out):
+    def _add_bias(self, outputs):
         if self.use_bias:
-            if self.data_format == "channels_last":
-                outputs = outputs + self.bias
-            else:
-                xp = namespace(outputs)
-                outputs = outputs + xp.reshape(self.bias, (1, n_out) + (1,) * self.rank)
+            outputs = add_channel_bias(outputs, self.bias, self.data_format)
+        return self._activate(outputs)
+
+    def _activate(self, outputs):
         if self.activation is not activations.linear:
             outputs = self.activation(outputs)
         return outputs
@@ -249,9 +249,14 @@ class BaseConv(LoRA, _BaseConv):
             left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
             inputs = _pad_axes(inputs, ((left, 0),), self._spatial_axes(inputs.ndim), xp)
             padding = "valid"
+        if self.use_bias:  # one op: torch's convolution adds the bias itself
+            outputs = nn_ops.conv_bias(inputs, kernel, self.bias, strides=self.strides,
+                                       padding=padding, data_format=self.data_format,
+                                       dilation_rate=self.dilation_rate)
+            return self._activate(outputs)
         outputs = nn_ops.conv(inputs, kernel, strides=self.strides, padding=padding,
                               data_format=self.data_format, dilation_rate=self.dilation_rate)
-        return self._add_bias(outputs, self.filters)
+        return self._activate(outputs)
 
     def get_config(self):
         config = self._base_config()
@@ -391,7 +396,7 @@ class BaseConvTranspose(_BaseConv):
             inputs, self.kernel, strides=self.strides, padding=self.padding,
             output_padding=self.output_padding, data_format=self.data_format,
             dilation_rate=self.dilation_rate)
-        return self._add_bias(outputs, self.filters)
+        return self._add_bias(outputs)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -524,7 +529,7 @@ class BaseDepthwiseConv(_BaseConv):
         outputs = nn_ops.depthwise_conv(inputs, self.kernel, strides=self.strides,
                                         padding=self.padding, data_format=self.data_format,
                                         dilation_rate=self.dilation_rate)
-        return self._add_bias(outputs, inputs.shape[self._channel_axis] * self.depth_multiplier)
+        return self._add_bias(outputs)
 
     def _output_channels(self, channels):
         return channels * self.depth_multiplier
@@ -632,7 +637,7 @@ class BaseSeparableConv(_BaseConv):
                                         strides=self.strides, padding=self.padding,
                                         data_format=self.data_format,
                                         dilation_rate=self.dilation_rate)
-        return self._add_bias(outputs, self.filters)
+        return self._add_bias(outputs)
 
     def get_config(self):
         config = self._base_config()

@@ -43,7 +43,7 @@ from .activations import (
     squareplus,
     sparsemax,
 )
-from .conv import conv, conv_transpose, depthwise_conv, separable_conv
+from .conv import conv, conv_bias, conv_transpose, depthwise_conv, separable_conv
 from .pooling import average_pool, max_pool
 from .misc import (
     batch_normalization,
@@ -77,7 +77,8 @@ __all__ = [
     "celu", "glu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "threshold",
     "sparse_plus", "sparse_sigmoid", "squareplus", "sparsemax",
     # convolution and pooling
-    "conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool",
+    "conv", "conv_bias", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool",
+    "average_pool",
     # normalization, encodings, attention, top-k, dropout
     "dense", "moments", "batch_normalization", "layer_normalization", "rms_normalization",
     "one_hot", "multi_hot", "dot_product_attention", "top_k", "in_top_k", "dropout",

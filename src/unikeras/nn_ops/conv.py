@@ -19,7 +19,7 @@ from ..xp import namespace, standardize_dtype
 from . import _utils as U
 from ._dispatch import fused
 
-__all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
+__all__ = ["conv", "conv_bias", "conv_transpose", "depthwise_conv", "separable_conv"]
 
 
 # ----------------------------------------------------------------- array helpers
@@ -213,6 +213,26 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     x = to_channels_last(xp, inputs, s.data_format)
     y = _conv_channels_last(xp, x, kernel, s)
     return from_channels_last(xp, y, s.data_format)
+
+
+def add_channel_bias(y, bias, data_format):
+    """``y + bias`` with ``bias`` (C,) on the channel axis of ``y`` (the framework's own
+    dtype promotion)."""
+    if U.standardize_data_format("conv", data_format) == "channels_last":
+        return y + bias
+    xp = namespace(y)
+    return y + xp.reshape(bias, (1, bias.shape[0]) + (1,) * (len(y.shape) - 2))
+
+
+@fused
+def conv_bias(inputs, kernel, bias, strides=1, padding="valid", data_format=None,
+              dilation_rate=1):
+    """``conv(inputs, kernel, ...) + bias``, ``bias`` of shape ``(out_channels,)`` on the
+    channel axis: the convolution layers' product. A framework whose convolution takes a
+    bias fuses it (torch: one kernel forward, and its backward computes the bias
+    gradient; no separate add and reduction over N and the spatial axes)."""
+    y = conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+    return add_channel_bias(y, bias, data_format)
 
 
 def dilate_spatial(xp, x, strides):

@@ -229,7 +229,8 @@ def embedding_lookup(table, ids):
 
 # ----------------------------------------------------------------- conv and pooling
 from . import _utils as _U  # noqa: E402
-from .conv import check_depthwise, conv_spec, conv_transpose_spec  # noqa: E402
+from .conv import add_channel_bias, check_depthwise, conv_spec  # noqa: E402
+from .conv import conv_transpose_spec  # noqa: E402
 from .pooling import pool_spec, same_counts  # noqa: E402
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -272,17 +273,33 @@ def _kernel_oi(kernel, n):
     return kernel.permute(n + 1, n, *range(n))  # (*K, A, B) -> (B, A, *K)
 
 
-def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    s = conv_spec("conv", inputs, kernel, strides, padding, data_format, dilation_rate)
+def _conv(op, inputs, kernel, bias, strides, padding, data_format, dilation_rate):
+    s = conv_spec(op, inputs, kernel, strides, padding, data_format, dilation_rate)
     inputs, kernel = _promote(inputs, kernel)
+    if bias is not None and (bias.dtype != kernel.dtype or bias.shape != kernel.shape[-1:]):
+        # not the convolution's own bias: added afterwards with torch's promotion
+        return add_channel_bias(_conv(op, inputs, kernel, None, strides, padding,
+                                      data_format, dilation_rate), bias, s.data_format)
     x = _to_cf(inputs, s.data_format)
     if all(b == a for b, a in s.pads):
         pad = tuple(b for b, _ in s.pads)
     else:
         x = _pad_cf(x, s.pads)
         pad = 0
-    y = _CONV[s.n](x, _kernel_oi(kernel, s.n), None, s.strides, pad, s.dilation, s.groups)
+    y = _CONV[s.n](x, _kernel_oi(kernel, s.n), bias, s.strides, pad, s.dilation, s.groups)
     return _from_cf(y, s.data_format)
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    return _conv("conv", inputs, kernel, None, strides, padding, data_format, dilation_rate)
+
+
+def conv_bias(inputs, kernel, bias, strides=1, padding="valid", data_format=None,
+              dilation_rate=1):
+    """F.convNd with the bias: one kernel forward; its backward computes the bias
+    gradient inside the convolution's (no add node, no separate reduction)."""
+    return _conv("conv_bias", inputs, kernel, bias, strides, padding, data_format,
+                 dilation_rate)
 
 
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
