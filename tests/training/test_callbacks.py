@@ -229,6 +229,27 @@ def test_terminate_on_nan(fw):
     assert len(hist.history["loss"]) == 1 and math.isnan(hist.history["loss"][0])
 
 
+def test_lambda_callback_batch_logs_hold_the_running_loss(fw):
+    """A LambdaCallback's per-batch hook gets Keras' logs (the running mean loss), as a
+    class overriding on_train_batch_end does: its function set on the instance counts
+    as reading the logs."""
+    x, y = _data(fw)
+    m = _model()
+    seen = []
+    m.fit(x, y, batch_size=B, epochs=1, verbose=0, shuffle=False, callbacks=[
+        cb.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(float(logs["loss"])))])
+    w, b = (np.asarray(a, "float64") for a in W0)
+    losses = []
+    for i in range(0, len(X), B):
+        xb, yb = X[i:i + B].astype("float64"), Y[i:i + B].astype("float64")
+        err = xb @ w + b - yb
+        losses.append(float(np.mean(err ** 2)))
+        w -= 0.01 * 2 * xb.T @ err / err.size
+        b -= 0.01 * 2 * err.sum(0) / err.size
+    np.testing.assert_allclose(seen, np.cumsum(losses) / np.arange(1, len(losses) + 1),
+                               rtol=1e-5)
+
+
 def test_lambda_callback_hooks_and_errors():
     calls = []
     lc = cb.LambdaCallback(on_train_begin=lambda logs: calls.append("begin"),

@@ -26,13 +26,23 @@ class InputSpec:
         return f"InputSpec({', '.join(parts)})"
 
 
+class _Who:
+    __slots__ = ("layer", "index")
+
+    def __init__(self, layer, index):
+        self.layer, self.index = layer, index
+
+    def __format__(self, spec):
+        return f'Input {self.index} of layer "{self.layer.name}" ({type(self.layer).__name__})'
+
+
 def check_input(layer, spec: InputSpec, x, index=0) -> None:
     """Raise a ValueError naming the layer, the expected and the received shape/dtype."""
     if spec is None or x is None:
         return
     shape = tuple(x.shape)
     ndim = len(shape)
-    who = f'Input {index} of layer "{layer.name}" ({type(layer).__name__})'
+    who = _Who(layer, index)  # formatted only into an error message (called every step)
     if spec.ndim is not None and ndim != spec.ndim:
         raise ValueError(f"{who} is incompatible with the layer: expected ndim={spec.ndim}, "
                          f"found ndim={ndim}. Full shape received: {shape}")

@@ -621,15 +621,13 @@ class Layer(Operation, Trackable):
         self._call_losses.append(loss)
 
     def _clear_call_losses(self):
-        for layer in self._iter_layers():
+        for layer in self._layer_walk()[1]:
             layer._call_losses.clear()
 
-    @property
-    def losses(self):
-        """Losses added during the last call (activity regularization, ``add_loss``) and
-        the weight-regularization penalties, sublayers included."""
-        # the layers and the regularized weights, walked once per structure version
-        # (read every training step by compute_loss)
+    def _layer_walk(self):
+        """``(structure version, the layers, the regularized weights)``, walked once per
+        structure version (read every training step by ``compute_loss`` and the
+        outermost call)."""
         plan = self.__dict__.get("_losses_plan")
         if plan is None or plan[0] != _structure_version[0]:
             layers = list(self._iter_layers())
@@ -637,6 +635,13 @@ class Layer(Operation, Trackable):
                            if v.regularizer is not None]
             plan = (_structure_version[0], layers, regularized)
             self.__dict__["_losses_plan"] = plan
+        return plan
+
+    @property
+    def losses(self):
+        """Losses added during the last call (activity regularization, ``add_loss``) and
+        the weight-regularization penalties, sublayers included."""
+        plan = self._layer_walk()
         out = [loss for layer in plan[1] for loss in layer._call_losses]
         for v in plan[2]:
             if v.trainable:

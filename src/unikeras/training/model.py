@@ -455,7 +455,9 @@ class Model(Layer):
         # own train_step/compute_metrics, and no callback reading per-batch logs, skips
         # get_metrics_result per step (a division and a dict per metric); the epoch's
         # logs are read from the metrics at its end.
-        defer = (not cbs.reads("on_train_batch_end")
+        reads_end = cbs.reads("on_train_batch_end")
+        calls_begin = cbs.reads("on_train_batch_begin")  # (else a no-op per step)
+        defer = (not reads_end
                  and type(self).train_step is Model.train_step
                  and type(self).compute_metrics is Model.compute_metrics)
         with framework_scope(framework):
@@ -483,7 +485,8 @@ class Model(Layer):
                         # (a traced step keeps its checks: train_on_batch reuses it)
                         skip_label_check = (labels_checked and eager and
                                             type(self).train_step is Model.train_step)
-                    cbs.on_train_batch_begin(begin)
+                    if calls_begin:
+                        cbs.on_train_batch_begin(begin)
                     if defer:
                         self.__dict__["_defer_logs"] = True
                     LABELS_CHECKED.on = skip_label_check
@@ -495,7 +498,8 @@ class Model(Layer):
                         self.__dict__["_defer_logs"] = False
                         LABELS_CHECKED.on = False
                     seen_any = True
-                    cbs.on_train_batch_end(end, logs)
+                    if reads_end:
+                        cbs.on_train_batch_end(end, logs)
                     if self.stop_training:
                         break
                 if not seen_any:

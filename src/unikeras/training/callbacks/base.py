@@ -107,9 +107,14 @@ class CallbackList(Callback):
             c.set_params(params)
 
     def reads(self, hook):
-        """Whether any callback overrides ``hook`` (e.g. reads per-batch logs)."""
-        return any(getattr(type(c), hook, None) is not getattr(Callback, hook)
-                   for c in self.callbacks)
+        """Whether any callback overrides ``hook`` (e.g. reads per-batch logs): in its
+        class or on the instance (LambdaCallback sets its functions as attributes)."""
+        base = getattr(Callback, hook)
+        for c in self.callbacks:
+            f = getattr(c, hook, None)
+            if getattr(f, "__func__", f) is not base:
+                return True
+        return False
 
     def shared(self, exclude=()):
         """A list over the same callbacks (already given their model and params), less
