@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from .. import constraints, initializers, regularizers
+from .. import constraints, initializers, nn_ops, regularizers
 from ..utils.serialization import register, serialize_simple
 from ..xp import framework_of, namespace, shim, standardize_dtype
 from .input_spec import InputSpec
@@ -307,11 +307,17 @@ class LayerNormalization(_GammaBeta):
 
     def call(self, inputs):
         xp = namespace(inputs)
-        orig = standardize_dtype(inputs.dtype)
-        x = _upcast(xp, inputs)
-        ndim = x.ndim
+        ndim = inputs.ndim
         axes = tuple(_norm_axes(self, self.axis, ndim))
         trailing = axes == tuple(range(ndim - len(axes), ndim))
+        if (not self.rms_scaling and trailing
+                and nn_ops.layer_normalization.fast_path(self._framework) is not None):
+            # a framework kernel for it (torch's F.layer_norm, as Keras 3's torch backend)
+            out = nn_ops.layer_normalization(inputs, self.gamma, self.beta,
+                                             axes, self.epsilon)
+            return _to_dtype(xp, out, self.compute_dtype)
+        orig = standardize_dtype(inputs.dtype)
+        x = _upcast(xp, inputs)
 
         def bc(v):
             v = _as(xp, v, x.dtype)

@@ -206,6 +206,37 @@ def sparse_categorical_crossentropy_mean(target, output, from_logits=False, axis
     return _generic_op.generic(target, output, from_logits, axis)
 
 
+# ----------------------------------------------------------------- normalization
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None):
+    """``F.layer_norm`` (one kernel forward, one backward; what Keras 3's torch backend
+    runs) when the normalized axes are the trailing ones and gamma/beta have their
+    shape; in float32 at least, returned in ``x``'s dtype. Other axes: the generic
+    formula."""
+    from .misc import _axes_tuple
+    from .misc import layer_normalization as _op
+
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        return _op.generic(x, gamma, beta, axis, epsilon)
+    nd = x.ndim
+    axes = _axes_tuple("layer_normalization", axis, nd)
+    k = len(axes)
+    shape = tuple(x.shape[nd - k:])
+    if axes != tuple(range(nd - k, nd)) or any(
+            p is not None and (not isinstance(p, torch.Tensor) or tuple(p.shape) != shape)
+            for p in (gamma, beta)):
+        return _op.generic(x, gamma, beta, axis, epsilon)
+    if epsilon is None:
+        from ..xp import epsilon as _eps
+
+        epsilon = _eps()
+    orig = x.dtype
+    dt = torch.promote_types(orig, torch.float32)
+    g = None if gamma is None else gamma.to(dt)
+    b = None if beta is None else beta.to(dt)
+    out = F.layer_norm(x.to(dt), shape, g, b, float(epsilon))
+    return out if out.dtype == orig else out.to(orig)
+
+
 # ----------------------------------------------------------------- dense
 def dense(x, kernel, bias=None):
     """One ``addmm`` for a 2-D input (the kernel is (in, out): no transpose node)."""
