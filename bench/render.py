@@ -43,6 +43,31 @@ def _mark(ok):
     return "" if ok is None else (" ✓" if ok else " ✗")
 
 
+def _malloc_line(results):
+    """The allocator setting every worker ran with, and why (bench/run.py)."""
+    setting = results.get("malloc")
+    if setting is None:
+        return "glibc defaults (a run from before bench/run.py recorded its allocator setting)"
+    if setting == "glibc defaults":
+        return ("glibc defaults (`--default-malloc`): freed memory is returned to the OS "
+                "and faulted in again, so minor page faults per step (below) can move a "
+                "ratio by tens of percent depending on each process' heap layout")
+    return (f"`{setting}` in every worker's environment (unikeras, native and Keras 3 "
+            "alike; the library itself never changes the allocator): glibc neither trims "
+            "the heap nor mmaps large blocks, so the activations a step frees are reused by "
+            "the next step instead of being returned to the OS and faulted in again (with "
+            "glibc's defaults, W2 on torch took 4,000-12,000 minor faults per step, a count "
+            "that varied with each process' heap layout and swung its ratio between 0.9 "
+            "and 1.4). PyTorch's CPU performance guide recommends a non-trimming allocator "
+            "(jemalloc, tcmalloc) for the same reason. `bench/run.py --default-malloc` "
+            "measures with glibc's defaults")
+
+
+def _faults(e, k):
+    s = e.get("minflt", {}).get(k)
+    return "n/a" if not s else f"{s['median']:,.0f}"
+
+
 def _runs(results):
     for fw in FRAMEWORKS:
         for key in WORKLOADS:
@@ -86,7 +111,10 @@ def render(results):
     add(f"* Threads: as the frameworks default (OMP_NUM_THREADS {m.get('OMP_NUM_THREADS')}); "
         f"torch intra-op {th.get('torch_threads', '?')}, inter-op {th.get('torch_interop_threads', '?')}; "
         f"TensorFlow intra/inter-op {th.get('tf_intra_op', '?')}/{th.get('tf_inter_op', '?')} "
-        "(0 = TF picks); XLA:CPU (jax) uses its own pool.\n")
+        "(0 = TF picks); XLA:CPU (jax) uses its own pool.")
+    libc = next((h["libc"] for _, _, e in _runs(results) for h in e.get("hello", {}).values()
+                 if h.get("libc")), None)
+    add(f"* Allocator: {_malloc_line(results)}" + (f" ({libc})" if libc else "") + "\n")
 
     # ------------------------------------------------------------------ summary
     add("## Summary\n")
@@ -136,7 +164,10 @@ def render(results):
         "NumPy arrays. *train_on_batch*: consecutive calls, each returning floats. "
         "*native*: the hand-written loop over pre-built framework batches, synchronised "
         "once at the end. GFLOP/s: the workload's training FLOPs per step / the median "
-        "step time.\n")
+        "step time. Minor faults/step: the process' minor page faults (getrusage "
+        "`ru_minflt`, all threads) over the same timed interval, per step, median over the "
+        "rounds; each costs ~1-2 us, so thousands per step are milliseconds of the step "
+        "and a difference between two columns can move their ratio.\n")
     for key, w in WORKLOADS.items():
         have = [(fw, results["runs"].get(f"{fw}/{key}")) for fw in FRAMEWORKS]
         have = [(fw, e) for fw, e in have if e]
@@ -146,8 +177,9 @@ def render(results):
         add(f"### {key}: {w.title}\n")
         add(f"{have[0][1]['steps']} steps per measurement; {tf_ / 1e6:.1f} MFLOP per training step.\n")
         add("| framework | unikeras fit | unikeras train_on_batch | native | Keras 3 fit | "
-            "Keras 3 train_on_batch | uk/native | uk/Keras | GFLOP/s uk · native |")
-        add("|---|---|---|---|---|---|---|---|---|")
+            "Keras 3 train_on_batch | uk/native | uk/Keras | GFLOP/s uk · native | "
+            "minor faults/step uk fit · native · Keras fit |")
+        add("|---|---|---|---|---|---|---|---|---|---|")
         for fw, e in have:
             t = e["timing"]
             uf, nf = t.get("unikeras.fit"), t.get("native.fit")
@@ -155,7 +187,9 @@ def render(results):
             add(f"| {fw} | {_ms_range(uf)} | {_ms_range(t.get('unikeras.tob'))} | "
                 f"{_ms_range(nf)} | {_ms_range(t.get('keras.fit'))} | "
                 f"{_ms_range(t.get('keras.tob'))} | {_r(_ratio(uf, nf))} | "
-                f"{_r(_ratio(uf, t.get('keras.fit')))} | {g(uf)} · {g(nf)} |")
+                f"{_r(_ratio(uf, t.get('keras.fit')))} | {g(uf)} · {g(nf)} | "
+                f"{_faults(e, 'unikeras.fit')} · {_faults(e, 'native.fit')} · "
+                f"{_faults(e, 'keras.fit')} |")
         add("")
 
     # ------------------------------------------------------------------ predict
@@ -320,6 +354,9 @@ def render(results):
 * Keras 3 defaults apply: `jit_compile="auto"` (XLA on jax and TensorFlow, eager on
   torch), `steps_per_execution=1`. unikeras defaults: jax steps under `jax.jit`,
   TensorFlow steps under `tf.function` without XLA, torch eager.
+* Every worker runs with the same allocator setting (see Machine and versions: glibc's
+  heap trimming off, `bench/run.py --default-malloc` to measure without it), and each
+  timed measurement records the process' minor page faults per step.
 * Threads as the frameworks default; nothing is pinned. On a loaded 2-core machine the
   absolute numbers move by tens of percent between runs; ratios within a round move
   less.

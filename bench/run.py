@@ -14,7 +14,18 @@ framework, builds the model and runs its first step (timed cold: time to first s
 then the runner interleaves repeats: in each round every measurement (unikeras fit,
 unikeras train_on_batch, native loop, Keras fit, Keras train_on_batch) runs once, in an
 order rotated from round to round, while the other workers wait idle on their pipes.
-Medians and min/max over the rounds are reported.
+Medians and min/max over the rounds are reported. Each timed measurement also records the
+process' minor page faults per step (getrusage ru_minflt), shown in the report.
+
+Allocator: every worker (unikeras, native and Keras 3, on every framework) runs with
+glibc's heap trimming off and its mmap threshold raised (MALLOC_SETTING below, passed as
+GLIBC_TUNABLES in the workers' environment only; the library itself never changes the
+allocator). With glibc's defaults a step that frees tens of MB of activations hands them
+back to the OS and faults them in again on the next step: thousands of minor faults per
+step whose count depends on the process' heap layout, so the same loop in two fresh
+processes measured 3,900 and 7,900 faults per step and ratios swung between 0.9 and 1.4.
+PyTorch's CPU performance guide recommends a non-trimming allocator (jemalloc, tcmalloc)
+for the same reason. ``--default-malloc`` runs with glibc's defaults instead.
 """
 
 from __future__ import annotations
@@ -42,17 +53,33 @@ IMPLS = ("unikeras", "native", "keras")
 MEASURES = [("unikeras", "fit"), ("unikeras", "tob"), ("native", "fit"), ("keras", "fit"),
             ("keras", "tob")]
 
+# glibc malloc tunables for every worker process (see the module docstring): memory freed
+# at the top of the heap is kept (trim threshold 1 GB) and allocations below 1 GB come
+# from the heap, never from their own mmap (which munmap returns to the OS on free).
+MALLOC_SETTING = "glibc.malloc.trim_threshold=1000000000:glibc.malloc.mmap_threshold=1000000000"
+
+
+def worker_env(impl, fw, default_malloc=False, base=None):
+    """The environment of a worker process: Keras 3's backend, quiet TF logs, and the
+    benchmark's allocator setting (appended to any GLIBC_TUNABLES already set) unless
+    ``default_malloc``."""
+    env = dict(os.environ if base is None else base)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["PYTHONWARNINGS"] = "ignore"
+    if impl == "keras":
+        env["KERAS_BACKEND"] = fw
+    else:
+        env.pop("KERAS_BACKEND", None)
+    if not default_malloc:
+        prev = env.get("GLIBC_TUNABLES")
+        env["GLIBC_TUNABLES"] = f"{prev}:{MALLOC_SETTING}" if prev else MALLOC_SETTING
+    return env
+
 
 # --------------------------------------------------------------------------- workers
 class Worker:
-    def __init__(self, impl, fw, device, log_dir):
-        env = dict(os.environ)
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        env["PYTHONWARNINGS"] = "ignore"
-        if impl == "keras":
-            env["KERAS_BACKEND"] = fw
-        else:
-            env.pop("KERAS_BACKEND", None)
+    def __init__(self, impl, fw, device, log_dir, default_malloc=False):
+        env = worker_env(impl, fw, default_malloc)
         self.name = f"{impl}-{fw}"
         self.log = open(os.path.join(log_dir, f"{self.name}.log"), "a")
         self.t_spawn = time.perf_counter()
@@ -183,7 +210,7 @@ def run_workload(fw, key, args, log_dir, results):
         for impl in IMPLS:
             if impl == "keras" and args.no_keras:
                 continue
-            wk = Worker(impl, fw, args.device, log_dir)
+            wk = Worker(impl, fw, args.device, log_dir, args.default_malloc)
             entry["hello"][impl] = wk.hello
             if "error" in wk.hello:
                 entry["errors"][impl] = wk.hello["error"]
@@ -204,6 +231,7 @@ def run_workload(fw, key, args, log_dir, results):
                 entry["errors"][impl] = r["error"]
         measures = [(i, c) for i, c in MEASURES if i in workers and i not in entry["errors"]]
         samples = {f"{i}.{c}": [] for i, c in measures}
+        faults = {f"{i}.{c}": [] for i, c in measures}
         for rnd in range(args.repeats):
             k = rnd % len(measures)
             order = measures[k:] + measures[:k]
@@ -213,8 +241,10 @@ def run_workload(fw, key, args, log_dir, results):
                     entry["errors"][f"{impl}.{cmd}"] = r["error"]
                     continue
                 samples[f"{impl}.{cmd}"].append(r["step_s"])
+                faults[f"{impl}.{cmd}"].append(r.get("minflt_step"))
             entry["rounds"].append(order)
         entry["timing"] = {k: stats(v) for k, v in samples.items()}
+        entry["minflt"] = {k: stats(v) for k, v in faults.items()}
         pred = {i: [] for i in workers}
         pb = max(2, int(round(args.predict_batches)))
         impls = list(workers)
@@ -261,6 +291,9 @@ def main():
     ap.add_argument("--predict-batches", type=int, default=8)
     ap.add_argument("--matmul-n", type=int, default=None)
     ap.add_argument("--no-keras", action="store_true")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="run the workers with glibc's default allocator settings (heap "
+                         "trimming on) instead of GLIBC_TUNABLES=" + MALLOC_SETTING)
     ap.add_argument("--no-profile", dest="profile", action="store_false")
     ap.add_argument("--quick", action="store_true", help="2 rounds, half the steps")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
@@ -284,6 +317,8 @@ def main():
 
     t0 = time.perf_counter()
     results = {"machine": machine_info(args.device), "args": vars(args), "runs": {},
+               "malloc": "glibc defaults" if args.default_malloc else
+               f"GLIBC_TUNABLES={MALLOC_SETTING}",
                "matmul": {}, "started": datetime.datetime.now().isoformat(timespec="seconds")}
     print(f"[bench] {results['machine'].get('cpu')} x{os.cpu_count()}, load {os.getloadavg()}",
           flush=True)

@@ -35,6 +35,13 @@ def _rss_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _minflt():
+    """Minor page faults of this process so far (all threads). Recorded around every
+    timed measurement: memory the allocator returned to the OS and takes back faults in
+    again page by page (~1-2 us each), which can move a step time by tens of percent."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def _median(a):
     return float(np.median(a))
 
@@ -148,12 +155,14 @@ class KerasLike:
 
         class Timer(k.callbacks.Callback):
             def on_epoch_begin(self, epoch, logs=None):
+                rec["f0"] = _minflt()
                 rec["t0"] = time.perf_counter()
 
             def on_epoch_end(self, epoch, logs=None):
                 for v in (logs or {}).values():  # Keras may hand over device scalars
                     float(v)
                 rec["t1"] = time.perf_counter()
+                rec["f1"] = _minflt()
         return Timer(), rec
 
     def _fit(self, steps):
@@ -163,7 +172,7 @@ class KerasLike:
         self.model.fit(self.x[:steps * B], self.y[:steps * B], batch_size=B, epochs=1,
                        shuffle=False, verbose=0, callbacks=[cb])
         wall = time.perf_counter() - t
-        return (rec["t1"] - rec["t0"]) / steps, wall / steps
+        return (rec["t1"] - rec["t0"]) / steps, wall / steps, (rec["f1"] - rec["f0"]) / steps
 
     def warmup(self):
         self._fit(2)
@@ -171,20 +180,23 @@ class KerasLike:
         self._predict(2)
 
     def fit(self, steps):
-        per_step, wall = self._fit(steps)
-        return {"step_s": per_step, "call_step_s": wall}
+        per_step, wall, faults = self._fit(steps)
+        return {"step_s": per_step, "call_step_s": wall, "minflt_step": faults}
 
     def _tob(self, steps):
         m = self.model
         n = len(self.batches)
+        f = _minflt()
         t = time.perf_counter()
         for i in range(steps):
             xb, yb = self.batches[i % n]
             m.train_on_batch(xb, yb)  # returns floats: synchronous
-        return (time.perf_counter() - t) / steps
+        t = time.perf_counter() - t
+        return t / steps, (_minflt() - f) / steps
 
     def tob(self, steps):
-        return {"step_s": self._tob(steps)}
+        per_step, faults = self._tob(steps)
+        return {"step_s": per_step, "minflt_step": faults}
 
     def _predict(self, n_batches):
         B = self.w.batch
@@ -273,18 +285,21 @@ class NativeImpl:
 
     def _steps(self, steps):
         n = len(self.batches)
+        f = _minflt()
         t = time.perf_counter()
         for i in range(steps):
             self.net.step(self.batches[i % n])
         self.net.sync()
-        return (time.perf_counter() - t) / steps
+        t = time.perf_counter() - t
+        return t / steps, (_minflt() - f) / steps
 
     def warmup(self):
         self._steps(2)
         self._predict(2)
 
     def fit(self, steps):
-        return {"step_s": self._steps(steps)}
+        per_step, faults = self._steps(steps)
+        return {"step_s": per_step, "minflt_step": faults}
 
     def _predict(self, n_batches):
         xs = [b[0] for b in self.batches[:n_batches]]
@@ -335,7 +350,12 @@ def main():
         out.write(json.dumps(obj) + "\n")
         out.flush()
 
-    hello = {"pid": os.getpid(), "python_start_s": T_START}
+    hello = {"pid": os.getpid(), "python_start_s": T_START,
+             "GLIBC_TUNABLES": os.environ.get("GLIBC_TUNABLES", "")}
+    try:
+        hello["libc"] = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError, AttributeError):
+        pass
     try:
         hello["import_fw_s"] = import_framework(a.fw)
         impl = NativeImpl(a.fw, a.device) if a.impl == "native" else KerasLike(a.impl, a.fw, a.device)
