@@ -2,7 +2,7 @@
 ``torch.lstm`` / ``torch.gru`` call (the ATen kernels behind ``torch.nn.LSTM``/``GRU``:
 oneDNN on CPU, cuDNN on GPU) instead of a Python loop of per-step ops.
 
-Keras keeps its weight layout; the kernels get views of it:
+Keras keeps its weight layout; the kernels get views (LSTM: transposed copies) of it:
 
 * LSTM: Keras gates ``i, f, c, o`` are torch's ``i, f, g, o``, so ``weight_ih`` is
   ``kernel.T`` and ``weight_hh`` is ``recurrent_kernel.T``; Keras' single bias is
@@ -25,8 +25,10 @@ def _gru_order(w, u):
 
 
 def fused_lstm(x, h0, c0, kernel, recurrent_kernel, bias):
-    """``x`` (batch, time, features) -> (outputs (batch, time, units), h, c)."""
-    params = [kernel.T, recurrent_kernel.T]
+    """``x`` (batch, time, features) -> (outputs (batch, time, units), h, c). The
+    transposed kernels are made contiguous here, once per call: the kernel needs them
+    so and would otherwise copy the views in the forward and again in the backward."""
+    params = [kernel.T.contiguous(), recurrent_kernel.T.contiguous()]
     if bias is not None:
         params += [bias, torch.zeros_like(bias)]
     out, h, c = torch.lstm(x, [h0[None], c0[None]], params, bias is not None, 1, 0.0,
