@@ -344,7 +344,8 @@ def render(results):
   architecture is built by one function for unikeras and Keras 3 (`build_model`) and
   written by hand for each framework (bench/native_{jax,torch,tf}.py): JAX as pure
   functions with `jax.jit`, parameters/optimizer state/RNG key donated, `optax.adam`;
-  PyTorch as `nn.Module` + `torch.optim.Adam` (foreach, the default), NCHW convolutions;
+  PyTorch as `nn.Module` + `torch.optim.Adam(fused=True)`, NCHW convolutions stored
+  channels_last (oneDNN's faster CPU layout; `native_torch.CONV_FORMAT`);
   TensorFlow with tf.Variables, tf.nn ops, `tf.function` + `GradientTape` and Adam written
   with tf ops (no Keras). Outputs are logits with a from-logits cross-entropy (MSE for W4).
 * Each (framework, workload) pair starts three processes in turn (unikeras, native,

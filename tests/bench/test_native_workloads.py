@@ -58,3 +58,22 @@ def test_native_torch_trains(key):
         net.step(batch)
         first = net.sync() if first is None else first
     assert net.sync() < first
+
+
+@pytest.mark.parametrize("key", ["W2", "W6"])
+def test_native_torch_memory_format_changes_only_the_storage(key):
+    """The conv loops run channels_last (bench/native_torch.CONV_FORMAT, the faster
+    layout on CPU); they compute what the contiguous NCHW loop computes."""
+    torch = pytest.importorskip("torch")
+    import native_torch
+
+    w = workloads.WORKLOADS[key]
+    x, y = w.data(1)
+    losses, fmts = [], (torch.channels_last, torch.contiguous_format)
+    for fmt in fmts:
+        net = native_torch.Native(key, memory_format=fmt)
+        batch = net.to_batch(x[:16], y[:16])
+        assert batch[0].is_contiguous(memory_format=fmt)
+        losses.append([(net.step(batch), net.sync())[1] for _ in range(2)])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
+    assert native_torch.CONV_FORMAT is torch.channels_last
