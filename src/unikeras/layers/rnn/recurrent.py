@@ -354,7 +354,8 @@ class _CellLayer(RNN):
         kernel = getattr(mod, name, None)
         if kernel is None:
             return None
-        weights = (cell.kernel, cell.recurrent_kernel, cell.bias)
+        # (the raw arrays, as reads inside call give them, without __getattr__'s cost)
+        weights = tuple(cell._call_reads("kernel", "recurrent_kernel", "bias"))
         if any(w is not None and w.dtype != sequences.dtype for w in weights):
             return None  # e.g. float16 inputs with float32 weights: the generic loop
         supported = getattr(mod, "fused_supported", None)
