@@ -12,12 +12,21 @@ baseline than the previous report's. `torch.compile` stays opt-in for all three
 (`jit_compile=True` in unikeras and Keras 3), so eager is compared with eager.
 
 **Measurement changes after that run (bench/, 21:00; the next run reflects them).**
-(1) Every worker now runs with glibc's heap trimming off (`GLIBC_TUNABLES=
-glibc.malloc.trim_threshold=1000000000:glibc.malloc.mmap_threshold=1000000000`, set by
-bench/run.py for unikeras, native and Keras 3 alike; `--default-malloc` measures without),
-and the train-step tables show minor page faults per step: torch W2 took ~10,000 faults
-per step in all three with glibc's defaults and 0 with the setting (`bench/run.py
---frameworks torch --workloads W2 --repeats 3`, with and without `--default-malloc`).
+(1) Every worker now runs with glibc's heap trimming off and one malloc arena
+(`GLIBC_TUNABLES=glibc.malloc.trim_threshold=1000000000:glibc.malloc.mmap_threshold=
+1000000000:glibc.malloc.arena_max=1`, set by bench/run.py for unikeras, native and Keras 3
+alike; `--default-malloc` measures without), its warm-up repeats each measurement until it
+takes under 50 faults per step (the heap's growth), and the train-step tables show minor
+page faults per step: torch W2 took ~10,000 faults per step in all three with glibc's
+defaults and 0 with the setting (`bench/run.py --frameworks torch --workloads W2 --repeats
+3`, with and without `--default-malloc`). The arena matters for jax: XLA:CPU's worker
+threads allocate from per-thread arenas, where a block over their 64 MiB heap is always its
+own mmap, so the native jax W6 loop took ~20,700 faults per step with any thresholds and
+unikeras' ~10,500; with one arena both take 0 and the native loop's step drops 135 -> 93 ms
+(process CPU time; unikeras fit 108 -> 85 ms, 0.91x native, one process, interleaved
+rounds: /work/scratch/benchfix/jax_uk_vs_native.py W6). The 19:25 run's jax W6 native
+(81.7 ms) carried those faults. TF (native W6 48.6 vs 49.7 ms) and torch (W6 65.9 vs 67.7
+ms) are not slower with one arena.
 (2) The native torch conv loops (W2, W6) store weights and activations channels_last
 (`bench/native_torch.CONV_FORMAT`), the faster of the two layouts an expert picks on CPU.
 Side by side in one process, interleaved rounds, CPU time per step, heap trimming off

@@ -20,7 +20,8 @@ process' minor page faults per step (getrusage ru_minflt), shown in the report.
 Allocator: every worker (unikeras, native and Keras 3, on every framework) runs with
 glibc's heap trimming off and its mmap threshold raised (MALLOC_SETTING below, passed as
 GLIBC_TUNABLES in the workers' environment only; the library itself never changes the
-allocator). With glibc's defaults a step that frees tens of MB of activations hands them
+allocator), and each worker's warm-up repeats its measurements until they stop faulting
+(bench/worker.py: warm). With glibc's defaults a step that frees tens of MB of activations hands them
 back to the OS and faults them in again on the next step: thousands of minor faults per
 step whose count depends on the process' heap layout, so the same loop in two fresh
 processes measured 3,900 and 7,900 faults per step and ratios swung between 0.9 and 1.4.
@@ -54,9 +55,14 @@ MEASURES = [("unikeras", "fit"), ("unikeras", "tob"), ("native", "fit"), ("keras
             ("keras", "tob")]
 
 # glibc malloc tunables for every worker process (see the module docstring): memory freed
-# at the top of the heap is kept (trim threshold 1 GB) and allocations below 1 GB come
-# from the heap, never from their own mmap (which munmap returns to the OS on free).
-MALLOC_SETTING = "glibc.malloc.trim_threshold=1000000000:glibc.malloc.mmap_threshold=1000000000"
+# at the top of the heap is kept (trim threshold 1 GB), allocations below 1 GB come from
+# the heap, never from their own mmap (which munmap returns to the OS on free), and every
+# thread allocates from the main heap (arena_max=1): in the per-thread arenas glibc
+# creates otherwise, a block larger than their 64 MiB heaps is always its own mmap
+# whatever the threshold, and XLA:CPU's worker threads allocate such blocks every step
+# (the native jax W6 loop: ~20,700 faults per step, 140 -> 95 ms CPU time per step).
+MALLOC_SETTING = ("glibc.malloc.trim_threshold=1000000000:glibc.malloc.mmap_threshold=1000000000"
+                  ":glibc.malloc.arena_max=1")
 
 
 def worker_env(impl, fw, default_malloc=False, base=None):
@@ -226,9 +232,11 @@ def run_workload(fw, key, args, log_dir, results):
             if impl == "native" and fw not in results["matmul"]:
                 results["matmul"][fw] = wk.ask("matmul", n=args.matmul_n)
         for impl, wk in workers.items():
-            r = wk.ask("warmup")
+            r = wk.ask("warmup", steps=steps)
             if "error" in r:
                 entry["errors"][impl] = r["error"]
+            else:
+                entry.setdefault("warmup", {})[impl] = r
         measures = [(i, c) for i, c in MEASURES if i in workers and i not in entry["errors"]]
         samples = {f"{i}.{c}": [] for i, c in measures}
         faults = {f"{i}.{c}": [] for i, c in measures}

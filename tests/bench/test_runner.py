@@ -83,3 +83,20 @@ def test_report_shows_faults_per_step_and_the_allocator_setting():
     old = _results(None)
     del old["runs"]["torch/W2"]["minflt"]
     assert "| n/a · n/a · n/a |" in render.render(old)
+
+
+def test_warm_up_repeats_a_measurement_until_the_heap_stops_faulting():
+    import worker
+
+    faults = iter([9000.0, 4000.0, 3.0, 0.0])
+    calls = []
+
+    def measure(steps):
+        calls.append(steps)
+        return 0.01, next(faults)
+
+    assert worker.warm(measure, 4) == [9000.0, 4000.0, 3.0]
+    assert calls == [4, 4, 4]
+    # bounded: a measurement that keeps faulting (e.g. --default-malloc) stops after
+    # WARMUP_MAX runs
+    assert len(worker.warm(lambda s: (0.01, 1e4), 2)) == worker.WARMUP_MAX
