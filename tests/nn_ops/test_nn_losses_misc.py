@@ -216,3 +216,39 @@ def test_embedding_lookup(any_framework, fw_array, np_of, generic):
             grads.append(t.grad)
         torch.testing.assert_close(grads[0], grads[1], rtol=0, atol=0)
         assert grads[0][3].abs().sum() > 0  # (id 3 three times, -9 is id 0)
+
+
+@pytest.mark.parametrize("shape,axis", [((6, 4, 4, 3), -1), ((6, 3, 4, 4), 1), ((5, 3), -1),
+                                        ((1, 3), -1)])
+def test_batch_norm_training(shape, axis, any_framework, fw_array, np_of, generic):
+    """Output and batch statistics (biased variance) against NumPy, fast path (torch:
+    F.batch_norm, its statistics from the kernel's running buffers) and generic version;
+    one value per channel ((1, 3): torch's unbiased variance is undefined there) keeps the
+    generic path. On torch the input, scale and offset gradients equal the generic
+    version's."""
+    x = (RNG.normal(size=shape) * 2 + 1).astype("float32")
+    c = shape[axis]
+    scale, offset = (RNG.normal(size=(c,)).astype("float32") for _ in range(2))
+    red = tuple(i for i in range(len(shape)) if i != axis % len(shape))
+    bshape = [1] * len(shape)
+    bshape[axis] = c
+    mean, var = x.mean(red), x.var(red)
+    ref = ((x - mean.reshape(bshape)) / np.sqrt(var.reshape(bshape) + 1e-3) * scale.reshape(bshape)
+           + offset.reshape(bshape))
+    args = [fw_array(a, any_framework) for a in (x, scale, offset)]
+    for out in (nn_ops.batch_norm_training(args[0], axis, args[1], args[2], 1e-3),
+                generic(nn_ops.batch_norm_training, any_framework, args[0], axis, args[1],
+                        args[2], 1e-3)):
+        for got, want in zip(out, (ref, mean, var)):
+            np.testing.assert_allclose(np_of(got), want, rtol=2e-5, atol=2e-5)
+    if any_framework == "torch":
+        import torch
+
+        g = torch.tensor(RNG.normal(size=shape).astype("float32"))
+        grads = []
+        for fn in (nn_ops.batch_norm_training, nn_ops.batch_norm_training.generic):
+            ts = [torch.tensor(a, requires_grad=True) for a in (x, scale, offset)]
+            fn(ts[0], axis, ts[1], ts[2], 1e-3)[0].backward(g)
+            grads.append([t.grad for t in ts])
+        for a, b in zip(*grads):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)

@@ -225,13 +225,14 @@ class BatchNormalization(_GammaBeta):
         red = tuple(i for i in range(ndim) if i != axis)
         if training and self.trainable:
             if mask is None:
-                mean, var = _moments(xp, x, red)
-            else:
-                mean, var = self._masked_moments(xp, x, mask, red)
-            mom = self.momentum
-            self.moving_mean = _as(xp, self.moving_mean, x.dtype) * mom + mean * (1.0 - mom)
-            self.moving_variance = (_as(xp, self.moving_variance, x.dtype) * mom
-                                    + var * (1.0 - mom))
+                # one dispatched op (torch: F.batch_norm's fused kernels)
+                out, mean, var = nn_ops.batch_norm_training(
+                    x, axis, _as(xp, self.gamma, x.dtype) if self.scale else None,
+                    _as(xp, self.beta, x.dtype) if self.center else None, self.epsilon)
+                self._update_moving(xp, mean, var, x.dtype)
+                return _to_dtype(xp, out, self.compute_dtype)
+            mean, var = self._masked_moments(xp, x, mask, red)
+            self._update_moving(xp, mean, var, x.dtype)
         else:
             mean = _as(xp, self.moving_mean, x.dtype)
             var = _as(xp, self.moving_variance, x.dtype)
@@ -246,6 +247,12 @@ class BatchNormalization(_GammaBeta):
             inv = xp.reshape(inv, bshape)
             res = xp.reshape(res, bshape)
         return _to_dtype(xp, x * inv + res, self.compute_dtype)
+
+    def _update_moving(self, xp, mean, var, dtype):
+        mom = self.momentum
+        self.moving_mean = _as(xp, self.moving_mean, dtype) * mom + mean * (1.0 - mom)
+        self.moving_variance = (_as(xp, self.moving_variance, dtype) * mom
+                                + var * (1.0 - mom))
 
     def get_config(self):
         config = super().get_config()

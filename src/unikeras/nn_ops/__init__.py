@@ -46,6 +46,7 @@ from .activations import (
 from .conv import conv, conv_bias, conv_transpose, depthwise_conv, separable_conv
 from .pooling import average_pool, max_pool
 from .misc import (
+    batch_norm_training,
     batch_normalization,
     dense,
     dot_product_attention,
@@ -80,7 +81,8 @@ __all__ = [
     "conv", "conv_bias", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool",
     "average_pool",
     # normalization, encodings, attention, top-k, dropout
-    "dense", "moments", "batch_normalization", "layer_normalization", "rms_normalization",
+    "dense", "moments", "batch_normalization", "batch_norm_training", "layer_normalization",
+    "rms_normalization",
     "one_hot", "multi_hot", "dot_product_attention", "top_k", "in_top_k", "dropout",
     "embedding_lookup",
     # losses

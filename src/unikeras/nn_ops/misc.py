@@ -14,7 +14,8 @@ from ._dispatch import fused
 from .activations import softmax
 
 __all__ = [
-    "dense", "moments", "batch_normalization", "layer_normalization", "rms_normalization",
+    "dense", "moments", "batch_normalization", "batch_norm_training", "layer_normalization",
+    "rms_normalization",
     "one_hot", "multi_hot", "dot_product_attention", "top_k", "in_top_k", "dropout",
     "embedding_lookup",
 ]
@@ -89,6 +90,32 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     if offset is not None:
         res = res + _along(xp, offset, ax, nd)
     return x * inv + res
+
+
+@fused
+def batch_norm_training(x, axis, scale=None, offset=None, epsilon=1e-3):
+    """Training-mode batch normalization (the BatchNormalization layer without a mask):
+    ``(out, mean, variance)`` with the batch statistics over every axis but ``axis``
+    (1-D, biased variance, as Keras) and ``out = x * inv + (offset - mean * inv)``,
+    ``inv = scale / sqrt(variance + epsilon)`` (Keras' formula). ``x`` is float32 or
+    float64 (the layer upcasts half inputs). The statistics are for the moving averages:
+    a framework kernel may return them outside autodiff."""
+    xp = namespace(x)
+    nd = len(x.shape)
+    ax = U.normalize_axis("batch_norm_training", axis, nd)
+    red = tuple(i for i in range(nd) if i != ax)
+    mean = xp.mean(x, axis=red, keepdims=True)
+    d = x - mean
+    variance = xp.mean(d * d, axis=red)
+    mean = xp.reshape(mean, (-1,))
+    inv = 1.0 / xp.sqrt(variance + epsilon)
+    if scale is not None:
+        inv = inv * scale
+    res = -mean * inv
+    if offset is not None:
+        res = res + offset
+    out = x * _along(xp, inv, ax, nd) + _along(xp, res, ax, nd)
+    return out, mean, variance
 
 
 def _compute(xp, x):

@@ -237,6 +237,31 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None):
     return out if out.dtype == orig else out.to(orig)
 
 
+def batch_norm_training(x, axis, scale=None, offset=None, epsilon=1e-3):
+    """``F.batch_norm`` in training mode (one kernel forward, one backward, channels_last
+    views as they come): the channel axis is moved to dim 1 as a view. The batch
+    statistics come from the same kernel: scratch running buffers with momentum 1 take
+    the batch mean and torch's unbiased variance, rescaled to Keras' biased one, outside
+    autodiff. One value per channel (n = 1) keeps the generic path (torch's unbiased
+    variance is undefined there)."""
+    from .misc import batch_norm_training as _op
+
+    nd = x.ndim
+    ax = _U.normalize_axis("batch_norm_training", axis, nd)
+    c = x.shape[ax]
+    n = x.numel() // max(c, 1)
+    if (n <= 1 or nd < 2 or x.dtype not in (torch.float32, torch.float64) or any(
+            p is not None and (not isinstance(p, torch.Tensor) or p.dtype != x.dtype
+                               or tuple(p.shape) != (c,)) for p in (scale, offset))):
+        return _op.generic(x, axis, scale, offset, epsilon)
+    xc = x if ax == 1 else x.movedim(ax, 1)
+    mean = torch.zeros(c, dtype=x.dtype, device=x.device)
+    var = torch.zeros(c, dtype=x.dtype, device=x.device)
+    out = F.batch_norm(xc, mean, var, scale, offset, True, 1.0, float(epsilon))
+    # (out of place: the kernel keeps its running buffers for the backward)
+    return (out if ax == 1 else out.movedim(1, ax)), mean, var * ((n - 1) / n)
+
+
 # ----------------------------------------------------------------- dense
 def dense(x, kernel, bias=None):
     """One ``addmm`` for a 2-D input (the kernel is (in, out): no transpose node)."""
