@@ -35,7 +35,14 @@ Side by side in one process, interleaved rounds, CPU time per step, heap trimmin
 41.3 vs 42.1 ms (its NCHW loop already ran channels_last after conv1). So torch W6 is now
 measured against a ~1.3x faster baseline: unikeras fit 65.3 vs 52.3 ms (1.25x) at one
 thread, 84.6 vs 69.5 ms (1.22x) at two, where against the NCHW loop it was 0.95x
-(/work/scratch/benchfix/uk_vs_native.py W6); W2 stays 0.99x. The native TF and jax conv
+(/work/scratch/benchfix/uk_vs_native.py W6); W2 stays 0.99x. The W6 gap is
+BatchNormalization: per op in torch.profiler (one thread, /work/scratch/benchfix/w6prof.py)
+the convolutions cost the same in both (forward 11.9 vs 11.7, backward 23.6 vs 22.8 ms per
+step), while unikeras' BatchNormalization is Keras' formula in elementwise ops (126 `mul`,
+45 `add`, 32 `sum`, 24 `neg` per step: ~20 ms) where the native loop's `nn.BatchNorm2d` is
+`native_batch_norm` forward and backward (6.9 ms); 1,556 vs 660 aten ops, 65.8 vs 50.0 ms
+self CPU per step. A torch fast path through `F.batch_norm` (as LayerNormalization's
+`F.layer_norm`) is the fix; not done here. The native TF and jax conv
 loops are NHWC already (TF's CPU convolutions support only NHWC; XLA picks its own
 layouts).
 
