@@ -52,12 +52,18 @@ def _resnet(p, state, x, training):
         h = jax.lax.conv_general_dilated(h, p[name], (stride, stride), "SAME",
                                          dimension_numbers=("NHWC", "HWIO", "NHWC"))
         if training:
-            m, v = jnp.mean(h, (0, 1, 2)), jnp.var(h, (0, 1, 2))
+            # one pass for both moments (E[x^2] - E[x]^2, flax BatchNorm's default fast
+            # variance) and one scale-and-shift: 0.88x the step of jnp.var and
+            # (h - m) * rsqrt(v + eps) * g + b (86-87 vs 98-99 ms, process CPU time, one
+            # process, interleaved rounds)
+            m = jnp.mean(h, (0, 1, 2))
+            v = jnp.maximum(jnp.mean(jnp.square(h), (0, 1, 2)) - jnp.square(m), 0.0)
             new[name + "_m"] = 0.99 * state[name + "_m"] + 0.01 * m
             new[name + "_v"] = 0.99 * state[name + "_v"] + 0.01 * v
         else:
             m, v = state[name + "_m"], state[name + "_v"]
-        h = (h - m) * jax.lax.rsqrt(v + 1e-3) * p[name + "_g"] + p[name + "_b"]
+        scale = p[name + "_g"] * jax.lax.rsqrt(v + 1e-3)
+        h = h * scale + (p[name + "_b"] - m * scale)
         return jax.nn.relu(h) if relu else h
 
     h = conv_bn(x, "c0")

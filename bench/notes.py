@@ -44,7 +44,14 @@ step), while unikeras' BatchNormalization is Keras' formula in elementwise ops (
 self CPU per step. A torch fast path through `F.batch_norm` (as LayerNormalization's
 `F.layer_norm`) is the fix; not done here. The native TF and jax conv
 loops are NHWC already (TF's CPU convolutions support only NHWC; XLA picks its own
-layouts).
+layouts). (3) The native jax W6 loop computes BatchNorm's moments in one pass (E[x²] −
+E[x]², flax's default) and applies one scale-and-shift: 0.88x its step with `jnp.var`
+(86-87 vs 98-99 ms, process CPU time, interleaved rounds, /work/scratch/benchfix/jaxbn.py).
+The native TF loop's `tf.nn.moments` + `batch_normalization` was measured against
+`fused_batch_norm` (FusedBatchNormV3): 0.98-1.01x, within the noise (TF's graph
+optimizer already fuses the pattern), so it stays. jax W6 unikeras fit vs the new native
+loop: 91.9 vs 90.5 ms (1.02x; before this change 0.91x; /work/scratch/benchfix/
+jax_uk_vs_native.py W6, heap setting as bench/run.py).
 
 **Targets.** unikeras `fit` is within 1.10x of the hand-written loop for 16 of 21
 (framework, workload) pairs: every jax pair, 5 of 7 TensorFlow pairs (W2 1.17 and W5 1.17
