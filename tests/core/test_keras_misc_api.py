@@ -31,12 +31,14 @@ def refs():
 
 
 def _untimed(text):
-    # elapsed times and per-step durations vary from run to run, and so does the blank
-    # padding after a line (it covers the previous, timed line's width, and under load a
-    # slow step's wider time leaves a wider pad): times become T, pads one space
+    # elapsed times and per-step durations vary from run to run, and so do the blank
+    # padding after a line and the backspaces before the next draw (both cover the
+    # previous, timed line's width: under load a slow step's wider time makes them
+    # longer): times become T, pads go, a run of backspaces counts as one
     text = re.sub(r"\d+(s|ms|us)(/step)?", "T", text)
     draws = re.split(r"([\r\n\b]+)", text)  # each draw and the separators, kept
-    return "".join(re.sub(r" {2,}", " ", d.rstrip(" ")) for d in draws)
+    return "".join(re.sub(r"\x08+", "\x08", d) if i % 2 else
+                   re.sub(r" {2,}", " ", d.rstrip(" ")) for i, d in enumerate(draws))
 
 
 def test_progbar_draws_as_keras(refs):
