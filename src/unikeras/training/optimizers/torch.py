@@ -103,15 +103,15 @@ def _fused_adam_plan(optimizer, grads, variables):
     if plan is not None and plan.matches(optimizer, variables, grads):
         return plan
     if (type(optimizer) not in _ADAMS() or optimizer.amsgrad
-            or in_stateless_scope() is not None or not grads):
-        return None
+            or in_stateless_scope() is not None or not grads
+            or not all(g is getattr(v.value, "grad", None) for v, g in zip(variables, grads))):
+        return None  # e.g. gradients not from autograd: the general path checks each step
     params = _eligible(optimizer, grads, variables)
     if params is None or params[0].device.type != "cpu":
         return None
     plan = _FusedAdamPlan(optimizer, variables, params)
-    if not _fusable(params, grads, plan.ms, plan.vs) or not all(
-            g is p.grad for p, g in zip(params, grads)):
-        return None  # gradients not from autograd: the general path checks each step
+    if not _fusable(params, grads, plan.ms, plan.vs):
+        return None
     optimizer.__dict__["_torch_fused_adam"] = plan
     return plan
 
